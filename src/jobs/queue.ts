@@ -1,0 +1,82 @@
+// The job queue: pg-boss on the application's own PostgreSQL (no extra server). Components
+// describe their jobs as JobDefinitions; the server process (RUN_WORKERS=true) or a separate
+// `npm run worker` process works them. Every handler must be safe to run twice.
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+
+export interface JobDefinition<T extends object = object> {
+  name: string;
+  /** Cron expression (UTC) for scheduled jobs. */
+  schedule?: string;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  /** How many jobs of this queue one worker handles at once. */
+  batchSize?: number;
+  handler: (data: T, meta: { id: string; retryCount: number }) => Promise<void>;
+}
+
+export interface JobQueue {
+  boss: PgBoss;
+  send<T extends object>(name: string, data: T, options?: PgBoss.SendOptions): Promise<string | null>;
+  stop(): Promise<void>;
+}
+
+/** Starts pg-boss, creates queues and schedules; works them when `work` is true. */
+export async function startJobQueue(options: {
+  connectionString: string;
+  jobs: JobDefinition<never>[];
+  work: boolean;
+  logger: Logger;
+  schema?: string;
+}): Promise<JobQueue> {
+  const boss = new PgBoss({
+    connectionString: options.connectionString,
+    schema: options.schema ?? 'pgboss',
+    max: 4,
+    // Only a process that works jobs maintains schedules and archives.
+    schedule: options.work,
+    supervise: options.work,
+  });
+  boss.on('error', (err: Error) => options.logger.error({ err }, 'job queue error'));
+  await boss.start();
+
+  for (const job of options.jobs) {
+    await boss.createQueue(job.name, {
+      name: job.name,
+      retryLimit: job.retryLimit ?? 5,
+      retryDelay: job.retryDelaySeconds ?? 5,
+      retryBackoff: true,
+    });
+    if (job.schedule) await boss.schedule(job.name, job.schedule, {}, { tz: 'UTC' });
+  }
+
+  if (options.work) {
+    for (const job of options.jobs) {
+      await boss.work<object>(
+        job.name,
+        { batchSize: job.batchSize ?? 1, pollingIntervalSeconds: 1, includeMetadata: true },
+        async (batch) => {
+          for (const item of batch) {
+            const started = Date.now();
+            try {
+              await (job.handler as JobDefinition['handler'])(item.data ?? {}, {
+                id: item.id,
+                retryCount: item.retryCount,
+              });
+              options.logger.debug({ job: job.name, job_id: item.id, ms: Date.now() - started }, 'job done');
+            } catch (err) {
+              options.logger.warn({ err, job: job.name, job_id: item.id }, 'job failed; pg-boss will retry');
+              throw err;
+            }
+          }
+        },
+      );
+    }
+  }
+
+  return {
+    boss,
+    send: (name, data, sendOptions) => boss.send(name, data, sendOptions ?? {}),
+    stop: () => boss.stop({ graceful: true, timeout: 10_000, wait: true }),
+  };
+}

@@ -1,0 +1,34 @@
+// `npm run worker`: works background jobs without serving HTTP, for scaling workers apart from
+// web servers. Any number of workers and servers can share one PostgreSQL.
+import pino, { type Logger } from 'pino';
+import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
+import { loggerOptions } from '../lib/logger.ts';
+import { buildApp } from '../server/app.ts';
+import { allJobs, openInfrastructure } from '../server/runtime.ts';
+import { startJobQueue } from './queue.ts';
+
+async function run(): Promise<void> {
+  loadDotEnv();
+  const config = loadConfig();
+  const logger: Logger = pino(loggerOptions(config.logLevel));
+  const infra = await openInfrastructure(config, logger);
+  // The app is built (not listened on) so jobs use exactly the services the HTTP side uses.
+  const app = await buildApp({ config, database: infra.database, ...(infra.redis ? { redis: infra.redis } : {}) });
+  await app.ready();
+  const jobs = await startJobQueue({ connectionString: infra.databaseUrl, jobs: allJobs(app), work: true, logger });
+  logger.info('worker started');
+  const stop = async () => {
+    await jobs.stop();
+    await app.close();
+    await infra.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+run().catch((err) => {
+  if (err instanceof ConfigError) console.error(`Paydeck worker cannot start.\n${err.message}`);
+  else console.error('Paydeck worker failed:', err);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+// Liveness and readiness. /healthz answers as long as the process runs; /readyz checks every
+// dependency a request needs (database, Redis when configured, Stripe) and says which failed.
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+
+const Check = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('error')]), error: Type.Optional(Type.String()) });
+const Readiness = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  checks: Type.Record(Type.String(), Check),
+});
+
+export type ReadinessCheck = () => Promise<void>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Extra readiness checks registered by other components (e.g. the payment provider). */
+    readinessChecks: Map<string, ReadinessCheck>;
+  }
+}
+
+async function withTimeout(check: ReadinessCheck, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export default async function healthRoutes(app: FastifyInstance) {
+  const { database, redis } = app.ctx;
+  app.readinessChecks.set('database', async () => {
+    await database.pool.query('SELECT 1');
+  });
+  if (redis) {
+    app.readinessChecks.set('redis', async () => {
+      await redis.ping();
+    });
+  }
+
+  app.get(
+    '/healthz',
+    { schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    { schema: { tags: ['health'], response: { 200: Readiness, 503: Readiness } } },
+    async (_request, reply) => {
+      const entries = await Promise.all(
+        [...app.readinessChecks].map(async ([name, check]) => {
+          try {
+            await withTimeout(check, 3000);
+            return [name, { status: 'ok' as const }] as const;
+          } catch (err) {
+            return [name, { status: 'error' as const, error: (err as Error).message.slice(0, 200) }] as const;
+          }
+        }),
+      );
+      const checks = Object.fromEntries(entries);
+      const ok = entries.every(([, c]) => c.status === 'ok');
+      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', checks });
+    },
+  );
+}

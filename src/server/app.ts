@@ -1,0 +1,88 @@
+// Builds the Fastify application: a plugin tree that can be exercised with `inject` in tests
+// without listening on a port. Start-up concerns (database, workers, listening) live in main.ts.
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
+import { randomToken } from '../lib/crypto.ts';
+import { tooManyRequests } from '../lib/errors.ts';
+import { loggerOptions } from '../lib/logger.ts';
+import type { Redis } from 'ioredis';
+import type { AppContext } from './context.ts';
+import errorsPlugin from './plugins/errors.ts';
+import validationPlugin from './plugins/validation.ts';
+import securityPlugin from './plugins/security.ts';
+import webAppPlugin from './plugins/web-app.ts';
+import authPlugin from '../modules/auth/plugin.ts';
+import authRoutes from '../modules/auth/routes.ts';
+import legalRoutes from '../modules/legal/routes.ts';
+import healthRoutes from '../modules/health/routes.ts';
+import configRoutes from '../modules/health/config-routes.ts';
+
+export interface BuildAppOptions {
+  config: Config;
+  database: Database;
+  redis?: Redis;
+  clock?: Clock;
+  /** pino options, or false to silence logs; a stream for tests that read the logs. */
+  logger?: boolean | Record<string, unknown>;
+  logStream?: NodeJS.WritableStream;
+  rateLimitNamespace?: string;
+}
+
+function readTls(tls: { certFile: string; keyFile: string }) {
+  // Paths come from the operator's configuration, never from a request.
+  /* eslint-disable security/detect-non-literal-fs-filename */
+  return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
+  /* eslint-enable security/detect-non-literal-fs-filename */
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const logOptions = loggerOptions(config.logLevel);
+  const app = Fastify({
+    logger:
+      options.logger === false
+        ? false
+        : options.logStream
+          ? { ...logOptions, stream: options.logStream }
+          : logOptions,
+    genReqId: () => `req_${randomToken(12)}`,
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    routerOptions: { maxParamLength: 200 },
+    ...(config.tls ? { https: readTls(config.tls) } : {}),
+  });
+
+  const ctx: AppContext = {
+    config,
+    database: options.database,
+    redis: options.redis,
+    clock: options.clock ?? systemClock,
+    rateLimitNamespace: options.rateLimitNamespace ?? 'paydeck-rl:',
+  };
+  app.decorate('ctx', ctx);
+  app.decorate('readinessChecks', new Map());
+
+  await app.register(errorsPlugin);
+  await app.register(validationPlugin);
+  await app.register(securityPlugin);
+  await app.register(rateLimit, {
+    global: false,
+    ...(ctx.redis ? { redis: ctx.redis } : {}),
+    nameSpace: ctx.rateLimitNamespace,
+    // Limits are applied per route through src/lib/rate-limits.ts; this only provides the store.
+    errorResponseBuilder: (_request, context) => tooManyRequests(context.ttl / 1000),
+  });
+  await app.register(authPlugin);
+
+  await app.register(healthRoutes);
+  await app.register(configRoutes);
+  await app.register(authRoutes, { prefix: '/api/auth' });
+  await app.register(legalRoutes, { prefix: '/api/legal' });
+
+  await app.register(webAppPlugin);
+  return app;
+}

@@ -1,0 +1,22 @@
+// The services every module may use, decorated on the Fastify instance as `app.ctx`.
+// Modules build their own domain services from it; nothing here knows about a business
+// component.
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/client.ts';
+import type { Clock } from '../lib/clock.ts';
+
+export interface AppContext {
+  config: Config;
+  database: Database;
+  redis: Redis | undefined;
+  clock: Clock;
+  /** Prefix for shared rate-limit counters, so parallel test apps do not share them. */
+  rateLimitNamespace: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+}

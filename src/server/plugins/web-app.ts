@@ -1,0 +1,44 @@
+// Serves the built web app (dist/web). Content-hashed files under /assets are cached forever;
+// every other GET that is not an API route gets index.html (client-side routing), never cached.
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { sendError } from './errors.ts';
+import { AppError } from '../../lib/errors.ts';
+
+export const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/web');
+
+const NOT_SPA = /^\/(api|webhooks|metrics|healthz|readyz|docs|assets)(\/|$)/;
+
+async function webAppPlugin(app: FastifyInstance) {
+  const built = existsSync(path.join(webRoot, 'index.html'));
+  if (!built) app.log.warn({ webRoot }, 'web app not built: run `npm run build:web`');
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url.split('?')[0] ?? '/';
+    const isPage = (request.method === 'GET' || request.method === 'HEAD') && !NOT_SPA.test(url) && !path.extname(url);
+    if (built && isPage) return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    return sendError(reply, request, new AppError(404, 'route_not_found', `No route for ${request.method} ${url}.`));
+  });
+  if (!built) return;
+  await app.register(fastifyStatic, {
+    root: webRoot,
+    prefix: '/',
+    wildcard: false,
+    index: false,
+    // Cache headers are set by the security plugin's onSend hook, one place for all of them.
+    cacheControl: false,
+    etag: true,
+    lastModified: false,
+  });
+  // Hashed assets: a registered wildcard so unknown files 404 instead of falling into the SPA.
+  app.get('/assets/*', { schema: { hide: true } as object }, (request, reply) => {
+    const file = (request.params as { '*': string })['*'];
+    return reply.sendFile(path.posix.join('assets', file));
+  });
+
+}
+
+export default fp(webAppPlugin, { name: 'web-app' });

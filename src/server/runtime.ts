@@ -1,0 +1,106 @@
+// Assembles a running Paydeck from a Config: database (embedded or external), migrations,
+// Redis, the HTTP app, the job queue and demo data. Used by main.ts, the worker and tests.
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import { connectDatabase, type Database } from '../db/client.ts';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded.ts';
+import { migrateDatabase } from '../db/migrate.ts';
+import { startJobQueue, type JobDefinition, type JobQueue } from '../jobs/queue.ts';
+import { loggerOptions } from '../lib/logger.ts';
+import { buildApp } from './app.ts';
+import { sessionPurgeJob } from '../modules/auth/jobs.ts';
+import { seedDemoData } from '../modules/demo/seed.ts';
+
+export interface Infrastructure {
+  database: Database;
+  databaseUrl: string;
+  redis: Redis | undefined;
+  embedded: EmbeddedDatabase | undefined;
+  close(): Promise<void>;
+}
+
+/** Opens the database (starting the embedded one if DATABASE_URL is unset), migrates, connects Redis. */
+export async function openInfrastructure(
+  config: Config,
+  logger: Logger,
+  options: { embeddedInMemory?: boolean } = {},
+): Promise<Infrastructure> {
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    const dataDir = options.embeddedInMemory ? undefined : path.join(config.dataDir, 'pg');
+    logger.info({ dataDir: dataDir ?? 'memory' }, 'starting embedded PostgreSQL (PGlite)');
+    embedded = await startEmbeddedDatabase(dataDir ? { dataDir } : {});
+    databaseUrl = embedded.url;
+  }
+  const database = connectDatabase(databaseUrl, { max: 20 });
+  await migrateDatabase(database.pool);
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2000, enableOfflineQueue: true })
+    : undefined;
+  redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  return {
+    database,
+    databaseUrl,
+    redis,
+    embedded,
+    async close() {
+      redis?.disconnect();
+      await database.close();
+      await embedded?.close();
+    },
+  };
+}
+
+export function allJobs(app: FastifyInstance): JobDefinition<never>[] {
+  return [sessionPurgeJob(app.sessionStore, app.log as unknown as Logger)] as JobDefinition<never>[];
+}
+
+export interface RunningPaydeck {
+  app: FastifyInstance;
+  infra: Infrastructure;
+  jobs: JobQueue;
+  url: string;
+  seeded: boolean;
+  close(): Promise<void>;
+}
+
+export async function startPaydeck(
+  config: Config,
+  options: { logger?: Logger; embeddedInMemory?: boolean } = {},
+): Promise<RunningPaydeck> {
+  const logger = options.logger ?? pino(loggerOptions(config.logLevel));
+  const infra = await openInfrastructure(config, logger, options);
+  const app = await buildApp({ config, database: infra.database, ...(infra.redis ? { redis: infra.redis } : {}) });
+  const jobs = await startJobQueue({
+    connectionString: infra.databaseUrl,
+    jobs: allJobs(app),
+    work: config.runWorkers,
+    logger,
+  });
+  const seeded = config.seedDemoData ? await seedDemoData(infra.database.db, app.authService) : false;
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    infra,
+    jobs,
+    url,
+    seeded,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await jobs.stop();
+        await infra.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import { existsSync } from 'node:fs';
+import { chromiumPath } from '../../playwright.config.ts';
+import { startSystem } from '../helpers/system.ts';
+
+// Browser tests need Debian's Chromium; say exactly what to install instead of failing obscurely.
+// Then the whole system starts once for the run; tests read its URLs from the environment.
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(
+      `End-to-end tests need Chromium at ${chromiumPath}. Install it with ` +
+        '`sudo apt-get update && sudo apt-get install -y chromium`, or set CHROMIUM_PATH.',
+    );
+  }
+  const system = await startSystem();
+  process.env.E2E_BASE_URL = system.baseUrl;
+  process.env.E2E_SIMULATOR_URL = system.simulatorUrl;
+  process.env.E2E_DATABASE_URL = system.databaseUrl;
+  return () => system.close();
+}

@@ -1,0 +1,54 @@
+// One fresh database for the whole run: a new database on the server at DATABASE_URL (CI), or
+// an in-memory embedded PGlite when DATABASE_URL is unset (a fresh clone with no settings).
+// It is migrated once here and handed to the test files through `inject('databaseUrl')`.
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedDatabase } from '../../src/db/embedded.ts';
+import { connectDatabase } from '../../src/db/client.ts';
+import { migrateDatabase } from '../../src/db/migrate.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+  }
+}
+
+export default async function globalSetup(project: TestProject): Promise<() => Promise<void>> {
+  const serverUrl = process.env.DATABASE_URL;
+  let databaseUrl: string;
+  let teardown: () => Promise<void>;
+
+  if (serverUrl) {
+    const name = `paydeck_test_${Date.now()}_${process.pid}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    try {
+      await admin.connect();
+    } catch (err) {
+      throw new Error(
+        `DATABASE_URL is set but PostgreSQL is not reachable (${(err as Error).message}). ` +
+          'Start PostgreSQL, or unset DATABASE_URL to use the embedded database.',
+      );
+    }
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    teardown = async () => {
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  } else {
+    const embedded = await startEmbeddedDatabase();
+    databaseUrl = embedded.url;
+    teardown = () => embedded.close();
+  }
+
+  const database = connectDatabase(databaseUrl, { max: 2 });
+  await migrateDatabase(database.pool);
+  await database.close();
+  project.provide('databaseUrl', databaseUrl);
+  return teardown;
+}

@@ -1,0 +1,73 @@
+// Starts the whole system the way `npm start` does — the Stripe simulator, then Paydeck pointed
+// at it through configuration — on free ports, for end-to-end tests and benchmarks.
+import pg from 'pg';
+import pino from 'pino';
+import { startSimulator, type SimulatorHandle } from '../../simulator/index.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startPaydeck, type RunningPaydeck } from '../../src/server/runtime.ts';
+
+export interface RunningSystem {
+  baseUrl: string;
+  simulatorUrl: string;
+  simulator: SimulatorHandle;
+  paydeck: RunningPaydeck;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** A fresh database on the server at DATABASE_URL, or undefined to use the embedded one. */
+async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) return undefined;
+  const name = `paydeck_e2e_${Date.now()}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function startSystem(env: Record<string, string> = {}): Promise<RunningSystem> {
+  const simulator = await startSimulator({ port: 0, quiet: true, webhookRetryBaseMs: 50 });
+  const database = await freshDatabase();
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    STRIPE_SECRET_KEY: 'sk_test_paydeck_e2e',
+    STRIPE_PUBLISHABLE_KEY: 'pk_test_paydeck_e2e',
+    STRIPE_API_BASE: simulator.url,
+    STRIPE_JS_URL: `${simulator.url}/v3/`,
+    STRIPE_SIMULATED: 'true',
+    SEED_DEMO_DATA: 'true',
+    RATE_LIMIT_AUTH_PER_MINUTE: '1000',
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...env,
+  });
+  // No DATA_DIR persistence for tests: an in-memory embedded database when DATABASE_URL is unset.
+  const paydeck = await startPaydeck(config, { logger: pino({ level: 'warn' }), embeddedInMemory: true });
+  const port = (paydeck.app.server.address() as { port: number }).port;
+  return {
+    baseUrl: `http://localhost:${port}`,
+    simulatorUrl: simulator.url,
+    simulator,
+    paydeck,
+    databaseUrl: paydeck.infra.databaseUrl,
+    async close() {
+      await paydeck.close();
+      await simulator.close();
+      await database?.drop();
+    },
+  };
+}
