@@ -1,5 +1,6 @@
 // Starts the whole system the way `npm start` does — the Stripe simulator, then Paydeck pointed
 // at it through configuration — on free ports, for end-to-end tests and benchmarks.
+import net from 'node:net';
 import pg from 'pg';
 import pino from 'pino';
 import { startSimulator, type SimulatorHandle } from '../../simulator/index.ts';
@@ -37,11 +38,25 @@ async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> } |
   };
 }
 
+/** A free local port: the app's PUBLIC_URL (its allowed origin) must name the real port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startSystem(env: Record<string, string> = {}): Promise<RunningSystem> {
   const simulator = await startSimulator({ port: 0, quiet: true, webhookRetryBaseMs: 50 });
   const database = await freshDatabase();
+  const port = await freePort();
   const config = loadConfig({
-    PORT: '0',
+    PORT: String(port),
+    PUBLIC_URL: `http://localhost:${port}`,
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     STRIPE_SECRET_KEY: 'sk_test_paydeck_e2e',
@@ -57,7 +72,6 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
   });
   // No DATA_DIR persistence for tests: an in-memory embedded database when DATABASE_URL is unset.
   const paydeck = await startPaydeck(config, { logger: pino({ level: 'warn' }), embeddedInMemory: true });
-  const port = (paydeck.app.server.address() as { port: number }).port;
   return {
     baseUrl: `http://localhost:${port}`,
     simulatorUrl: simulator.url,

@@ -1,0 +1,28 @@
+import { Navigate, Outlet, useLocation } from 'react-router';
+import { loginPath } from '../lib/redirect';
+import { useSession, useUser } from '../lib/session';
+
+/** Pages below need a session; without one, sign in first and come back here afterwards. */
+export function RequireSignIn() {
+  const { user, ended } = useSession();
+  const location = useLocation();
+  if (user) return <Outlet />;
+  // The one place that reacts to losing the session, so sign-out and expiry cannot race each other.
+  if (ended === 'signed-out') return <Navigate to="/login" replace state="signed-out" />;
+  return <Navigate to={loginPath(location.pathname + location.search + location.hash)} replace />;
+}
+
+/** Operator pages. Non-admins get an explanation rather than a redirect, so a shared link is not a mystery. */
+export function RequireAdmin() {
+  const user = useUser();
+  if (user?.role !== 'admin') {
+    return (
+      <div>
+        <title>Not allowed · Paydeck</title>
+        <h1>You can’t open this page</h1>
+        <p className="lead">The operator console is only for Paydeck administrators.</p>
+      </div>
+    );
+  }
+  return <Outlet />;
+}

@@ -1,0 +1,20 @@
+import { useAppConfig } from '../lib/app-config';
+import type { StripeMode } from '../lib/app-config';
+
+const MESSAGES: Record<StripeMode, string | null> = {
+  simulated: 'Simulated Stripe — no real money moves',
+  test: 'Test mode',
+  live: null,
+};
+
+/** Tells people when payments are not real, so nobody mistakes a demo for a live shop. */
+export function ModeBanner() {
+  const { mode } = useAppConfig();
+  const message = MESSAGES[mode];
+  if (!message) return null;
+  return (
+    <p className={`mode-banner mode-banner--${mode}`} role="note">
+      {message}
+    </p>
+  );
+}

@@ -1,0 +1,63 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { ApiError, api, setCsrfToken } from '../../../lib/api-client';
+import { sessionQueryKey, signedOutSession } from '../../../lib/session';
+import type { Session, User } from '../../../lib/session';
+
+export interface LoginInput {
+  email: string;
+  password: string;
+}
+
+export interface SignupInput {
+  name: string;
+  email: string;
+  password: string;
+  accept_terms: boolean;
+}
+
+interface SignedIn {
+  user: User;
+  csrf_token: string;
+}
+
+/** Everything cached so far belonged to the previous user (or to nobody); only config survives. */
+function useReplaceSession() {
+  const queryClient = useQueryClient();
+  return (session: Session) => {
+    setCsrfToken(session.csrf_token);
+    queryClient.removeQueries({
+      predicate: (query) =>
+        query.queryKey[0] !== sessionQueryKey[0] && query.queryKey[0] !== 'app-config',
+    });
+    queryClient.setQueryData(sessionQueryKey, session);
+  };
+}
+
+export function useLogin() {
+  const replaceSession = useReplaceSession();
+  return useMutation({
+    mutationFn: (input: LoginInput) => api.post<SignedIn>('/api/auth/login', input),
+    onSuccess: replaceSession,
+  });
+}
+
+export function useSignup() {
+  const replaceSession = useReplaceSession();
+  return useMutation({
+    mutationFn: (input: SignupInput) => api.post<SignedIn>('/api/auth/signup', input),
+    onSuccess: replaceSession,
+  });
+}
+
+export function useLogout() {
+  const replaceSession = useReplaceSession();
+  return useMutation({
+    // An empty object rather than no body: the route validates a JSON object.
+    mutationFn: () => api.post<void>('/api/auth/logout', {}),
+    onSuccess: () => replaceSession(signedOutSession),
+    onError: (error) => {
+      // Already signed out on the server (expired or revoked): the goal is reached.
+      if (error instanceof ApiError && error.status === 401) replaceSession(signedOutSession);
+    },
+  });
+}

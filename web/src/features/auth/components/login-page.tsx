@@ -1,0 +1,116 @@
+import { useState } from 'react';
+import type { FormEvent } from 'react';
+import { flushSync } from 'react-dom';
+import { Link, Navigate, useLocation, useNavigate, useSearchParams } from 'react-router';
+import { Alert, ErrorAlert } from '../../../components/alert';
+import { Button } from '../../../components/button';
+import { TextField } from '../../../components/form-field';
+import {
+  clearFieldError,
+  fieldNameOf,
+  focusFirstInvalid,
+  noFormErrors,
+  toFormErrors,
+} from '../../../lib/form-errors';
+import type { FormErrors } from '../../../lib/form-errors';
+import { safeNextPath, withNext } from '../../../lib/redirect';
+import { useUser } from '../../../lib/session';
+import { useLogin } from '../api/auth';
+import { AuthCard } from './auth-card';
+
+const FIELDS = ['email', 'password'] as const;
+type Field = (typeof FIELDS)[number];
+
+export function LoginPage() {
+  const user = useUser();
+  const [params] = useSearchParams();
+  const next = safeNextPath(params.get('next'));
+  const signedOut = useLocation().state === 'signed-out';
+
+  if (user) return <Navigate to={next} replace />;
+  return (
+    <AuthCard
+      title="Sign in"
+      footer={
+        <p>
+          New to Paydeck? <Link to={withNext('/signup', next)}>Create an account</Link>
+        </p>
+      }
+    >
+      {signedOut ? (
+        <Alert tone="success" live>
+          You have signed out.
+        </Alert>
+      ) : null}
+      <LoginForm next={next} />
+    </AuthCard>
+  );
+}
+
+function LoginForm({ next }: { next: string }) {
+  const login = useLogin();
+  const navigate = useNavigate();
+  const [errors, setErrors] = useState<FormErrors<Field>>(noFormErrors);
+
+  function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    const input = {
+      email: String(data.get('email') ?? '').trim(),
+      password: String(data.get('password') ?? ''),
+    };
+    const fields: FormErrors<Field>['fields'] = {};
+    if (!input.email) fields.email = 'Enter your email address.';
+    if (!input.password) fields.password = 'Enter your password.';
+    const clientErrors = { fields, form: null };
+    flushSync(() => setErrors(clientErrors));
+    if (Object.keys(fields).length > 0) {
+      focusFirstInvalid(form, clientErrors, FIELDS);
+      return;
+    }
+    login.mutate(input, {
+      onSuccess: () => void navigate(next, { replace: true }),
+      onError: (error) => {
+        const serverErrors = toFormErrors(error, FIELDS);
+        flushSync(() => setErrors(serverErrors));
+        focusFirstInvalid(form, serverErrors, FIELDS);
+      },
+    });
+  }
+
+  return (
+    <form
+      className="form"
+      noValidate
+      onSubmit={handleSubmit}
+      onChange={(event) => {
+        const name = fieldNameOf(event.target);
+        if (name) setErrors((current) => clearFieldError(current, name));
+      }}
+    >
+      {errors.form ? <ErrorAlert error={errors.form} title="Could not sign you in" /> : null}
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        inputMode="email"
+        spellCheck={false}
+        required
+        error={errors.fields.email}
+      />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+        error={errors.fields.password}
+      />
+      <Button type="submit" pending={login.isPending} className="button--block">
+        Sign in
+      </Button>
+    </form>
+  );
+}

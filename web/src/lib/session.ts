@@ -1,0 +1,54 @@
+import { queryOptions, useSuspenseQuery } from '@tanstack/react-query';
+import { api, setCsrfToken } from './api-client';
+
+// Shared by the layout, the route guards and every feature that needs to know who is signed in.
+
+export type Role = 'customer' | 'admin';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export interface Session {
+  user: User | null;
+  csrf_token: string | null;
+  /**
+   * Client-side only: set when the user signed out in this tab, so the sign-in guard sends them
+   * to a plain sign-in page ("you have signed out") instead of "sign in to continue here".
+   */
+  ended?: 'signed-out';
+}
+
+export const signedOutSession: Session = { user: null, csrf_token: null, ended: 'signed-out' };
+
+export const sessionQueryKey = ['session'] as const;
+
+export const sessionQuery = queryOptions({
+  queryKey: sessionQueryKey,
+  queryFn: async ({ signal }) => {
+    const session = await api.get<Session>('/api/auth/session', { signal });
+    setCsrfToken(session.csrf_token);
+    return session;
+  },
+  staleTime: 60_000,
+});
+
+/** The root route loads the session before anything renders, so this never suspends in practice. */
+export function useSession(): Session {
+  return useSuspenseQuery(sessionQuery).data;
+}
+
+/** The signed-in user, or null. */
+export function useUser(): User | null {
+  return useSession().user;
+}
+
+/** For pages behind the sign-in guard, where a missing user is a bug, not a state. */
+export function useSignedInUser(): User {
+  const user = useUser();
+  if (!user) throw new Error('useSignedInUser used outside the sign-in guard');
+  return user;
+}
