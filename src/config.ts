@@ -48,6 +48,7 @@ const envSchema = z.object({
   SEED_DEMO_DATA: bool.optional(),
   RATE_LIMIT_AUTH_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_AUTH_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  OFF_SESSION_RETRY_DELAYS_MINUTES: commaList.default(['60', '360', '1440']),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
 });
@@ -83,6 +84,8 @@ export interface Config {
   seedDemoData: boolean;
   rateLimit: { authPerMinute: number; authPerEmailPerHour: number };
   tls: { certFile: string; keyFile: string } | undefined;
+  /** Minutes to wait before each automatic retry of an off-session payment after a soft decline. */
+  offSessionRetryDelaysMinutes: number[];
 }
 
 export class ConfigError extends Error {
@@ -132,6 +135,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.TLS_CERT_FILE && !e.TLS_KEY_FILE) || (!e.TLS_CERT_FILE && e.TLS_KEY_FILE)) {
     problems.push('TLS_CERT_FILE and TLS_KEY_FILE: set both for direct TLS, or neither');
   }
+  const retryDelays = (e.OFF_SESSION_RETRY_DELAYS_MINUTES as string[]).map(Number);
+  if (retryDelays.some((n) => !Number.isInteger(n) || n < 1) || retryDelays.length > 10) {
+    problems.push('OFF_SESSION_RETRY_DELAYS_MINUTES: a comma list of at most 10 whole minutes, e.g. 60,360,1440');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const trust = e.TRUST_PROXY;
@@ -167,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,
       authPerEmailPerHour: e.RATE_LIMIT_AUTH_PER_EMAIL_PER_HOUR,
     },
+    offSessionRetryDelaysMinutes: retryDelays,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
   };
 }

@@ -80,3 +80,31 @@ export async function startJobQueue(options: {
     stop: () => boss.stop({ graceful: true, timeout: 10_000, wait: true }),
   };
 }
+
+/** What domain code needs of the queue: to send a job. */
+export interface JobSender {
+  send(name: string, data: object, options?: { startAfter?: Date | number; singletonKey?: string }): Promise<void>;
+}
+
+/**
+ * The app is built before the queue starts (and tests build apps without one); domain services
+ * get this sender, which forwards to the queue once attached. A job sent with no queue attached
+ * is only logged: every job Paydeck sends is also found later by a scheduled sweep (e.g. the
+ * reconciler picks up payments left in `unknown`), so nothing depends on the send alone.
+ */
+export class LateBoundJobSender implements JobSender {
+  private queue: JobQueue | undefined;
+  constructor(private readonly onDrop: (name: string) => void = () => {}) {}
+
+  attach(queue: JobQueue): void {
+    this.queue = queue;
+  }
+
+  async send(name: string, data: object, options: { startAfter?: Date | number; singletonKey?: string } = {}) {
+    if (!this.queue) return this.onDrop(name);
+    await this.queue.send(name, data, {
+      ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
+      ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+    });
+  }
+}

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
 import { loggerOptions } from '../lib/logger.ts';
 import { buildApp } from '../server/app.ts';
 import { allJobs, openInfrastructure } from '../server/runtime.ts';
-import { startJobQueue } from './queue.ts';
+import { LateBoundJobSender, startJobQueue } from './queue.ts';
 
 async function run(): Promise<void> {
   loadDotEnv();
@@ -13,9 +13,11 @@ async function run(): Promise<void> {
   const logger: Logger = pino(loggerOptions(config.logLevel));
   const infra = await openInfrastructure(config, logger);
   // The app is built (not listened on) so jobs use exactly the services the HTTP side uses.
-  const app = await buildApp({ config, database: infra.database, ...(infra.redis ? { redis: infra.redis } : {}) });
+  const jobSender = new LateBoundJobSender();
+  const app = await buildApp({ config, database: infra.database, jobs: jobSender, ...(infra.redis ? { redis: infra.redis } : {}) });
   await app.ready();
   const jobs = await startJobQueue({ connectionString: infra.databaseUrl, jobs: allJobs(app), work: true, logger });
+  jobSender.attach(jobs);
   logger.info('worker started');
   const stop = async () => {
     await jobs.stop();

@@ -20,6 +20,15 @@ import authRoutes from '../modules/auth/routes.ts';
 import legalRoutes from '../modules/legal/routes.ts';
 import healthRoutes from '../modules/health/routes.ts';
 import configRoutes from '../modules/health/config-routes.ts';
+import idempotencyPlugin from '../modules/idempotency/plugin.ts';
+import { adminCatalogRoutes, catalogRoutes } from '../modules/catalog/routes.ts';
+import orderRoutes from '../modules/orders/routes.ts';
+import paymentMethodRoutes from '../modules/payment-methods/routes.ts';
+import { LateBoundJobSender } from '../jobs/queue.ts';
+import type { PaymentProvider } from '../stripe/provider.ts';
+import { StripeProvider } from '../stripe/stripe-provider.ts';
+import { createServices } from './services.ts';
+import type { Logger } from 'pino';
 
 export interface BuildAppOptions {
   config: Config;
@@ -30,6 +39,14 @@ export interface BuildAppOptions {
   logger?: boolean | Record<string, unknown>;
   logStream?: NodeJS.WritableStream;
   rateLimitNamespace?: string;
+  /** The payment provider; by default Stripe (or the simulator) from the configuration. */
+  provider?: PaymentProvider;
+  /** Forwards jobs to the queue once it is attached (runtime.ts does that after start-up). */
+  jobs?: LateBoundJobSender;
+}
+
+export function providerFromConfig(config: Config): PaymentProvider {
+  return new StripeProvider({ secretKey: config.stripe.secretKey!, apiBase: config.stripe.apiBase });
 }
 
 function readTls(tls: { certFile: string; keyFile: string }) {
@@ -65,6 +82,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   };
   app.decorate('ctx', ctx);
   app.decorate('readinessChecks', new Map());
+  const provider = options.provider ?? providerFromConfig(config);
+  const jobs = options.jobs ?? new LateBoundJobSender((name) => app.log.warn({ job: name }, 'job not queued: no queue attached'));
+  app.decorate('services', createServices(ctx, provider, jobs, app.log as unknown as Logger));
+  app.readinessChecks.set('stripe', () => provider.ping());
 
   await app.register(errorsPlugin);
   await app.register(validationPlugin);
@@ -77,11 +98,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     errorResponseBuilder: (_request, context) => tooManyRequests(context.ttl / 1000),
   });
   await app.register(authPlugin);
+  await app.register(idempotencyPlugin);
 
   await app.register(healthRoutes);
   await app.register(configRoutes);
   await app.register(authRoutes, { prefix: '/api/auth' });
   await app.register(legalRoutes, { prefix: '/api/legal' });
+  await app.register(catalogRoutes);
+  await app.register(orderRoutes, { prefix: '/api/orders' });
+  await app.register(paymentMethodRoutes);
+  await app.register(adminCatalogRoutes, { prefix: '/api/admin' });
+  // -- webhooks, reconciliation, metrics (register here) --
+  // -- merchant API, API keys, admin payments API (register here) --
 
   await app.register(webAppPlugin);
   return app;

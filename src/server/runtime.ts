@@ -8,7 +8,9 @@ import type { Config } from '../config.ts';
 import { connectDatabase, type Database } from '../db/client.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded.ts';
 import { migrateDatabase } from '../db/migrate.ts';
-import { startJobQueue, type JobDefinition, type JobQueue } from '../jobs/queue.ts';
+import { LateBoundJobSender, startJobQueue, type JobDefinition, type JobQueue } from '../jobs/queue.ts';
+import { idempotencyReaperJob } from '../modules/idempotency/plugin.ts';
+import { offSessionRetryJob, syncPaymentJob, syncRefundJob } from '../modules/payments/jobs.ts';
 import { loggerOptions } from '../lib/logger.ts';
 import { buildApp } from './app.ts';
 import { sessionPurgeJob } from '../modules/auth/jobs.ts';
@@ -56,7 +58,14 @@ export async function openInfrastructure(
 }
 
 export function allJobs(app: FastifyInstance): JobDefinition<never>[] {
-  return [sessionPurgeJob(app.sessionStore, app.log as unknown as Logger)] as JobDefinition<never>[];
+  const { services, ctx } = app;
+  return [
+    sessionPurgeJob(app.sessionStore, app.log as unknown as Logger),
+    idempotencyReaperJob(ctx.database.db, ctx.clock),
+    syncPaymentJob(services),
+    syncRefundJob(services),
+    offSessionRetryJob(services),
+  ] as JobDefinition<never>[];
 }
 
 export interface RunningPaydeck {
@@ -74,14 +83,17 @@ export async function startPaydeck(
 ): Promise<RunningPaydeck> {
   const logger = options.logger ?? pino(loggerOptions(config.logLevel));
   const infra = await openInfrastructure(config, logger, options);
-  const app = await buildApp({ config, database: infra.database, ...(infra.redis ? { redis: infra.redis } : {}) });
+  const jobSender = new LateBoundJobSender();
+  const app = await buildApp({ config, database: infra.database, jobs: jobSender, ...(infra.redis ? { redis: infra.redis } : {}) });
   const jobs = await startJobQueue({
     connectionString: infra.databaseUrl,
     jobs: allJobs(app),
     work: config.runWorkers,
     logger,
   });
+  jobSender.attach(jobs);
   const seeded = config.seedDemoData ? await seedDemoData(infra.database.db, app.authService) : false;
+  if (config.seedDemoData) await app.services.catalog.seedDemo();
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -9,6 +9,8 @@ import { connectDatabase, type Database } from '../../src/db/client.ts';
 import { buildApp } from '../../src/server/app.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import { randomToken } from '../../src/lib/crypto.ts';
+import { LateBoundJobSender } from '../../src/jobs/queue.ts';
+import { startSimulator, type SimulatorHandle } from '../../simulator/index.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -17,6 +19,10 @@ export interface TestApp {
   redis: Redis | undefined;
   /** Every log line the app wrote, as text. */
   logs: string[];
+  /** The Stripe simulator this app talks to (through configuration, like production). */
+  sim: SimulatorHandle;
+  /** Jobs the app tried to queue (tests run them by hand). */
+  jobs: Array<{ name: string; data: object }>;
   close(): Promise<void>;
 }
 
@@ -32,7 +38,15 @@ export const testEnv: Record<string, string> = {
 export async function createTestApp(
   options: { env?: Record<string, string>; clock?: Clock } = {},
 ): Promise<TestApp> {
-  const config = loadConfig({ ...testEnv, ...options.env, DATABASE_URL: inject('databaseUrl') });
+  const sim = await startSimulator({ port: 0, quiet: true, webhookRetryBaseMs: 20 });
+  const config = loadConfig({
+    ...testEnv,
+    STRIPE_API_BASE: sim.url,
+    STRIPE_JS_URL: `${sim.url}/v3/`,
+    STRIPE_SIMULATED: 'true',
+    ...options.env,
+    DATABASE_URL: inject('databaseUrl'),
+  });
   const database = connectDatabase(inject('databaseUrl'), { max: 5 });
   const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL) : undefined;
   const logs: string[] = [];
@@ -42,7 +56,13 @@ export async function createTestApp(
       done();
     },
   });
+  const jobs: Array<{ name: string; data: object }> = [];
+  const jobSender = new LateBoundJobSender();
+  jobSender.send = async (name, data) => {
+    jobs.push({ name, data });
+  };
   const app = await buildApp({
+    jobs: jobSender,
     config,
     database,
     ...(redis ? { redis } : {}),
@@ -57,8 +77,11 @@ export async function createTestApp(
     config,
     redis,
     logs,
+    sim,
+    jobs,
     async close() {
       await app.close();
+      await sim.close();
       await database.close();
       redis?.disconnect();
     },

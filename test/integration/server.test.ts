@@ -50,8 +50,8 @@ describe('errors and headers', () => {
     const res = await t.app.inject('/api/config');
     expect(res.json()).toEqual({
       publishable_key: 'pk_test_paydeck_tests',
-      stripe_js_url: 'https://js.stripe.com/endive/stripe.js',
-      mode: 'test',
+      stripe_js_url: `${t.sim.url}/v3/`,
+      mode: 'simulated',
     });
     expect(res.body).not.toContain('sk_test');
   });

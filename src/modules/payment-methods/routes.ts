@@ -1,0 +1,56 @@
+// The wallet: SetupIntents for Stripe.js, saving a card by its pm_… id, listing, default, removal.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { actorFrom } from '../audit/actor.ts';
+import { currentUser } from '../auth/plugin.ts';
+import { byIp, rateLimit } from '../../lib/rate-limits.ts';
+import { publicPaymentMethod } from './service.ts';
+import {
+  addPaymentMethodSchema,
+  createSetupIntentSchema,
+  deletePaymentMethodSchema,
+  listPaymentMethodsSchema,
+  setDefaultPaymentMethodSchema,
+} from './schemas.ts';
+
+export default async function paymentMethodRoutes(base: FastifyInstance) {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  app.addHook('preHandler', app.requireUser);
+  const wallet = app.services.paymentMethods;
+  // Card testing: adding cards is limited per IP and per account.
+  const addPerIp = rateLimit(app, { name: 'add-card:ip', max: 20, windowMs: 3_600_000, key: byIp });
+  const addPerUser = rateLimit(app, { name: 'add-card:user', max: 10, windowMs: 3_600_000, key: (r) => r.session?.user.id });
+
+  app.post(
+    '/api/setup-intents',
+    { schema: createSetupIntentSchema, config: { idempotency: 'optional' }, preHandler: [addPerIp, addPerUser] },
+    async (request) => {
+      const key = request.headers['idempotency-key'];
+      return wallet.createSetupIntent(currentUser(request).id, typeof key === 'string' ? key : undefined);
+    },
+  );
+
+  app.post(
+    '/api/payment-methods',
+    { schema: addPaymentMethodSchema, config: { idempotency: 'optional' }, preHandler: [addPerIp, addPerUser] },
+    async (request, reply) => {
+      const { row, created } = await wallet.add(currentUser(request).id, request.body.payment_method_id, actorFrom(request));
+      return reply.status(created ? 201 : 200).send(publicPaymentMethod(row));
+    },
+  );
+
+  app.get('/api/payment-methods', { schema: listPaymentMethodsSchema }, async (request) => ({
+    data: (await wallet.list(currentUser(request).id)).map(publicPaymentMethod),
+  }));
+
+  app.delete('/api/payment-methods/:id', { schema: deletePaymentMethodSchema }, async (request, reply) => {
+    await wallet.remove(currentUser(request).id, request.params.id, actorFrom(request));
+    return reply.status(204).send(null);
+  });
+
+  app.post(
+    '/api/payment-methods/:id/default',
+    { schema: setDefaultPaymentMethodSchema, config: { idempotency: 'optional' } },
+    async (request) => publicPaymentMethod(await wallet.setDefault(currentUser(request).id, request.params.id, actorFrom(request))),
+  );
+}
