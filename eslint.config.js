@@ -75,6 +75,11 @@ export default tseslint.config(
     },
   },
   {
+    // The Stripe.js stand-in runs in browsers, served as plain files.
+    files: ['simulator/stripejs/**/*.js', 'test/e2e/fixtures/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Entry points and scripts print to the console on purpose.
     files: ['**/*-main.ts', 'src/server/main.ts', 'simulator/main.ts', 'bench/**', 'scripts/**', 'test/**'],
     rules: { 'no-console': 'off' },

@@ -37,6 +37,8 @@ const envSchema = z.object({
   STRIPE_API_BASE: z.string().url().optional(),
   STRIPE_JS_URL: z.string().url().optional(),
   STRIPE_SIMULATED: bool.default(false),
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(80_000).default(20_000),
+  STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
 
   SESSION_IDLE_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   SESSION_ABSOLUTE_TIMEOUT_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
@@ -48,6 +50,8 @@ const envSchema = z.object({
   SEED_DEMO_DATA: bool.optional(),
   RATE_LIMIT_AUTH_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   RATE_LIMIT_AUTH_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  RATE_LIMIT_PAY_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_ADD_CARD_PER_HOUR: z.coerce.number().int().min(1).default(10),
   OFF_SESSION_RETRY_DELAYS_MINUTES: commaList.default(['60', '360', '1440']),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
@@ -74,6 +78,9 @@ export interface Config {
     webhookSecrets: string[];
     apiBase: string | undefined;
     jsUrl: string;
+    /** Per request; the SDK retries network errors, 409 and 5xx up to maxNetworkRetries times. */
+    timeoutMs: number;
+    maxNetworkRetries: number;
   };
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number };
   trustProxy: boolean | string;
@@ -82,7 +89,7 @@ export interface Config {
   assetBaseUrl: string;
   runWorkers: boolean;
   seedDemoData: boolean;
-  rateLimit: { authPerMinute: number; authPerEmailPerHour: number };
+  rateLimit: { authPerMinute: number; authPerEmailPerHour: number; payPerMinute: number; addCardPerHour: number };
   tls: { certFile: string; keyFile: string } | undefined;
   /** Minutes to wait before each automatic retry of an off-session payment after a soft decline. */
   offSessionRetryDelaysMinutes: number[];
@@ -159,6 +166,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookSecrets: e.STRIPE_WEBHOOK_SECRETS ?? [],
       apiBase: e.STRIPE_API_BASE,
       jsUrl: e.STRIPE_JS_URL ?? 'https://js.stripe.com/endive/stripe.js',
+      timeoutMs: e.STRIPE_TIMEOUT_MS,
+      maxNetworkRetries: e.STRIPE_MAX_NETWORK_RETRIES,
     },
     session: {
       idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
@@ -173,6 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: {
       authPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,
       authPerEmailPerHour: e.RATE_LIMIT_AUTH_PER_EMAIL_PER_HOUR,
+      payPerMinute: e.RATE_LIMIT_PAY_PER_MINUTE,
+      addCardPerHour: e.RATE_LIMIT_ADD_CARD_PER_HOUR,
     },
     offSessionRetryDelaysMinutes: retryDelays,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,

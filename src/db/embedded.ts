@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PgliteServer } from './pglite-server.ts';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -24,21 +24,13 @@ export async function startEmbeddedDatabase(
     mkdirSync(dataDir, { recursive: true });
   }
   const db = await PGlite.create(dataDir ? { dataDir } : {});
-  const server = new PGLiteSocketServer({
-    db,
-    host: '127.0.0.1',
-    port: options.port ?? 0,
-    // PGlite is single-connection; the socket server multiplexes clients and keeps a
-    // transaction's statements together, so a pool of several connections works.
-    maxConnections: 100,
-  });
-  await server.start();
-  const address = server.getServerConn();
-  const port = Number(address.split(':').pop());
+  // PGlite is one session; the server serialises clients onto it (see pglite-server.ts).
+  const server = new PgliteServer(db);
+  const port = await server.listen(options.port ?? 0, '127.0.0.1');
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
     async close() {
-      await server.stop();
+      await server.close();
       await db.close();
     },
   };

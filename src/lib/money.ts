@@ -102,10 +102,12 @@ export function checkChargeAmount(amount: number, currency: string): MoneyProble
 /** Converts a decimal string in major units ("12.34") to minor units, exactly (no floats). */
 export function toMinorUnits(major: string, currency: string): number {
   const { exponent } = rule(currency);
-  const match = /^(\d+)(?:\.(\d+))?$/.exec(major.trim());
-  if (!match) throw new Error(`not a decimal amount: ${major}`);
-  const whole = match[1]!;
-  const fraction = match[2] ?? '';
+  const parts = major.trim().split('.');
+  const [whole = '', fraction = ''] = parts;
+  const digits = /^\d+$/;
+  if (parts.length > 2 || !digits.test(whole) || (parts.length === 2 && !digits.test(fraction))) {
+    throw new Error(`not a decimal amount: ${major}`);
+  }
   if (fraction.length > exponent) throw new Error(`${currency} has ${exponent} decimals: ${major}`);
   return Number(whole) * 10 ** exponent + Number(fraction.padEnd(exponent, '0') || '0');
 }

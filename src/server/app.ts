@@ -28,7 +28,15 @@ import { LateBoundJobSender } from '../jobs/queue.ts';
 import type { PaymentProvider } from '../stripe/provider.ts';
 import { StripeProvider } from '../stripe/stripe-provider.ts';
 import { createServices } from './services.ts';
+import apiKeysPlugin from '../modules/api-keys/plugin.ts';
+import apiKeyAdminRoutes from '../modules/api-keys/routes.ts';
+import merchantApiRoutes from '../modules/merchant-api/routes.ts';
+import adminRoutes from '../modules/admin/routes.ts';
+import docsPlugin from '../modules/docs/plugin.ts';
 import type { Logger } from 'pino';
+import webhooksPlugin from '../modules/webhooks/plugin.ts';
+import reconciliationPlugin from '../modules/reconciliation/plugin.ts';
+import metricsPlugin from '../modules/metrics/plugin.ts';
 
 export interface BuildAppOptions {
   config: Config;
@@ -46,7 +54,12 @@ export interface BuildAppOptions {
 }
 
 export function providerFromConfig(config: Config): PaymentProvider {
-  return new StripeProvider({ secretKey: config.stripe.secretKey!, apiBase: config.stripe.apiBase });
+  return new StripeProvider({
+    secretKey: config.stripe.secretKey!,
+    apiBase: config.stripe.apiBase,
+    timeoutMs: config.stripe.timeoutMs,
+    maxNetworkRetries: config.stripe.maxNetworkRetries,
+  });
 }
 
 function readTls(tls: { certFile: string; keyFile: string }) {
@@ -99,6 +112,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await app.register(authPlugin);
   await app.register(idempotencyPlugin);
+  await app.register(docsPlugin);
 
   await app.register(healthRoutes);
   await app.register(configRoutes);
@@ -109,7 +123,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(paymentMethodRoutes);
   await app.register(adminCatalogRoutes, { prefix: '/api/admin' });
   // -- webhooks, reconciliation, metrics (register here) --
+  await app.register(webhooksPlugin);
+  await app.register(reconciliationPlugin);
+  await app.register(metricsPlugin);
   // -- merchant API, API keys, admin payments API (register here) --
+  await app.register(apiKeysPlugin);
+  await app.register(apiKeyAdminRoutes, { prefix: '/api/admin' });
+  await app.register(merchantApiRoutes, { prefix: '/api/v1' });
+  await app.register(adminRoutes, { prefix: '/api/admin' });
 
   await app.register(webAppPlugin);
   return app;

@@ -5,6 +5,7 @@ import { startSystem } from '../helpers/system.ts';
 // Browser tests need Debian's Chromium; say exactly what to install instead of failing obscurely.
 // Then the whole system starts once for the run; tests read its URLs from the environment.
 export default async function globalSetup(): Promise<() => Promise<void>> {
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- a configured executable path
   if (!existsSync(chromiumPath)) {
     throw new Error(
       `End-to-end tests need Chromium at ${chromiumPath}. Install it with ` +

@@ -33,6 +33,8 @@ export const testEnv: Record<string, string> = {
   // Generous limits: rate limiting has its own tests with tight ones.
   RATE_LIMIT_AUTH_PER_MINUTE: '10000',
   RATE_LIMIT_AUTH_PER_EMAIL_PER_HOUR: '10000',
+  RATE_LIMIT_PAY_PER_MINUTE: '10000',
+  RATE_LIMIT_ADD_CARD_PER_HOUR: '10000',
 };
 
 export async function createTestApp(

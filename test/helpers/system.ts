@@ -66,6 +66,8 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
     STRIPE_SIMULATED: 'true',
     SEED_DEMO_DATA: 'true',
     RATE_LIMIT_AUTH_PER_MINUTE: '1000',
+    RATE_LIMIT_PAY_PER_MINUTE: '1000',
+    RATE_LIMIT_ADD_CARD_PER_HOUR: '1000',
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,

@@ -12,7 +12,7 @@ import { and, eq, lt } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { idempotencyKeys } from '../../db/schema.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
-import { sha256Hex } from '../../lib/crypto.ts';
+import { safeEqual, sha256Hex } from '../../lib/crypto.ts';
 import { AppError, badRequest } from '../../lib/errors.ts';
 import type { JobDefinition } from '../../jobs/queue.ts';
 import type { Db } from '../../db/client.ts';
@@ -67,7 +67,7 @@ async function claim(db: Db, clock: Clock, request: FastifyRequest, reply: Fasti
     .from(idempotencyKeys)
     .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
   if (!existing) throw new AppError(409, 'idempotency_key_in_use', 'This Idempotency-Key is being used by another request. Retry shortly.');
-  if (existing.requestHash !== hash) {
+  if (!safeEqual(existing.requestHash, hash)) {
     throw new AppError(
       422,
       'idempotency_key_reused',

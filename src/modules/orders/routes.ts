@@ -31,8 +31,9 @@ export default async function orderRoutes(base: FastifyInstance) {
   app.addHook('preHandler', app.requireUser);
   const { services } = app;
   // Card testing: a burst of payment attempts from one IP or one account is refused.
-  const payPerIp = rateLimit(app, { name: 'pay:ip', max: 30, windowMs: 60_000, key: byIp });
-  const payPerUser = rateLimit(app, { name: 'pay:user', max: 10, windowMs: 60_000, key: (r) => r.session?.user.id });
+  const perMinute = app.ctx.config.rateLimit.payPerMinute;
+  const payPerIp = rateLimit(app, { name: 'pay:ip', max: perMinute * 3, windowMs: 60_000, key: byIp });
+  const payPerUser = rateLimit(app, { name: 'pay:user', max: perMinute, windowMs: 60_000, key: (r) => r.session?.user.id });
 
   app.post('/', { schema: createOrderSchema, config: { idempotency: 'optional' } }, async (request, reply) => {
     const user = currentUser(request);

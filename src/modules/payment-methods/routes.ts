@@ -18,8 +18,9 @@ export default async function paymentMethodRoutes(base: FastifyInstance) {
   app.addHook('preHandler', app.requireUser);
   const wallet = app.services.paymentMethods;
   // Card testing: adding cards is limited per IP and per account.
-  const addPerIp = rateLimit(app, { name: 'add-card:ip', max: 20, windowMs: 3_600_000, key: byIp });
-  const addPerUser = rateLimit(app, { name: 'add-card:user', max: 10, windowMs: 3_600_000, key: (r) => r.session?.user.id });
+  const perHour = app.ctx.config.rateLimit.addCardPerHour;
+  const addPerIp = rateLimit(app, { name: 'add-card:ip', max: perHour * 2, windowMs: 3_600_000, key: byIp });
+  const addPerUser = rateLimit(app, { name: 'add-card:user', max: perHour, windowMs: 3_600_000, key: (r) => r.session?.user.id });
 
   app.post(
     '/api/setup-intents',

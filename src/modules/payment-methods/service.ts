@@ -66,7 +66,7 @@ export class PaymentMethodsService {
     let requestId: string | null = null;
     if (!card.customerId) {
       try {
-        const answer = await this.provider.attachPaymentMethod(stripePaymentMethodId, customerId, `paydeck-attach-${stripePaymentMethodId}`);
+        const answer = await this.provider.attachPaymentMethod(stripePaymentMethodId, customerId, `paydeck-attach-${stripePaymentMethodId}-${customerId}`);
         attached = answer.value;
         requestId = answer.requestId;
       } catch (err) {
