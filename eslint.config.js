@@ -12,7 +12,7 @@ const noSimulator = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '.data', 'test-results', 'playwright-report', 'coverage'] },
+  { ignores: ['node_modules', 'dist', '.data', '.tmp', 'test-results', 'playwright-report', 'coverage'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   security.configs.recommended,

@@ -3,6 +3,10 @@
 // `npm run worker` process works them. Every handler must be safe to run twice.
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
+import { metrics } from '../lib/metrics.ts';
+
+/** How often a working process samples queue depths for the queue_depth gauge. */
+const QUEUE_DEPTH_INTERVAL_MS = 15_000;
 
 export interface JobDefinition<T extends object = object> {
   name: string;
@@ -58,15 +62,20 @@ export async function startJobQueue(options: {
         async (batch) => {
           for (const item of batch) {
             const started = Date.now();
+            const endTimer = metrics.jobDuration.startTimer({ queue: job.name });
             try {
               await (job.handler as JobDefinition['handler'])(item.data ?? {}, {
                 id: item.id,
                 retryCount: item.retryCount,
               });
+              metrics.jobs.inc({ queue: job.name, outcome: 'completed' });
               options.logger.debug({ job: job.name, job_id: item.id, ms: Date.now() - started }, 'job done');
             } catch (err) {
+              metrics.jobs.inc({ queue: job.name, outcome: 'failed' });
               options.logger.warn({ err, job: job.name, job_id: item.id }, 'job failed; pg-boss will retry');
               throw err;
+            } finally {
+              endTimer();
             }
           }
         },
@@ -74,11 +83,26 @@ export async function startJobQueue(options: {
     }
   }
 
+  const depthTimer = options.work ? setInterval(() => void sampleQueueDepths(boss, options.jobs, options.logger), QUEUE_DEPTH_INTERVAL_MS) : undefined;
+  depthTimer?.unref();
+
   return {
     boss,
     send: (name, data, sendOptions) => boss.send(name, data, sendOptions ?? {}),
-    stop: () => boss.stop({ graceful: true, timeout: 10_000, wait: true }),
+    stop: () => {
+      clearInterval(depthTimer);
+      return boss.stop({ graceful: true, timeout: 10_000, wait: true });
+    },
   };
+}
+
+/** Sets the queue_depth gauge: jobs waiting (created or retrying) in each queue. */
+async function sampleQueueDepths(boss: PgBoss, jobs: JobDefinition<never>[], logger: Logger): Promise<void> {
+  try {
+    for (const job of jobs) metrics.queueDepth.set({ queue: job.name }, await boss.getQueueSize(job.name));
+  } catch (err) {
+    logger.debug({ err }, 'queue depth not sampled');
+  }
 }
 
 /** What domain code needs of the queue: to send a job. */

@@ -15,6 +15,9 @@ import { loggerOptions } from '../lib/logger.ts';
 import { buildApp } from './app.ts';
 import { sessionPurgeJob } from '../modules/auth/jobs.ts';
 import { seedDemoData } from '../modules/demo/seed.ts';
+import { processWebhookJob, sweepWebhooksJob } from '../modules/webhooks/jobs.ts';
+import { registerSimulatorEndpoint } from '../modules/webhooks/registration.ts';
+import { reconcileJob } from '../modules/reconciliation/jobs.ts';
 
 export interface Infrastructure {
   database: Database;
@@ -65,6 +68,9 @@ export function allJobs(app: FastifyInstance): JobDefinition<never>[] {
     syncPaymentJob(services),
     syncRefundJob(services),
     offSessionRetryJob(services),
+    processWebhookJob(app.webhooks),
+    sweepWebhooksJob(app.webhooks),
+    reconcileJob(app.reconciliation),
   ] as JobDefinition<never>[];
 }
 
@@ -98,6 +104,14 @@ export async function startPaydeck(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
+  if (config.stripe.mode === 'simulated') {
+    try {
+      await registerSimulatorEndpoint(app.services.provider, config.publicUrl, app.webhookSecrets);
+    } catch (err) {
+      // Not fatal: the reconciler settles payments without webhooks, only later.
+      logger.error({ err }, 'could not register the webhook endpoint at the simulator');
+    }
+  }
 
   let closing: Promise<void> | undefined;
   return {

@@ -59,7 +59,8 @@ describe('audit chain verification', () => {
         await tx.execute(sql`ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only`);
         const victim = await tx.execute<{ id: string }>(sql`SELECT id FROM audit_entries ORDER BY id LIMIT 1`);
         victimId = Number(victim.rows[0]!.id);
-        await tx.execute(sql`UPDATE audit_entries SET after = '{"role":"admin"}' WHERE id = ${victimId}`);
+        const forged = JSON.stringify({ forged: `${Date.now()}-${Math.random()}` });
+        await tx.execute(sql`UPDATE audit_entries SET after = ${forged}::jsonb WHERE id = ${victimId}`);
         outcome = await verifyAuditChain(tx);
         tx.rollback();
       })
@@ -83,5 +84,5 @@ describe('audit chain verification', () => {
     });
     expect(result.out).toMatch(/Audit chain intact: \d+ entries verified/);
     expect(result.code).toBe(0);
-  });
+  }, 90_000);
 });

@@ -15,7 +15,8 @@ export async function catalogRoutes(base: FastifyInstance) {
 /** /api/admin/products: catalog management for operators. */
 export async function adminCatalogRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('preHandler', app.requireAdmin);
+  // onRequest: access is checked before validation and idempotency, so a refusal is never stored.
+  app.addHook('onRequest', app.requireAdmin);
   app.get('/products', { schema: adminListProductsSchema }, async () => ({
     data: (await app.services.catalog.listAll()).map(publicProduct),
   }));

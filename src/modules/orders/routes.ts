@@ -28,7 +28,8 @@ export async function payResponse(app: FastifyInstance, result: Pick<PayResult, 
 
 export default async function orderRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('preHandler', app.requireUser);
+  // onRequest: access is checked before validation and idempotency, so a refusal is never stored.
+  app.addHook('onRequest', app.requireUser);
   const { services } = app;
   // Card testing: a burst of payment attempts from one IP or one account is refused.
   const perMinute = app.ctx.config.rateLimit.payPerMinute;

@@ -15,7 +15,8 @@ import {
 
 export default async function paymentMethodRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('preHandler', app.requireUser);
+  // onRequest: access is checked before validation and idempotency, so a refusal is never stored.
+  app.addHook('onRequest', app.requireUser);
   const wallet = app.services.paymentMethods;
   // Card testing: adding cards is limited per IP and per account.
   const perHour = app.ctx.config.rateLimit.addCardPerHour;

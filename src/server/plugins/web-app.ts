@@ -11,6 +11,7 @@ import { AppError } from '../../lib/errors.ts';
 
 export const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/web');
 
+const CHECKOUT_PAGE = /^\/checkout\/[^/]+\/?$/;
 const NOT_SPA = /^\/(api|webhooks|metrics|healthz|readyz|docs|assets)(\/|$)/;
 
 async function webAppPlugin(app: FastifyInstance) {
@@ -19,7 +20,11 @@ async function webAppPlugin(app: FastifyInstance) {
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0] ?? '/';
     const isPage = (request.method === 'GET' || request.method === 'HEAD') && !NOT_SPA.test(url) && !path.extname(url);
-    if (built && isPage) return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    if (built && isPage) {
+      // The checkout is its own, lighter page (web/checkout.html); a payment page is never stored.
+      if (CHECKOUT_PAGE.test(url)) return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').sendFile('checkout.html');
+      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    }
     return sendError(reply, request, new AppError(404, 'route_not_found', `No route for ${request.method} ${url}.`));
   });
   if (!built) return;

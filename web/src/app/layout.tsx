@@ -40,6 +40,18 @@ function Header() {
             <NavLink to="/" end className="nav__link">
               Home
             </NavLink>
+            <NavLink to="/shop" className="nav__link">
+              Shop
+            </NavLink>
+            <NavLink to="/orders" className="nav__link">
+              Orders
+            </NavLink>
+            <NavLink to="/wallet" className="nav__link">
+              Wallet
+            </NavLink>
+            <NavLink to="/account" className="nav__link">
+              Account
+            </NavLink>
             {user.role === 'admin' ? (
               <NavLink to="/console" className="nav__link">
                 Console

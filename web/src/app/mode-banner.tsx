@@ -1,20 +1,8 @@
+import { ModeNotice } from '../components/mode-notice';
 import { useAppConfig } from '../lib/app-config';
-import type { StripeMode } from '../lib/app-config';
 
-const MESSAGES: Record<StripeMode, string | null> = {
-  simulated: 'Simulated Stripe — no real money moves',
-  test: 'Test mode',
-  live: null,
-};
-
-/** Tells people when payments are not real, so nobody mistakes a demo for a live shop. */
+/** The simulated/test-mode banner for pages of the main app (checkout renders ModeNotice itself). */
 export function ModeBanner() {
   const { mode } = useAppConfig();
-  const message = MESSAGES[mode];
-  if (!message) return null;
-  return (
-    <p className={`mode-banner mode-banner--${mode}`} role="note">
-      {message}
-    </p>
-  );
+  return <ModeNotice mode={mode} />;
 }

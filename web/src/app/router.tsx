@@ -3,10 +3,14 @@ import { createBrowserRouter } from 'react-router';
 import { appConfigQuery } from '../lib/app-config';
 import { sessionQuery } from '../lib/session';
 import { AppShellSkeleton } from './app-shell-skeleton';
+import { DocumentRoute } from './document-route';
 import { NotFoundPage, RootErrorPage, RouteErrorPage } from './error-pages';
 import { RequireAdmin, RequireSignIn } from './guards';
 import { AppLayout } from './layout';
 
+// /checkout/:orderId is not here: it is its own page (web/checkout.html, src/checkout.tsx) so
+// that it loads far less JavaScript; links to it are full page loads.
+//
 // Pages are split per route with the router's `lazy` rather than React.lazy: the router starts
 // downloading a page's chunk in parallel with the root loader and keeps the current page on
 // screen until the next one is ready, so there is no waterfall and no flash of a fallback.
@@ -44,6 +48,8 @@ export function createRouter(queryClient: QueryClient) {
                 Component: (await import('../features/auth/components/signup-page')).SignupPage,
               }),
             },
+            // The checkout is its own page; e.g. after "sign in to continue", load it as a document.
+            { path: 'checkout/*', Component: DocumentRoute },
             {
               path: 'legal/terms',
               lazy: async () => ({
@@ -63,6 +69,36 @@ export function createRouter(queryClient: QueryClient) {
                   index: true,
                   lazy: async () => ({
                     Component: (await import('../features/home/components/home-page')).HomePage,
+                  }),
+                },
+                {
+                  path: 'shop',
+                  lazy: async () => ({
+                    Component: (await import('../features/shop/components/shop-page')).ShopPage,
+                  }),
+                },
+                {
+                  path: 'orders',
+                  lazy: async () => ({
+                    Component: (await import('../features/orders/components/orders-page')).OrdersPage,
+                  }),
+                },
+                {
+                  path: 'orders/:orderId',
+                  lazy: async () => ({
+                    Component: (await import('../features/orders/components/order-page')).OrderPage,
+                  }),
+                },
+                {
+                  path: 'wallet',
+                  lazy: async () => ({
+                    Component: (await import('../features/wallet/components/wallet-page')).WalletPage,
+                  }),
+                },
+                {
+                  path: 'account',
+                  lazy: async () => ({
+                    Component: (await import('../features/account/components/account-page')).AccountPage,
                   }),
                 },
                 {

@@ -4,14 +4,14 @@ import { useSignedInUser } from '../../../lib/session';
 interface Area {
   title: string;
   description: string;
+  to: string;
 }
 
-// Placeholders for the next issues; shown as plain cards so nothing pretends to work yet.
 const AREAS: readonly Area[] = [
-  { title: 'Shop', description: 'Browse products and start an order.' },
-  { title: 'Wallet', description: 'Save cards and choose your default.' },
-  { title: 'Orders', description: 'Follow orders, payments, refunds and receipts.' },
-  { title: 'Account', description: 'Export your data or delete your account.' },
+  { title: 'Shop', description: 'Browse products and start an order.', to: '/shop' },
+  { title: 'Wallet', description: 'Save cards and choose your default.', to: '/wallet' },
+  { title: 'Orders', description: 'Follow orders, payments, refunds and receipts.', to: '/orders' },
+  { title: 'Account', description: 'Your profile, your data and the legal documents.', to: '/account' },
 ];
 
 export function HomePage() {
@@ -23,10 +23,14 @@ export function HomePage() {
       <p className="lead">Signed in as {user.email}.</p>
       <ul className="tiles" aria-label="Areas">
         {AREAS.map((area) => (
-          <li key={area.title} className="tile">
-            <h2 className="tile__title">{area.title}</h2>
+          <li key={area.title} className="tile tile--link">
+            <h2 className="tile__title">
+              {/* The link covers the whole tile (CSS), so the tile is one big target. */}
+              <Link to={area.to} className="tile__link">
+                {area.title}
+              </Link>
+            </h2>
             <p>{area.description}</p>
-            <p className="badge">Coming soon</p>
           </li>
         ))}
       </ul>

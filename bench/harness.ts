@@ -1,0 +1,175 @@
+// Shared by the benchmarks: starts the simulator and a Paydeck server as separate processes (so
+// the server's memory and CPU are its own), on a fresh database, and samples the server's RSS.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import pg from 'pg';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, timeoutMs = 90_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not come up within ${timeoutMs} ms`);
+}
+
+function run(script: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+export interface BenchSystem {
+  baseUrl: string;
+  simUrl: string;
+  databaseUrl: string;
+  serverPid: number;
+  /** Highest RSS (MiB) seen since the last reset. */
+  peakRssMiB(): number;
+  resetPeak(): void;
+  stop(): Promise<void>;
+}
+
+export async function startBenchSystem(env: Record<string, string> = {}): Promise<BenchSystem> {
+  const simPort = await freePort();
+  const port = await freePort();
+  const sim = run('simulator/main.ts', { SIMULATOR_PORT: String(simPort) });
+  const simUrl = `http://127.0.0.1:${simPort}`;
+  await waitFor(`${simUrl}/_sim/health`);
+
+  let databaseUrl: string | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  if (process.env.DATABASE_URL) {
+    const name = `paydeck_bench_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(process.env.DATABASE_URL);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    drop = async () => {
+      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  } else {
+    console.warn('DATABASE_URL is unset: benchmarking against the embedded PGlite (targets assume real PostgreSQL).');
+  }
+
+  const server = run('src/server/main.ts', {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://localhost:${port}`,
+    LOG_LEVEL: 'warn',
+    STRIPE_SECRET_KEY: 'sk_test_bench',
+    STRIPE_PUBLISHABLE_KEY: 'pk_test_bench',
+    STRIPE_API_BASE: simUrl,
+    STRIPE_JS_URL: `${simUrl}/v3/`,
+    STRIPE_SIMULATED: 'true',
+    SEED_DEMO_DATA: 'false',
+    DATA_DIR: `.tmp/bench-${Date.now()}`,
+    RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+    RATE_LIMIT_PAY_PER_MINUTE: '10000000',
+    RATE_LIMIT_ADD_CARD_PER_HOUR: '100000',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...env,
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitFor(`${baseUrl}/healthz`);
+  if (!databaseUrl) databaseUrl = '';
+
+  let peak = 0;
+  const sample = () => {
+    try {
+      // eslint-disable-next-line security/detect-non-literal-fs-filename -- /proc of our own child
+      const status = readFileSync(`/proc/${server.pid}/status`, "utf8");
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      peak = Math.max(peak, kb / 1024);
+    } catch {
+      // process gone
+    }
+  };
+  const sampler = setInterval(sample, 100);
+
+  return {
+    baseUrl,
+    simUrl,
+    databaseUrl,
+    serverPid: server.pid!,
+    peakRssMiB: () => Math.round(peak),
+    resetPeak: () => {
+      peak = 0;
+    },
+    async stop() {
+      clearInterval(sampler);
+      server.kill('SIGTERM');
+      sim.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 1500));
+      await drop?.();
+    },
+  };
+}
+
+/** A signed-in customer (cookie + CSRF token) talking to the bench server. */
+export async function signedInCustomer(baseUrl: string): Promise<{ cookie: string; csrf: string; userId: string }> {
+  const res = await fetch(`${baseUrl}/api/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `bench.${Date.now()}@example.test`, password: 'a benchmark password', name: 'Bench', accept_terms: true }),
+  });
+  const body = (await res.json()) as { user: { id: string }; csrf_token: string };
+  const cookie = String(res.headers.get('set-cookie')).split(';')[0]!;
+  return { cookie, csrf: body.csrf_token, userId: body.user.id };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Reads one histogram's buckets from Prometheus text, for a label filter. */
+export function histogramQuantile(metricsText: string, name: string, labelFilter: string, q: number): number {
+  const buckets: Array<[number, number]> = [];
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith(`${name}_bucket{`) || !line.includes(labelFilter)) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    const value = Number(line.split(' ').pop());
+    buckets.push([le === '+Inf' ? Infinity : Number(le), value]);
+  }
+  buckets.sort((a, b) => a[0] - b[0]);
+  const total = buckets.at(-1)?.[1] ?? 0;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (const [le, count] of buckets) {
+    if (count >= rank) {
+      if (!Number.isFinite(le)) return prevLe;
+      const fraction = count === prevCount ? 0 : (rank - prevCount) / (count - prevCount);
+      return prevLe + (le - prevLe) * fraction;
+    }
+    prevLe = le;
+    prevCount = count;
+  }
+  return NaN;
+}

@@ -1,0 +1,89 @@
+// Throughput and latency of paying an order with a saved card (SPEC.md §4): the server and the
+// simulator run as separate processes on a fresh database; autocannon pays N distinct orders
+// with distinct Idempotency-Keys. Paydeck's own share of the latency is the request time minus
+// the Stripe call time (one PaymentIntent creation per payment), from the server's histograms.
+// Run: DATABASE_URL=postgres://… npx tsx bench/payments.ts [payments] [connections]
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { histogramQuantile, signedInCustomer, startBenchSystem } from './harness.ts';
+
+const N = Number(process.argv[2] ?? 5000);
+const CONNECTIONS = Number(process.argv[3] ?? 32);
+
+export async function benchPayments(n = N, connections = CONNECTIONS) {
+  const system = await startBenchSystem();
+  try {
+    const customer = await signedInCustomer(system.baseUrl);
+    const headers = { cookie: customer.cookie, 'x-csrf-token': customer.csrf, 'content-type': 'application/json' };
+    const saved = await fetch(`${system.baseUrl}/api/payment-methods`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ payment_method_id: 'pm_card_visa' }),
+    });
+    if (saved.status !== 201) throw new Error(`could not save a card: ${saved.status} ${await saved.text()}`);
+
+    // N open orders, inserted directly: the benchmark measures paying, not creating orders.
+    const db = new pg.Client({ connectionString: system.databaseUrl || undefined });
+    if (!system.databaseUrl) throw new Error('bench/payments.ts needs DATABASE_URL (real PostgreSQL).');
+    await db.connect();
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO orders (user_id, amount, currency, created_by)
+       SELECT $1, 2500, 'usd', 'user' FROM generate_series(1, $2) RETURNING id`,
+      [customer.userId, n],
+    );
+    await db.end();
+    const orderIds = rows.map((r) => r.id);
+
+    // Warm up (JIT, connection pools) on a few orders, then reset the peak memory reading.
+    for (const id of orderIds.splice(0, 50)) {
+      await fetch(`${system.baseUrl}/api/orders/${id}/pay`, {
+        method: 'POST',
+        headers: { ...headers, 'idempotency-key': `warm-${id}` },
+        body: '{}',
+      });
+    }
+    system.resetPeak();
+    const before = await (await fetch(`${system.baseUrl}/metrics`)).text();
+
+    let next = 0;
+    const result = await autocannon({
+      url: system.baseUrl,
+      connections,
+      amount: orderIds.length,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => {
+            const id = orderIds[next++ % orderIds.length]!;
+            return { ...req, path: `/api/orders/${id}/pay`, headers: { ...headers, 'idempotency-key': `bench-${id}` }, body: '{}' };
+          },
+        },
+      ],
+    });
+    const after = await (await fetch(`${system.baseUrl}/metrics`)).text();
+    const stripeP50 = histogramQuantile(after, 'paydeck_stripe_request_duration_seconds', 'operation="payment_intents.create"', 0.5) * 1000;
+    const stripeP99 = histogramQuantile(after, 'paydeck_stripe_request_duration_seconds', 'operation="payment_intents.create"', 0.99) * 1000;
+    void before;
+    const ok = result['2xx'];
+    const report = {
+      payments: orderIds.length,
+      connections,
+      succeeded_2xx: ok,
+      non_2xx: result.non2xx,
+      errors: result.errors,
+      throughput_per_s: Math.round(ok / result.duration),
+      latency_ms: { p50: result.latency.p50, p99: result.latency.p99 },
+      stripe_call_ms: { p50: +stripeP50.toFixed(2), p99: +stripeP99.toFixed(2) },
+      paydeck_share_ms_estimate: { p50: +(result.latency.p50 - stripeP50).toFixed(2), p99: +(result.latency.p99 - stripeP99).toFixed(2) },
+      server_peak_rss_mib: system.peakRssMiB(),
+      targets: { throughput_per_s: 1000, paydeck_share_p50_ms: 5, paydeck_share_p99_ms: 20, rss_mib: 256 },
+    };
+    return report;
+  } finally {
+    await system.stop();
+  }
+}
+
+if (import.meta.url.endsWith(process.argv[1]!.replace(/\\/g, '/'))) {
+  console.log(JSON.stringify(await benchPayments(), null, 2));
+}

@@ -1,0 +1,152 @@
+// Operator API schemas (/api/admin): cookie session of an admin, CSRF token on every POST.
+import { Type } from 'typebox';
+import { paymentStatuses } from '../../db/schema.ts';
+import { StrictObject, Uuid, errorResponses } from '../../lib/schemas.ts';
+import { MinorAmount } from '../catalog/schemas.ts';
+import { Customer, RefundBody } from '../merchant-api/schemas.ts';
+import { Order, Payment, Refund } from '../orders/schemas.ts';
+
+const tags = ['admin'];
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Instant = Type.String({
+  maxLength: 40,
+  pattern: '^(\\d{1,11}|\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?)$',
+  description: 'ISO 8601 date or date-time, or unix seconds',
+});
+
+export const AdminPayment = Type.Object({
+  ...Payment.properties,
+  customer_id: Type.String(),
+  customer_email: Nullable(Type.String()),
+});
+
+export const AuditEntry = Type.Object({
+  id: Type.Integer(),
+  occurred_at: Type.String({ format: 'date-time' }),
+  actor_type: Type.String(),
+  actor_id: Nullable(Type.String()),
+  action: Type.String(),
+  target_type: Type.String(),
+  target_id: Nullable(Type.String()),
+  before: Type.Unknown(),
+  after: Type.Unknown(),
+  stripe_request_id: Nullable(Type.String()),
+  stripe_event_id: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  request_id: Nullable(Type.String()),
+});
+
+const TimelineAudit = Type.Object({ kind: Type.Literal('audit'), at: Type.String({ format: 'date-time' }), ...AuditEntry.properties });
+const TimelineWebhook = Type.Object({
+  kind: Type.Literal('webhook'),
+  at: Type.String({ format: 'date-time', description: 'When we received the event' }),
+  stripe_event_id: Type.String(),
+  type: Type.String(),
+  object_id: Nullable(Type.String()),
+  status: Type.String(),
+  attempts: Type.Integer(),
+  last_error: Nullable(Type.String()),
+  stripe_created_at: Type.String({ format: 'date-time' }),
+  processed_at: Nullable(Type.String({ format: 'date-time' })),
+});
+
+export const listPaymentsSchema = {
+  tags,
+  summary: 'Payments for the console: filters, free-text search, numbered pages with a total',
+  querystring: StrictObject({
+    status: Type.Optional(Type.Union(paymentStatuses.map((s) => Type.Literal(s)))),
+    created_gte: Type.Optional(Instant),
+    created_lte: Type.Optional(Instant),
+    amount_gte: Type.Optional(Type.Integer({ minimum: 0, maximum: 99_999_999 })),
+    amount_lte: Type.Optional(Type.Integer({ minimum: 0, maximum: 99_999_999 })),
+    customer_email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'Part of the email, case-insensitive' })),
+    decline_code: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Payment or order id, pi_…/ch_… id, or part of the customer email' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, default: 0 })),
+  }),
+  response: {
+    200: Type.Object({ data: Type.Array(AdminPayment), total: Type.Integer(), has_more: Type.Boolean() }),
+    ...errorResponses(400, 401, 403),
+  },
+};
+
+export const getPaymentSchema = {
+  tags,
+  summary: 'One payment with its order, customer, refunds and a timeline of audit entries and Stripe events',
+  params: StrictObject({ id: Uuid }),
+  response: {
+    200: Type.Object({
+      payment: Payment,
+      order: Order,
+      customer: Nullable(Customer),
+      refunds: Type.Array(Refund),
+      timeline: Type.Array(Type.Union([TimelineAudit, TimelineWebhook])),
+    }),
+    ...errorResponses(400, 401, 403, 404),
+  },
+};
+
+const OrderIdParams = StrictObject({ id: Uuid });
+
+export const refundOrderSchema = {
+  tags,
+  summary: 'Refund an order from the console (in full without amount)',
+  params: OrderIdParams,
+  body: RefundBody,
+  response: { 200: Refund, 202: Refund, ...errorResponses(400, 401, 403, 404, 409, 422, 503) },
+};
+export const captureOrderSchema = {
+  tags,
+  summary: 'Capture an authorized order, in full or in part',
+  params: OrderIdParams,
+  body: Type.Optional(StrictObject({ amount: Type.Optional(MinorAmount) })),
+  response: { 200: Order, ...errorResponses(400, 401, 403, 404, 409, 422, 503) },
+};
+export const cancelOrderSchema = {
+  tags,
+  summary: 'Cancel an order that has taken no money',
+  params: OrderIdParams,
+  body: Type.Optional(StrictObject({})),
+  response: { 200: Order, ...errorResponses(400, 401, 403, 404, 409, 422, 503) },
+};
+
+export const findCustomersSchema = {
+  tags,
+  summary: 'Customer lookup by part of the email or name (or the exact id)',
+  querystring: StrictObject({
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
+    starting_after: Type.Optional(Uuid),
+  }),
+  response: { 200: Type.Object({ data: Type.Array(Customer), has_more: Type.Boolean() }), ...errorResponses(400, 401, 403) },
+};
+
+export const listAuditSchema = {
+  tags,
+  summary: 'The audit log, newest first',
+  querystring: StrictObject({
+    target_type: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    target_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    actor_type: Type.Optional(Type.Union(['user', 'admin', 'api_key', 'system', 'stripe'].map((s) => Type.Literal(s)))),
+    actor_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    starting_after: Type.Optional(Type.Integer({ minimum: 1, description: 'The id of the last entry of the previous page' })),
+  }),
+  response: { 200: Type.Object({ data: Type.Array(AuditEntry), has_more: Type.Boolean() }), ...errorResponses(400, 401, 403) },
+};
+
+export const verifyAuditSchema = {
+  tags,
+  summary: 'Check the audit hash chain end to end',
+  body: Type.Optional(StrictObject({})),
+  response: {
+    200: Type.Object({
+      ok: Type.Boolean(),
+      checked: Type.Integer(),
+      first_broken: Nullable(Type.Object({ id: Type.Integer(), reason: Type.String() })),
+    }),
+    ...errorResponses(401, 403),
+  },
+};

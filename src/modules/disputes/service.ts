@@ -1,0 +1,156 @@
+// Disputes (chargebacks), recorded from Stripe's charge.dispute.* events. A dispute row is keyed
+// by Stripe's id; its payment is flagged `disputed` (with an audit entry) so operators and the
+// reconciler see it. Events may arrive in any order: a status never moves back to an earlier
+// stage of the dispute's life.
+import { eq, or } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/client.ts';
+import { disputes, payments } from '../../db/schema.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Actor } from '../audit/actor.ts';
+import * as orderRepo from '../orders/repository.ts';
+
+export type DisputeRow = typeof disputes.$inferSelect;
+
+export interface DisputeSnapshot {
+  id: string;
+  chargeId: string;
+  paymentIntentId: string | null;
+  amount: number;
+  currency: string;
+  status: string;
+  reason: string | null;
+}
+
+/** Stripe's dispute statuses by stage: open → under review → closed. */
+const STAGE: Record<string, number> = {
+  warning_needs_response: 0,
+  needs_response: 0,
+  warning_under_review: 1,
+  under_review: 1,
+  warning_closed: 2,
+  won: 2,
+  lost: 2,
+  prevented: 2,
+};
+const stageOf = (status: string) => STAGE[status] ?? 0;
+
+/** Reads the fields we keep from a Stripe dispute object (as found in an event). */
+export function disputeFromStripe(object: Record<string, unknown>): DisputeSnapshot | null {
+  const idOf = (v: unknown) => (typeof v === 'string' ? v : typeof (v as { id?: unknown })?.id === 'string' ? (v as { id: string }).id : null);
+  const chargeId = idOf(object.charge);
+  if (typeof object.id !== 'string' || !chargeId) return null;
+  return {
+    id: object.id,
+    chargeId,
+    paymentIntentId: idOf(object.payment_intent),
+    amount: typeof object.amount === 'number' ? object.amount : 0,
+    currency: typeof object.currency === 'string' ? object.currency : '',
+    status: typeof object.status === 'string' ? object.status : 'needs_response',
+    reason: typeof object.reason === 'string' ? object.reason : null,
+  };
+}
+
+export class DisputesService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Records or updates a dispute and flags its payment. Safe to run any number of times. */
+  async record(dispute: DisputeSnapshot, actor: Actor, stripeEventId: string | null): Promise<DisputeRow> {
+    const now = this.clock.now();
+    return this.db.transaction(async (tx) => {
+      const [payment] = await tx
+        .select({ id: payments.id, orderId: payments.orderId, disputed: payments.disputed })
+        .from(payments)
+        .where(
+          dispute.paymentIntentId
+            ? or(eq(payments.stripeChargeId, dispute.chargeId), eq(payments.stripePaymentIntentId, dispute.paymentIntentId))
+            : eq(payments.stripeChargeId, dispute.chargeId),
+        )
+        .limit(1);
+      // Same lock order as every payment writer (order, then payment): no deadlocks.
+      if (payment) {
+        await orderRepo.findOrder(tx, payment.orderId, { forUpdate: true });
+        const [locked] = await tx.select({ disputed: payments.disputed }).from(payments).where(eq(payments.id, payment.id)).for('update');
+        payment.disputed = locked!.disputed;
+      }
+
+      const [existing] = await tx.select().from(disputes).where(eq(disputes.stripeDisputeId, dispute.id)).for('update');
+      let row: DisputeRow;
+      if (!existing) {
+        [row] = (await tx
+          .insert(disputes)
+          .values({
+            paymentId: payment?.id ?? null,
+            stripeDisputeId: dispute.id,
+            stripeChargeId: dispute.chargeId,
+            amount: dispute.amount,
+            currency: dispute.currency,
+            status: dispute.status,
+            reason: dispute.reason,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .onConflictDoNothing({ target: disputes.stripeDisputeId })
+          .returning()) as [DisputeRow];
+        // A concurrent run inserted it first: its row stands, this run only flags the payment.
+        row ??= (await tx.select().from(disputes).where(eq(disputes.stripeDisputeId, dispute.id)))[0]!;
+        await this.audit(tx, actor, 'dispute.created', null, row, stripeEventId, now);
+      } else if (stageOf(dispute.status) >= stageOf(existing.status) && dispute.status !== existing.status) {
+        [row] = (await tx
+          .update(disputes)
+          .set({ status: dispute.status, reason: dispute.reason ?? existing.reason, paymentId: existing.paymentId ?? payment?.id ?? null, updatedAt: now })
+          .where(eq(disputes.id, existing.id))
+          .returning()) as [DisputeRow];
+        await this.audit(tx, actor, 'dispute.updated', existing, row, stripeEventId, now);
+      } else {
+        row = existing;
+      }
+
+      if (payment && !payment.disputed) {
+        await tx.update(payments).set({ disputed: true, updatedAt: now }).where(eq(payments.id, payment.id));
+        await appendAudit(tx, {
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'payment.disputed',
+          targetType: 'payment',
+          targetId: payment.id,
+          before: { disputed: false },
+          after: { disputed: true, stripe_dispute_id: dispute.id },
+          stripeEventId,
+          ip: actor.ip,
+          requestId: actor.requestId,
+          occurredAt: now,
+        });
+      }
+      return row;
+    });
+  }
+
+  private async audit(
+    tx: Tx,
+    actor: Actor,
+    action: string,
+    before: DisputeRow | null,
+    after: DisputeRow,
+    stripeEventId: string | null,
+    now: Date,
+  ): Promise<void> {
+    const view = (d: DisputeRow) => ({ status: d.status, reason: d.reason, amount: d.amount, currency: d.currency, payment_id: d.paymentId });
+    await appendAudit(tx, {
+      actorType: actor.type,
+      actorId: actor.id,
+      action,
+      targetType: 'dispute',
+      targetId: after.id,
+      before: before ? view(before) : null,
+      after: view(after),
+      stripeEventId,
+      ip: actor.ip,
+      requestId: actor.requestId,
+      occurredAt: now,
+    });
+  }
+}

@@ -1,0 +1,83 @@
+// Data access for reconciliation: what to check, and the runs and discrepancies recorded.
+import { and, desc, eq, gte, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.ts';
+import { payments, reconciliationDiscrepancies, reconciliationRuns, refunds, type PaymentStatus } from '../../db/schema.ts';
+
+export type RunRow = typeof reconciliationRuns.$inferSelect;
+export type DiscrepancyRow = typeof reconciliationDiscrepancies.$inferSelect;
+export type NewDiscrepancy = Omit<typeof reconciliationDiscrepancies.$inferInsert, 'runId' | 'id' | 'createdAt'>;
+
+const FINAL_PAYMENT: PaymentStatus[] = ['succeeded', 'failed', 'canceled'];
+
+/** Payments not yet final, and any payment changed since `since` (a refund, a dispute, a capture). */
+export function paymentsToCheck(tx: DbOrTx, since: Date, limit: number) {
+  return tx
+    .select()
+    .from(payments)
+    .where(or(notInArray(payments.status, FINAL_PAYMENT), gte(payments.updatedAt, since)))
+    .orderBy(desc(payments.updatedAt))
+    .limit(limit);
+}
+
+export function refundsToCheck(tx: DbOrTx, since: Date, limit: number) {
+  return tx
+    .select()
+    .from(refunds)
+    .where(or(notInArray(refunds.status, ['succeeded', 'failed', 'canceled']), gte(refunds.updatedAt, since)))
+    .orderBy(desc(refunds.updatedAt))
+    .limit(limit);
+}
+
+export async function startRun(tx: DbOrTx, at: Date): Promise<RunRow> {
+  const [row] = await tx.insert(reconciliationRuns).values({ startedAt: at }).returning();
+  return row!;
+}
+
+export async function finishRun(
+  tx: DbOrTx,
+  runId: number,
+  values: { finishedAt: Date; paymentsChecked: number; refundsChecked: number; error: string | null },
+  found: NewDiscrepancy[],
+): Promise<RunRow> {
+  return tx.transaction(async (inner) => {
+    if (found.length) await inner.insert(reconciliationDiscrepancies).values(found.map((d) => ({ ...d, runId })));
+    const [row] = await inner
+      .update(reconciliationRuns)
+      .set({ ...values, discrepancies: found.length })
+      .where(eq(reconciliationRuns.id, runId))
+      .returning();
+    return row!;
+  });
+}
+
+/** The latest runs, newest first, each with its discrepancies. */
+export async function latestRuns(tx: DbOrTx, limit: number, before?: number): Promise<Array<RunRow & { found: DiscrepancyRow[] }>> {
+  const runs = await tx
+    .select()
+    .from(reconciliationRuns)
+    .where(before !== undefined ? lt(reconciliationRuns.id, before) : undefined)
+    .orderBy(desc(reconciliationRuns.id))
+    .limit(limit);
+  if (!runs.length) return [];
+  const rows = await tx
+    .select()
+    .from(reconciliationDiscrepancies)
+    .where(inArray(reconciliationDiscrepancies.runId, runs.map((r) => r.id)))
+    .orderBy(reconciliationDiscrepancies.id);
+  return runs.map((run) => ({ ...run, found: rows.filter((d) => d.runId === run.id) }));
+}
+
+export async function runById(tx: DbOrTx, id: number) {
+  const [run] = await latestRuns(tx, 1, id + 1);
+  return run && run.id === id ? run : undefined;
+}
+
+/** How many payments wait in each of `statuses` (for the unsettled gauge). */
+export async function countByStatus(tx: DbOrTx, statuses: readonly PaymentStatus[]): Promise<Map<string, number>> {
+  const rows = await tx
+    .select({ status: payments.status, n: sql<string>`count(*)` })
+    .from(payments)
+    .where(and(inArray(payments.status, [...statuses])))
+    .groupBy(payments.status);
+  return new Map(rows.map((r) => [r.status, Number(r.n)]));
+}

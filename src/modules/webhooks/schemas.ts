@@ -1,0 +1,58 @@
+import { Type } from 'typebox';
+import { StrictObject, errorResponses } from '../../lib/schemas.ts';
+
+const EventStatus = Type.Union([Type.Literal('received'), Type.Literal('processed'), Type.Literal('ignored'), Type.Literal('failed')]);
+const StripeEventId = Type.String({ minLength: 1, maxLength: 255, pattern: '^evt_[A-Za-z0-9_]+$' });
+
+export const intakeSchema = {
+  tags: ['webhooks'],
+  summary: 'Stripe events (signed with the endpoint secret)',
+  // Optional here so that a missing signature is answered (and counted) like a bad one.
+  headers: Type.Object({ 'stripe-signature': Type.Optional(Type.String({ maxLength: 8192 })) }),
+  response: { 200: Type.Object({ received: Type.Literal(true) }), ...errorResponses(400, 413, 429) },
+};
+
+const WebhookEvent = Type.Object({
+  id: Type.String({ description: 'Stripe event id' }),
+  type: Type.String(),
+  object_id: Type.Union([Type.String(), Type.Null()]),
+  status: EventStatus,
+  attempts: Type.Integer(),
+  last_error: Type.Union([Type.String(), Type.Null()]),
+  livemode: Type.Boolean(),
+  api_version: Type.Union([Type.String(), Type.Null()]),
+  created: Type.String({ format: 'date-time', description: 'When Stripe created the event' }),
+  received_at: Type.String({ format: 'date-time' }),
+  processed_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+const WebhookEventDetail = Type.Intersect([WebhookEvent, Type.Object({ payload: Type.Unknown() })]);
+
+export const listEventsSchema = {
+  tags: ['admin'],
+  summary: 'Stored Stripe events, newest first',
+  querystring: StrictObject({
+    status: Type.Optional(EventStatus),
+    type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    object_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
+    starting_after: Type.Optional(StripeEventId),
+  }),
+  response: { 200: Type.Object({ data: Type.Array(WebhookEvent), has_more: Type.Boolean() }), ...errorResponses(400, 401, 403) },
+};
+
+const EventParams = StrictObject({ id: StripeEventId });
+
+export const getEventSchema = {
+  tags: ['admin'],
+  summary: 'One stored Stripe event with its payload',
+  params: EventParams,
+  response: { 200: WebhookEventDetail, ...errorResponses(400, 401, 403, 404) },
+};
+
+export const replayEventSchema = {
+  tags: ['admin'],
+  summary: 'Process a stored event again',
+  params: EventParams,
+  body: Type.Optional(StrictObject({})),
+  response: { 200: WebhookEventDetail, ...errorResponses(400, 401, 403, 404) },
+};

@@ -1,0 +1,222 @@
+// Stripe webhooks: verify, store, acknowledge, then process (STYLE.md §9).
+//
+// Intake does the least it can: the signature is checked on the raw body against every accepted
+// secret, the event is stored under its unique Stripe id (a duplicate delivery changes nothing),
+// a processing job is queued, and Stripe gets its 2xx. Processing never trusts the event's copy
+// of an object: it re-reads the object from Stripe through the payments and refunds services, so
+// duplicates and out-of-order arrivals all converge on Stripe's current state.
+import type { Logger } from 'pino';
+import type { Db } from '../../db/client.ts';
+import type { JobSender } from '../../jobs/queue.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { badRequest, notFound } from '../../lib/errors.ts';
+import { metrics } from '../../lib/metrics.ts';
+import type { PaymentProvider, ProviderEvent, RefundSnapshot } from '../../stripe/provider.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { stripeActor, type Actor } from '../audit/actor.ts';
+import { disputeFromStripe, type DisputesService } from '../disputes/service.ts';
+import type { PaymentsService } from '../payments/service.ts';
+import type { RefundsService } from '../refunds/service.ts';
+import * as repo from './repository.ts';
+import type { WebhookSecrets } from './secrets.ts';
+
+export const PROCESS_WEBHOOK_JOB = 'webhooks.process';
+export const SWEEP_WEBHOOKS_JOB = 'webhooks.sweep';
+/** A stored event still `received` after this long lost its job; the sweep queues it again. */
+const SWEEP_AFTER_MS = 5 * 60_000;
+
+export type ReceiveResult = 'accepted' | 'duplicate';
+type Outcome = 'processed' | 'ignored';
+
+const CHARGE_EVENTS = new Set(['charge.succeeded', 'charge.failed', 'charge.captured', 'charge.refunded', 'charge.updated']);
+const REFUND_EVENTS = new Set(['refund.created', 'refund.updated', 'refund.failed', 'charge.refund.updated']);
+
+const idOf = (value: unknown): string | null =>
+  typeof value === 'string' ? value : typeof (value as { id?: unknown } | null)?.id === 'string' ? (value as { id: string }).id : null;
+
+/** The fields of a Stripe refund object the refunds service needs to find our refund. */
+function refundFromStripe(object: Record<string, unknown>): RefundSnapshot | null {
+  if (typeof object.id !== 'string') return null;
+  return {
+    id: object.id,
+    status: (typeof object.status === 'string' ? object.status : 'pending') as RefundSnapshot['status'],
+    amount: typeof object.amount === 'number' ? object.amount : 0,
+    currency: typeof object.currency === 'string' ? object.currency : '',
+    paymentIntentId: idOf(object.payment_intent),
+    failureReason: typeof object.failure_reason === 'string' ? object.failure_reason : null,
+    metadata: (object.metadata as Record<string, string> | undefined) ?? {},
+  };
+}
+
+export interface WebhookDeps {
+  db: Db;
+  clock: Clock;
+  provider: PaymentProvider;
+  payments: PaymentsService;
+  refunds: RefundsService;
+  disputes: DisputesService;
+  jobs: JobSender;
+  secrets: WebhookSecrets;
+  logger: Logger;
+}
+
+export class WebhooksService {
+  constructor(private readonly deps: WebhookDeps) {}
+
+  /** Verifies a delivery's signature; throws AppError 400 (and counts it) when it does not hold. */
+  verify(rawBody: Buffer | undefined, signature: string | undefined): ProviderEvent {
+    if (!signature) {
+      metrics.webhooksReceived.inc({ result: 'bad_signature' });
+      throw badRequest('webhook_signature_missing', 'The Stripe-Signature header is missing.', { field: 'stripe-signature' });
+    }
+    try {
+      return this.deps.provider.verifyWebhook(rawBody ?? Buffer.alloc(0), signature, this.deps.secrets.all());
+    } catch (err) {
+      metrics.webhooksReceived.inc({ result: 'bad_signature' });
+      throw err;
+    }
+  }
+
+  /** Stores a verified event once and queues its processing. */
+  async receive(event: ProviderEvent): Promise<ReceiveResult> {
+    const stored = await repo.insertEvent(this.deps.db, {
+      stripeEventId: event.id,
+      type: event.type,
+      objectId: event.objectId,
+      apiVersion: event.apiVersion,
+      livemode: event.livemode,
+      stripeCreatedAt: new Date(event.created * 1000),
+      payload: event.raw,
+      receivedAt: this.deps.clock.now(),
+    });
+    if (!stored) {
+      metrics.webhooksReceived.inc({ result: 'duplicate' });
+      return 'duplicate';
+    }
+    // If this send is lost (crash, queue down), the sweep finds the event still `received`.
+    await this.deps.jobs.send(PROCESS_WEBHOOK_JOB, { eventId: event.id }, { singletonKey: event.id });
+    metrics.webhooksReceived.inc({ result: 'accepted' });
+    return 'accepted';
+  }
+
+  /**
+   * Processes a stored event: the job handler. Safe to run twice; an event already settled is
+   * skipped (a replay first sets it back to `received`). A failure is recorded and rethrown so
+   * that pg-boss retries the job.
+   */
+  async process(eventId: string): Promise<repo.WebhookEventRow> {
+    const row = await repo.findByStripeId(this.deps.db, eventId);
+    if (!row) throw notFound('Webhook event');
+    if (row.status === 'processed' || row.status === 'ignored') return row;
+    let outcome: Outcome;
+    try {
+      outcome = await this.dispatch(row);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      await repo.recordOutcome(this.deps.db, eventId, { status: 'failed', lastError: message.slice(0, 1000), at: this.deps.clock.now() });
+      metrics.webhooksProcessed.inc({ type: row.type, outcome: 'failed' });
+      this.deps.logger.warn({ err, stripe_event_id: eventId, type: row.type }, 'webhook processing failed');
+      throw err;
+    }
+    const now = this.deps.clock.now();
+    await repo.recordOutcome(this.deps.db, eventId, { status: outcome, lastError: null, at: now });
+    metrics.webhooksProcessed.inc({ type: row.type, outcome });
+    metrics.webhookLag.observe(Math.max(0, (now.getTime() - row.stripeCreatedAt.getTime()) / 1000));
+    return (await repo.findByStripeId(this.deps.db, eventId))!;
+  }
+
+  private async dispatch(row: repo.WebhookEventRow): Promise<Outcome> {
+    const payload = row.payload as { data?: { object?: Record<string, unknown> } } | null;
+    const object = payload?.data?.object ?? {};
+    const actor = stripeActor(row.stripeEventId);
+    const type = row.type;
+
+    if (type.startsWith('payment_intent.')) {
+      const intentId = idOf(object.id);
+      if (!intentId) return 'ignored';
+      const metadata = (object.metadata as Record<string, string> | undefined) ?? {};
+      const synced = await this.deps.payments.syncByIntentId(intentId, actor, row.stripeEventId, metadata.paydeck_payment_id);
+      return synced ? 'processed' : 'ignored';
+    }
+    if (type.startsWith('charge.dispute.')) {
+      const dispute = disputeFromStripe(object);
+      if (!dispute) return 'ignored';
+      await this.deps.disputes.record(dispute, actor, row.stripeEventId);
+      return 'processed';
+    }
+    if (REFUND_EVENTS.has(type)) {
+      const refund = refundFromStripe(object);
+      if (!refund) return 'ignored';
+      return (await this.deps.refunds.syncByStripeRefund(refund, actor, row.stripeEventId)) ? 'processed' : 'ignored';
+    }
+    if (CHARGE_EVENTS.has(type)) {
+      const intentId = idOf(object.payment_intent);
+      if (!intentId) return 'ignored';
+      const synced = await this.deps.payments.syncByIntentId(intentId, actor, row.stripeEventId);
+      if (type === 'charge.refunded') await this.syncChargeRefunds(object, intentId, actor, row.stripeEventId);
+      return synced ? 'processed' : 'ignored';
+    }
+    return 'ignored';
+  }
+
+  /** charge.refunded: every refund of the charge (embedded in the event, else listed at Stripe). */
+  private async syncChargeRefunds(charge: Record<string, unknown>, intentId: string, actor: Actor, eventId: string): Promise<void> {
+    const embedded = (charge.refunds as { data?: Array<Record<string, unknown>> } | undefined)?.data;
+    const snapshots = embedded
+      ? embedded.map(refundFromStripe).filter((r): r is RefundSnapshot => r !== null)
+      : (await this.deps.provider.listRefunds(intentId)).value;
+    for (const snapshot of snapshots) await this.deps.refunds.syncByStripeRefund(snapshot, actor, eventId);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The operator's event log
+  // ------------------------------------------------------------------------------------------
+
+  list(filters: repo.EventFilters, options: { limit: number; startingAfter?: string | undefined }) {
+    return repo.listEvents(this.deps.db, filters, { ...options, limit: options.limit + 1 }).then((rows) => ({
+      data: rows.slice(0, options.limit),
+      hasMore: rows.length > options.limit,
+    }));
+  }
+
+  async get(eventId: string): Promise<repo.WebhookEventRow> {
+    const row = await repo.findByStripeId(this.deps.db, eventId);
+    if (!row) throw notFound('Webhook event');
+    return row;
+  }
+
+  /** Queues an event for processing again, whatever its status; audited. */
+  async replay(eventId: string, actor: Actor): Promise<repo.WebhookEventRow> {
+    const now = this.deps.clock.now();
+    const row = await this.deps.db.transaction(async (tx) => {
+      const before = await repo.findByStripeId(tx, eventId);
+      if (!before) throw notFound('Webhook event');
+      const after = (await repo.markReceived(tx, eventId))!;
+      await appendAudit(tx, {
+        actorType: actor.type,
+        actorId: actor.id,
+        action: 'webhook_event.replayed',
+        targetType: 'webhook_event',
+        targetId: eventId,
+        before: { status: before.status, attempts: before.attempts },
+        after: { status: after.status },
+        stripeEventId: eventId,
+        ip: actor.ip,
+        requestId: actor.requestId,
+        occurredAt: now,
+      });
+      return after;
+    });
+    await this.deps.jobs.send(PROCESS_WEBHOOK_JOB, { eventId });
+    return row;
+  }
+
+  /** Queues again the events whose processing job was lost. */
+  async sweep(): Promise<number> {
+    const stale = await repo.staleReceived(this.deps.db, new Date(this.deps.clock.now().getTime() - SWEEP_AFTER_MS), 500);
+    for (const { stripeEventId } of stale) {
+      await this.deps.jobs.send(PROCESS_WEBHOOK_JOB, { eventId: stripeEventId }, { singletonKey: stripeEventId });
+    }
+    return stale.length;
+  }
+}

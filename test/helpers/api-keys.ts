@@ -1,0 +1,59 @@
+// Builders for the merchant API and the console: an operator signed in through the real login,
+// and API keys created through the admin API, plus a small bearer-key client.
+import type { LightMyRequestResponse } from 'fastify';
+import { uniqueEmail, type TestApp } from './app.ts';
+import { TestClient } from './http-client.ts';
+
+export const ALL_SCOPES = [
+  'orders:read',
+  'orders:write',
+  'payments:read',
+  'payments:write',
+  'refunds:read',
+  'refunds:write',
+  'customers:read',
+];
+
+/** A signed-in operator (role admin), with its CSRF token. */
+export async function anAdmin(t: TestApp) {
+  const email = uniqueEmail('admin');
+  const password = 'an-operator-password';
+  const user = await t.app.authService.createAccount({ email, password, name: 'Olive Operator', role: 'admin' });
+  const client = new TestClient(t.app);
+  const login = await client.request('POST', '/api/auth/login', { body: { email, password } });
+  if (login.statusCode !== 200) throw new Error(`admin login failed: ${login.statusCode} ${login.body}`);
+  await client.request('GET', '/api/auth/session');
+  return { client, user, email };
+}
+
+/** An API key created by an operator through POST /api/admin/api-keys. */
+export async function anApiKey(t: TestApp, scopes: string[] = ALL_SCOPES, admin?: TestClient) {
+  const operator = admin ?? (await anAdmin(t)).client;
+  const res = await operator.request('POST', '/api/admin/api-keys', { body: { name: 'test key', scopes } });
+  if (res.statusCode !== 201) throw new Error(`api key failed: ${res.statusCode} ${res.body}`);
+  const key = res.json() as { id: string; secret: string; prefix: string; scopes: string[] };
+  return { ...key, api: new ApiClient(t, key.secret) };
+}
+
+/** Calls /api/v1 with a bearer key, as a merchant's backend would. */
+export class ApiClient {
+  constructor(
+    private readonly t: TestApp,
+    readonly secret: string,
+  ) {}
+
+  request(
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<LightMyRequestResponse> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.secret}`, ...options.headers };
+    if (options.body !== undefined) headers['content-type'] ??= 'application/json';
+    return this.t.app.inject({
+      method,
+      url,
+      headers,
+      ...(options.body !== undefined ? { payload: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
+    });
+  }
+}

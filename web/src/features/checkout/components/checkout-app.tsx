@@ -1,0 +1,218 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
+import { Alert, ErrorAlert } from '../../../components/alert';
+import { ModeNotice } from '../../../components/mode-notice';
+import { OrderItems } from '../../../components/order-items';
+import { Skeleton, SkeletonText } from '../../../components/skeleton';
+import { StatusBadge } from '../../../components/status-badge';
+import type { StripeMode } from '../../../lib/app-config';
+import { loginPath } from '../../../lib/redirect';
+import type { User } from '../../../lib/session';
+import { isPayable } from '../../../types/api';
+import type { Order } from '../../../types/api';
+import { fetchOrder, loadCheckout } from '../api/checkout';
+import type { CheckoutData } from '../api/checkout';
+import { PaymentForm } from './payment-form';
+
+type State = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'ready'; data: CheckoutData };
+
+/** The order id from /checkout/:orderId. */
+function orderIdFromPath(pathname: string): string {
+  return decodeURIComponent(pathname.replace(/^\/checkout\/?/, '').split('/')[0] ?? '');
+}
+
+export function CheckoutApp() {
+  const [orderId] = useState(() => orderIdFromPath(window.location.pathname));
+  const [state, setState] = useState<State>({ kind: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    loadCheckout(orderId, controller.signal).then(
+      (result) => {
+        if (!result.signedIn) {
+          window.location.replace(loginPath(window.location.pathname));
+          return;
+        }
+        setState({ kind: 'ready', data: result.data });
+      },
+      (error: unknown) => {
+        if (!controller.signal.aborted) setState({ kind: 'failed', error });
+      },
+    );
+    return () => controller.abort();
+  }, [orderId, attempt]);
+
+  const setOrder = useCallback(
+    (order: Order) => setState((current) => (current.kind === 'ready' ? { kind: 'ready', data: { ...current.data, order } } : current)),
+    [],
+  );
+
+  if (state.kind === 'loading') return <CheckoutSkeleton />;
+  if (state.kind === 'failed') {
+    return (
+      <Shell mode={null} user={null}>
+        <title>Checkout · Paydeck</title>
+        <h1>Checkout</h1>
+        <ErrorAlert
+          error={state.error}
+          title="This order could not be opened"
+          onRetry={() => {
+            setState({ kind: 'loading' });
+            setAttempt((n) => n + 1);
+          }}
+        />
+        <p>
+          <a href="/orders">See your orders</a>
+        </p>
+      </Shell>
+    );
+  }
+  const { data } = state;
+  return (
+    <Shell mode={data.config.mode} user={data.user}>
+      <CheckoutPage data={data} onOrder={setOrder} />
+    </Shell>
+  );
+}
+
+function CheckoutPage({ data, onOrder }: { data: CheckoutData; onOrder: (order: Order) => void }) {
+  const { order } = data;
+  return (
+    <>
+      <title>Checkout · Paydeck</title>
+      <h1>Checkout</h1>
+      <div className="checkout">
+        <section className="panel checkout__summary" aria-labelledby="summary-heading">
+          <div className="panel__head">
+            <h2 id="summary-heading">Order summary</h2>
+            <StatusBadge kind="order" status={order.status} />
+          </div>
+          <OrderItems order={order} caption="Items in this order" />
+        </section>
+        <section className="panel checkout__payment" aria-labelledby="payment-heading">
+          <h2 id="payment-heading">Payment</h2>
+          {isPayable(order) ? (
+            <PaymentForm data={data} onOrder={onOrder} />
+          ) : (
+            <NotPayable order={order} onOrder={onOrder} />
+          )}
+        </section>
+      </div>
+    </>
+  );
+}
+
+/** Paid, canceled, or a payment still settling: say so, and follow a settling payment to its end. */
+function NotPayable({ order, onOrder }: { order: Order; onOrder: (order: Order) => void }) {
+  const settling = order.status === 'processing';
+  useEffect(() => {
+    if (!settling) return;
+    const timer = window.setInterval(() => {
+      fetchOrder(order.id).then(onOrder, () => undefined);
+    }, 2_000);
+    return () => window.clearInterval(timer);
+  }, [settling, order.id, onOrder]);
+
+  if (settling) {
+    return (
+      <Alert tone="info" live title="Your payment is being processed">
+        <p>This page updates by itself when your bank answers.</p>
+      </Alert>
+    );
+  }
+  if (order.status === 'canceled') {
+    return (
+      <Alert tone="info" title="This order was canceled">
+        <p>
+          <a href="/shop">Start a new order</a>
+        </p>
+      </Alert>
+    );
+  }
+  return (
+    <Alert tone="success" title="This order is paid">
+      <p>
+        <a href={`/orders/${order.id}`} className="button button--primary">
+          See the receipt
+        </a>
+      </p>
+    </Alert>
+  );
+}
+
+/** The main app's frame, without its router: plain links lead back to it. */
+function Shell({ mode, user, children }: { mode: StripeMode | null; user: User | null; children: ReactNode }) {
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      {mode ? <ModeNotice mode={mode} /> : null}
+      <header className="header">
+        <div className="header__inner">
+          <a href="/" className="brand">
+            <span className="brand__mark" aria-hidden="true">
+              P
+            </span>
+            Paydeck
+          </a>
+          <nav className="nav" aria-label="Main">
+            <a href="/shop" className="nav__link">
+              Shop
+            </a>
+            <a href="/orders" className="nav__link">
+              Orders
+            </a>
+            <a href="/wallet" className="nav__link">
+              Wallet
+            </a>
+          </nav>
+          <div className="header__account">
+            {user ? (
+              <span className="header__user" title={user.email}>
+                <span className="visually-hidden">Signed in as </span>
+                {user.name}
+              </span>
+            ) : (
+              <Skeleton size="name" />
+            )}
+          </div>
+        </div>
+      </header>
+      <main id="main" className="main" tabIndex={-1}>
+        {children}
+      </main>
+      <footer className="footer">
+        <div className="footer__inner">
+          <span>© Paydeck · Payments processed by Stripe</span>
+          <nav aria-label="Legal" className="footer__nav">
+            <a href="/legal/terms">Terms of Service</a>
+            <a href="/legal/privacy">Privacy Policy</a>
+          </nav>
+        </div>
+      </footer>
+    </div>
+  );
+}
+
+/** Shaped like the loaded page, so nothing moves when the order arrives. */
+function CheckoutSkeleton() {
+  return (
+    <Shell mode={null} user={null}>
+      <title>Checkout · Paydeck</title>
+      <h1>Checkout</h1>
+      <div className="checkout" role="status">
+        <span className="visually-hidden">Loading your order…</span>
+        <div className="panel checkout__summary">
+          <Skeleton size="title" />
+          <SkeletonText lines={4} />
+        </div>
+        <div className="panel checkout__payment">
+          <Skeleton size="title" />
+          <SkeletonText lines={5} />
+        </div>
+      </div>
+    </Shell>
+  );
+}

@@ -1,0 +1,18 @@
+import { queryOptions } from '@tanstack/react-query';
+import { api } from '../../../lib/api-client';
+import type { Order, OrderList } from '../../../types/api';
+
+export const ordersQuery = queryOptions({
+  queryKey: ['orders'] as const,
+  queryFn: ({ signal }) => api.get<OrderList>('/api/orders?limit=50', { signal }),
+});
+
+/** States the server settles on its own (webhooks, jobs): worth re-reading while on screen. */
+const SETTLING = new Set(['processing']);
+
+export const orderQuery = (id: string) =>
+  queryOptions({
+    queryKey: ['orders', id] as const,
+    queryFn: ({ signal }) => api.get<Order>(`/api/orders/${encodeURIComponent(id)}`, { signal }),
+    refetchInterval: (query) => (query.state.data && SETTLING.has(query.state.data.status) ? 2_000 : false),
+  });

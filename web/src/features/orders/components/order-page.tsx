@@ -1,0 +1,158 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { Alert, ErrorAlert } from '../../../components/alert';
+import { CardLabel } from '../../../components/card-label';
+import { OrderItems } from '../../../components/order-items';
+import { PageSkeleton } from '../../../components/skeleton';
+import { StatusBadge } from '../../../components/status-badge';
+import { formatDateTime } from '../../../lib/dates';
+import { formatMoney } from '../../../lib/money';
+import { paymentMethodsQuery } from '../../../lib/payment-methods';
+import { isPayable } from '../../../types/api';
+import type { Order, Payment, PaymentMethod } from '../../../types/api';
+import { orderQuery } from '../api/orders';
+
+export function OrderPage() {
+  const { orderId = '' } = useParams();
+  const [params] = useSearchParams();
+  const order = useQuery(orderQuery(orderId));
+  const cards = useQuery(paymentMethodsQuery);
+
+  return (
+    <div className="receipt">
+      <title>{order.data ? `Order ${shortId(order.data.id)} · Paydeck` : 'Order · Paydeck'}</title>
+      <p className="breadcrumb">
+        <Link to="/orders">← All orders</Link>
+      </p>
+      {order.isPending ? <PageSkeleton label="Loading the order…" /> : null}
+      {order.error ? (
+        <>
+          <h1>Order</h1>
+          <ErrorAlert error={order.error} title="This order could not be loaded" onRetry={() => void order.refetch()} />
+        </>
+      ) : null}
+      {order.data ? (
+        <Receipt order={order.data} cards={cards.data?.data ?? []} justPaid={params.has('paid')} />
+      ) : null}
+    </div>
+  );
+}
+
+function shortId(id: string): string {
+  return id.slice(0, 8).toUpperCase();
+}
+
+function Receipt({ order, cards, justPaid }: { order: Order; cards: PaymentMethod[]; justPaid: boolean }) {
+  const succeeded = order.status === 'paid' || order.status === 'authorized';
+  return (
+    <>
+      {justPaid && succeeded ? (
+        <Alert tone="success" live title="Thank you — your payment went through">
+          <p>A receipt for {formatMoney(order.amount, order.currency)} is below.</p>
+        </Alert>
+      ) : null}
+      <div className="receipt__head">
+        <h1>Order {shortId(order.id)}</h1>
+        <StatusBadge kind="order" status={order.status} />
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>Placed</dt>
+          <dd>
+            <time dateTime={order.created_at}>{formatDateTime(order.created_at)}</time>
+          </dd>
+        </div>
+        {order.paid_at ? (
+          <div>
+            <dt>Paid</dt>
+            <dd>
+              <time dateTime={order.paid_at}>{formatDateTime(order.paid_at)}</time>
+            </dd>
+          </div>
+        ) : null}
+        <div>
+          <dt>Total</dt>
+          <dd data-testid="order-total">{formatMoney(order.amount, order.currency)}</dd>
+        </div>
+        {order.amount_refunded > 0 ? (
+          <div>
+            <dt>Refunded</dt>
+            <dd>{formatMoney(order.amount_refunded, order.currency)}</dd>
+          </div>
+        ) : null}
+      </dl>
+
+      {isPayable(order) ? (
+        <Alert tone="info" title={order.status === 'requires_action' ? 'Your bank needs you to confirm this payment' : 'This order is not paid yet'}>
+          <p>
+            <a href={`/checkout/${order.id}`} className="button button--primary">
+              Pay now
+            </a>
+          </p>
+        </Alert>
+      ) : null}
+
+      <section className="panel" aria-labelledby="items-heading">
+        <h2 id="items-heading">Items</h2>
+        <OrderItems order={order} caption="Items in this order" />
+      </section>
+
+      <section className="panel" aria-labelledby="payments-heading">
+        <h2 id="payments-heading">Payments</h2>
+        {order.payments.length === 0 ? (
+          <p className="muted">No payment attempts yet.</p>
+        ) : (
+          <ul className="list list--plain">
+            {[...order.payments].reverse().map((payment) => (
+              <PaymentRow key={payment.id} payment={payment} cards={cards} />
+            ))}
+          </ul>
+        )}
+      </section>
+
+      {order.refunds.length > 0 ? (
+        <section className="panel" aria-labelledby="refunds-heading">
+          <h2 id="refunds-heading">Refunds</h2>
+          <ul className="list list--plain">
+            {order.refunds.map((refund) => (
+              <li key={refund.id} className="list__row">
+                <div className="list__main">
+                  <span className="list__title">{formatMoney(refund.amount, refund.currency)}</span>
+                  <span className="list__meta">
+                    <time dateTime={refund.created_at}>{formatDateTime(refund.created_at)}</time>
+                    {refund.failure_reason ? ` · ${refund.failure_reason}` : null}
+                  </span>
+                </div>
+                <div className="list__side">
+                  <StatusBadge kind="refund" status={refund.status} />
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </>
+  );
+}
+
+function PaymentRow({ payment, cards }: { payment: Payment; cards: PaymentMethod[] }) {
+  const card = cards.find((candidate) => candidate.id === payment.payment_method_id);
+  return (
+    <li className="list__row">
+      <div className="list__main">
+        <span className="list__title">
+          {card ? <CardLabel brand={card.brand} last4={card.last4} /> : 'Card'} ·{' '}
+          {formatMoney(payment.amount, payment.currency)}
+        </span>
+        <span className="list__meta">
+          <time dateTime={payment.created_at}>{formatDateTime(payment.created_at)}</time>
+          {payment.off_session ? ' · charged automatically' : null}
+        </span>
+        {payment.failure_message ? <span className="list__error">{payment.failure_message}</span> : null}
+      </div>
+      <div className="list__side">
+        <StatusBadge kind="payment" status={payment.status} />
+      </div>
+    </li>
+  );
+}

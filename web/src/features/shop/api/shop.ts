@@ -1,0 +1,22 @@
+import { queryOptions, useMutation } from '@tanstack/react-query';
+import { api } from '../../../lib/api-client';
+import type { ListResponse, Order, Product } from '../../../types/api';
+
+export const catalogQuery = queryOptions({
+  queryKey: ['catalog'] as const,
+  queryFn: ({ signal }) => api.get<ListResponse<Product>>('/api/catalog', { signal }),
+  staleTime: 5 * 60_000,
+});
+
+export interface OrderLine {
+  product_id: string;
+  quantity: number;
+}
+
+/** Creates the order from product ids and quantities; the server sets every price. */
+export function useCreateOrder() {
+  return useMutation({
+    // One key per click: a retried request after a network blip cannot create a second order.
+    mutationFn: (items: OrderLine[]) => api.post<Order>('/api/orders', { items }, { idempotencyKey: true }),
+  });
+}
