@@ -14,8 +14,10 @@ export interface JobDefinition<T extends object = object> {
   schedule?: string;
   retryLimit?: number;
   retryDelaySeconds?: number;
-  /** How many jobs of this queue one worker handles at once. */
+  /** How many jobs of this queue one worker fetches at once. */
   batchSize?: number;
+  /** How many of a fetched batch run at the same time (default 1: one after another). */
+  concurrency?: number;
   handler: (data: T, meta: { id: string; retryCount: number }) => Promise<void>;
 }
 
@@ -60,7 +62,9 @@ export async function startJobQueue(options: {
         job.name,
         { batchSize: job.batchSize ?? 1, pollingIntervalSeconds: 1, includeMetadata: true },
         async (batch) => {
-          for (const item of batch) {
+          // Items of a batch run concurrently; one failing does not fail its neighbours: it is
+          // failed on its own (pg-boss retries it) and the rest complete with the batch.
+          await mapWithConcurrency(batch, job.concurrency ?? 1, async (item) => {
             const started = Date.now();
             const endTimer = metrics.jobDuration.startTimer({ queue: job.name });
             try {
@@ -73,11 +77,11 @@ export async function startJobQueue(options: {
             } catch (err) {
               metrics.jobs.inc({ queue: job.name, outcome: 'failed' });
               options.logger.warn({ err, job: job.name, job_id: item.id }, 'job failed; pg-boss will retry');
-              throw err;
+              await boss.fail(job.name, item.id, { message: (err as Error).message?.slice(0, 500) });
             } finally {
               endTimer();
             }
-          }
+          });
         },
       );
     }
@@ -131,4 +135,12 @@ export class LateBoundJobSender implements JobSender {
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     });
   }
+}
+
+async function mapWithConcurrency<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(lanes);
 }

@@ -38,14 +38,16 @@ export const testEnv: Record<string, string> = {
 };
 
 export async function createTestApp(
-  options: { env?: Record<string, string>; clock?: Clock } = {},
+  options: { env?: Record<string, string>; clock?: Clock; stripeTestMode?: { secretKey: string; publishableKey: string } } = {},
 ): Promise<TestApp> {
   const sim = await startSimulator({ port: 0, quiet: true, webhookRetryBaseMs: 20 });
+  // Stripe test mode (opt-in suite): the real Stripe API instead of the simulator.
+  const stripeEnv = options.stripeTestMode
+    ? { STRIPE_SECRET_KEY: options.stripeTestMode.secretKey, STRIPE_PUBLISHABLE_KEY: options.stripeTestMode.publishableKey }
+    : { STRIPE_API_BASE: sim.url, STRIPE_JS_URL: `${sim.url}/v3/`, STRIPE_SIMULATED: 'true' };
   const config = loadConfig({
     ...testEnv,
-    STRIPE_API_BASE: sim.url,
-    STRIPE_JS_URL: `${sim.url}/v3/`,
-    STRIPE_SIMULATED: 'true',
+    ...stripeEnv,
     ...options.env,
     DATABASE_URL: inject('databaseUrl'),
   });

@@ -73,7 +73,7 @@ describe('reconciliation', () => {
     expect(again.discrepancies.filter((d: { object_id: string }) => d.object_id === paymentId)).toEqual([]);
   });
 
-  it('when a refund is made directly at Stripe, then it shows up as an amount_refunded discrepancy', async () => {
+  it('when a refund is made directly at Stripe, then it shows up as an amount_refunded discrepancy and is imported', async () => {
     const { client, order } = await aCustomerWithOrder(t, { unitAmount: 3000 });
     const paid = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
     expect(paid.json().payment.status).toBe('succeeded');
@@ -89,10 +89,14 @@ describe('reconciliation', () => {
         field: 'amount_refunded',
         ours: '0',
         theirs: '700',
-        // A refund Paydeck did not make has no refund row to settle: it stays for an operator.
-        fixed: false,
+        // A refund Paydeck did not make is imported as a refund row, so the totals agree again.
+        fixed: true,
       }),
     );
+    const after = (await client.request('GET', `/api/orders/${order.id}`)).json();
+    expect(after.amount_refunded).toBe(700);
+    expect(after.status).toBe('partially_refunded');
+    expect(after.refunds).toEqual([expect.objectContaining({ amount: 700, status: 'succeeded' })]);
     const report = await admin.request('GET', '/api/admin/reconciliation/runs?limit=1');
     expect(report.statusCode).toBe(200);
     expect(report.json().data[0]).toMatchObject({ id: run.id, discrepancy_count: run.discrepancies.length });

@@ -4,7 +4,7 @@
 // (ours vs theirs) and fixes it through the same sync routines webhooks use.
 //
 // Refunds are reconciled first, so that a payment's amount_refunded compared afterwards already
-// reflects our own refunds brought up to date; what still differs was refunded outside Paydeck.
+// reflects our own refunds brought up to date; refunds made outside Paydeck are imported.
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -106,6 +106,8 @@ export class ReconciliationService {
     };
     const before = ours(payment);
     if (Object.keys(theirs).every((k) => theirs[k] === before[k])) return [];
+    // Refunds made outside Paydeck are recorded first, so amount_refunded can agree after the fix.
+    if (theirs.amount_refunded !== before.amount_refunded) await this.deps.refunds.importExternal(payment.id, this.actor);
     const after = await this.deps.payments.syncPayment(payment.id, this.actor);
     return this.differences('payment', payment.id, intent.id, before, theirs, ours(after));
   }

@@ -271,10 +271,71 @@ export class RefundsService {
     if (!refund && metaId && /^[0-9a-f-]{36}$/.test(metaId)) {
       [refund] = await this.db.select().from(refunds).where(eq(refunds.id, metaId));
     }
+    if (!refund && !metaId && snapshot.paymentIntentId) {
+      // Made outside Paydeck (e.g. in Stripe's dashboard) on one of our payments: record it.
+      const [payment] = await this.db.select().from(payments).where(eq(payments.stripePaymentIntentId, snapshot.paymentIntentId));
+      if (payment) await this.importExternal(payment.id, actor, stripeEventId);
+      [refund] = await this.db.select().from(refunds).where(eq(refunds.stripeRefundId, snapshot.id));
+      return refund;
+    }
     if (!refund) return undefined;
     // Re-read from Stripe rather than trusting the event's copy: order of arrival never matters.
     const answer = await this.provider.retrieveRefund(snapshot.id);
     return this.apply(refund.id, answer.value, answer.requestId, actor, stripeEventId);
+  }
+
+  /**
+   * Records refunds Stripe has for a payment that we have no row for — refunds made outside
+   * Paydeck — so our refunded totals match Stripe's. Returns how many were imported.
+   */
+  async importExternal(paymentId: string, actor: Actor, stripeEventId?: string): Promise<number> {
+    const [payment] = await this.db.select().from(payments).where(eq(payments.id, paymentId));
+    if (!payment?.stripePaymentIntentId) return 0;
+    const listed = await this.provider.listRefunds(payment.stripePaymentIntentId);
+    const now = this.clock.now();
+    let imported = 0;
+    for (const snapshot of listed.value) {
+      if (snapshot.metadata.paydeck_refund_id) continue; // ours; the sync routine follows it
+      const done = await this.db.transaction(async (tx) => {
+        const order = (await orderRepo.findOrder(tx, payment.orderId, { forUpdate: true }))!;
+        const [exists] = await tx.select({ id: refunds.id }).from(refunds).where(eq(refunds.stripeRefundId, snapshot.id));
+        if (exists) return false;
+        const id = crypto.randomUUID();
+        await tx.insert(refunds).values({
+          id,
+          paymentId: payment.id,
+          orderId: payment.orderId,
+          amount: snapshot.amount,
+          currency: snapshot.currency,
+          status: snapshot.status,
+          stripeIdempotencyKey: `stripe-external-${snapshot.id}`,
+          stripeRefundId: snapshot.id,
+          failureReason: snapshot.failureReason,
+          lastStripeRequestId: listed.requestId,
+          createdByType: 'stripe',
+          createdById: null,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await this.recomputeTotals(tx, order, payment.id, now);
+        await appendAudit(tx, {
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'refund.imported',
+          targetType: 'refund',
+          targetId: id,
+          after: { stripe_refund_id: snapshot.id, amount: snapshot.amount, status: snapshot.status, payment_id: payment.id },
+          stripeRequestId: listed.requestId,
+          stripeEventId: stripeEventId ?? null,
+          ip: actor.ip,
+          requestId: actor.requestId,
+          occurredAt: now,
+        });
+        return true;
+      });
+      if (done) imported++;
+    }
+    return imported;
   }
 
   /** Refunds not yet final, for the reconciler. */
