@@ -80,6 +80,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           ? { ...logOptions, stream: options.logStream }
           : logOptions,
     genReqId: () => `req_${randomToken(12)}`,
+    // Request lines are logged by our own hook below (rounded timings, route pattern only).
+    disableRequestLogging: true,
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 200 },
@@ -94,6 +96,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     rateLimitNamespace: options.rateLimitNamespace ?? 'paydeck-rl:',
   };
   app.decorate('ctx', ctx);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
+  });
   app.decorate('readinessChecks', new Map());
   const provider = options.provider ?? providerFromConfig(config);
   const jobs = options.jobs ?? new LateBoundJobSender((name) => app.log.warn({ job: name }, 'job not queued: no queue attached'));

@@ -85,12 +85,18 @@ export interface RunningPaydeck {
 
 export async function startPaydeck(
   config: Config,
-  options: { logger?: Logger; embeddedInMemory?: boolean } = {},
+  options: { logger?: Logger; embeddedInMemory?: boolean; logStream?: NodeJS.WritableStream } = {},
 ): Promise<RunningPaydeck> {
   const logger = options.logger ?? pino(loggerOptions(config.logLevel));
   const infra = await openInfrastructure(config, logger, options);
   const jobSender = new LateBoundJobSender();
-  const app = await buildApp({ config, database: infra.database, jobs: jobSender, ...(infra.redis ? { redis: infra.redis } : {}) });
+  const app = await buildApp({
+    config,
+    database: infra.database,
+    jobs: jobSender,
+    ...(infra.redis ? { redis: infra.redis } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
   const jobs = await startJobQueue({
     connectionString: infra.databaseUrl,
     jobs: allJobs(app),

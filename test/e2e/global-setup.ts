@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { chromiumPath } from '../../playwright.config.ts';
 import { startSystem } from '../helpers/system.ts';
 
@@ -12,7 +13,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         '`sudo apt-get update && sudo apt-get install -y chromium`, or set CHROMIUM_PATH.',
     );
   }
-  const system = await startSystem();
+  // The server's logs go to a file the security spec scans for card numbers.
+  const logFile = path.resolve('test-results', 'e2e-server.log');
+  rmSync(logFile, { force: true });
+  const system = await startSystem({}, { logFile });
+  process.env.E2E_LOG_FILE = logFile;
   process.env.E2E_BASE_URL = system.baseUrl;
   process.env.E2E_SIMULATOR_URL = system.simulatorUrl;
   process.env.E2E_DATABASE_URL = system.databaseUrl;

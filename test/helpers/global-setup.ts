@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedDatabase } from '../../src/db/embedded.ts';
 import { connectDatabase } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
+import { verifyAuditChain } from '../../src/modules/audit/audit-log.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -50,5 +51,18 @@ export default async function globalSetup(project: TestProject): Promise<() => P
   await migrateDatabase(database.pool);
   await database.close();
   project.provide('databaseUrl', databaseUrl);
-  return teardown;
+  // After every test file has run: the audit chain written by the whole suite must verify.
+  return async () => {
+    const check = connectDatabase(databaseUrl, { max: 1 });
+    try {
+      const result = await verifyAuditChain(check.db);
+      if (!result.ok) {
+        throw new Error(`The audit chain is broken after the suite at entry ${result.firstBroken?.id} (${result.firstBroken?.reason}).`);
+      }
+      console.log(`Audit chain after the suite: ${result.checked} entries verified.`);
+    } finally {
+      await check.close();
+      await teardown();
+    }
+  };
 }

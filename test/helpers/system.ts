@@ -5,6 +5,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { startSimulator, type SimulatorHandle } from '../../simulator/index.ts';
 import { loadConfig } from '../../src/config.ts';
+import { loggerOptions } from '../../src/lib/logger.ts';
 import { startPaydeck, type RunningPaydeck } from '../../src/server/runtime.ts';
 
 export interface RunningSystem {
@@ -50,7 +51,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startSystem(env: Record<string, string> = {}): Promise<RunningSystem> {
+export interface StartOptions {
+  /**
+   * Write the server's logs (level info, with the production logger's redaction) to this file, so
+   * a test can read what the server logged; without it, warnings and errors go to stdout.
+   */
+  logFile?: string;
+}
+
+export async function startSystem(env: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningSystem> {
   const simulator = await startSimulator({ port: 0, quiet: true, webhookRetryBaseMs: 50 });
   const database = await freshDatabase();
   const port = await freePort();
@@ -58,7 +67,7 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
     PORT: String(port),
     PUBLIC_URL: `http://localhost:${port}`,
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: options.logFile ? 'info' : 'warn',
     STRIPE_SECRET_KEY: 'sk_test_paydeck_e2e',
     STRIPE_PUBLISHABLE_KEY: 'pk_test_paydeck_e2e',
     STRIPE_API_BASE: simulator.url,
@@ -73,7 +82,10 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
     ...env,
   });
   // No DATA_DIR persistence for tests: an in-memory embedded database when DATABASE_URL is unset.
-  const paydeck = await startPaydeck(config, { logger: pino({ level: 'warn' }), embeddedInMemory: true });
+  const logStream = options.logFile ? pino.destination({ dest: options.logFile, sync: true, mkdir: true }) : undefined;
+  const logger = logStream ? pino(loggerOptions('info'), logStream) : pino({ level: 'warn' });
+  // The HTTP app logs (every request) go to the same file, through the production redaction.
+  const paydeck = await startPaydeck(config, { logger, embeddedInMemory: true, ...(logStream ? { logStream: logStream as unknown as NodeJS.WritableStream } : {}) });
   return {
     baseUrl: `http://localhost:${port}`,
     simulatorUrl: simulator.url,

@@ -6,6 +6,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 
+/**
+ * Swagger UI injects one inline <style> at run time. Only the reference pages allow it, by its
+ * hash (not 'unsafe-inline'); the rest of the app keeps style-src 'self'.
+ */
+const SWAGGER_UI_STYLE_HASH = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
+
 /** Which URLs belong in the document: the APIs and operational endpoints, not pages and assets. */
 const DOCUMENTED = /^\/(api\/|webhooks\/|healthz$|readyz$|metrics$)/;
 
@@ -52,6 +58,15 @@ export default fp(
         }
         return { schema: { ...base, ...extra } as FastifySchema, url };
       },
+    });
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (request.url === '/docs' || request.url.startsWith('/docs/') || request.url.startsWith('/docs?')) {
+        const csp = reply.getHeader('content-security-policy');
+        if (typeof csp === 'string') {
+          reply.header('content-security-policy', csp.replace("style-src 'self'", `style-src 'self' ${SWAGGER_UI_STYLE_HASH}`));
+        }
+      }
+      return payload;
     });
     await app.register(swaggerUi, {
       routePrefix: '/docs',

@@ -1,5 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { createBrowserRouter } from 'react-router';
+import { Navigate, createBrowserRouter } from 'react-router';
 import { appConfigQuery } from '../lib/app-config';
 import { sessionQuery } from '../lib/session';
 import { AppShellSkeleton } from './app-shell-skeleton';
@@ -104,13 +104,72 @@ export function createRouter(queryClient: QueryClient) {
                 {
                   path: 'console',
                   Component: RequireAdmin,
+                  // The console is its own set of chunks: customers never download it.
                   children: [
                     {
-                      index: true,
                       lazy: async () => ({
-                        Component: (await import('../features/console/components/console-page'))
-                          .ConsolePage,
+                        Component: (await import('../features/console/components/console-layout')).ConsoleLayout,
                       }),
+                      children: [
+                        { index: true, element: <Navigate to="/console/payments" replace /> },
+                        {
+                          path: 'payments',
+                          lazy: async () => ({
+                            Component: (await import('../features/console/components/payments-page')).PaymentsPage,
+                          }),
+                        },
+                        {
+                          path: 'payments/:paymentId',
+                          lazy: async () => ({
+                            Component: (await import('../features/console/components/payment-detail-page'))
+                              .PaymentDetailPage,
+                          }),
+                        },
+                        {
+                          path: 'customers',
+                          lazy: async () => ({
+                            Component: (await import('../features/console/components/customers-page')).CustomersPage,
+                          }),
+                        },
+                        {
+                          path: 'catalog',
+                          lazy: async () => ({
+                            Component: (await import('../features/console/components/catalog-page')).CatalogPage,
+                          }),
+                        },
+                        {
+                          path: 'api-keys',
+                          lazy: async () => ({
+                            Component: (await import('../features/console/components/api-keys-page')).ApiKeysPage,
+                          }),
+                        },
+                        {
+                          path: 'webhooks',
+                          lazy: async () => ({
+                            Component: (await import('../features/console/components/webhooks-page')).WebhooksPage,
+                          }),
+                        },
+                        {
+                          path: 'webhooks/:eventId',
+                          lazy: async () => ({
+                            Component: (await import('../features/console/components/webhook-event-page'))
+                              .WebhookEventPage,
+                          }),
+                        },
+                        {
+                          path: 'audit',
+                          lazy: async () => ({
+                            Component: (await import('../features/console/components/audit-page')).AuditPage,
+                          }),
+                        },
+                        {
+                          path: 'reconciliation',
+                          lazy: async () => ({
+                            Component: (await import('../features/console/components/reconciliation-page'))
+                              .ReconciliationPage,
+                          }),
+                        },
+                      ],
                     },
                   ],
                 },

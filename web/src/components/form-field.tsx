@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { InputHTMLAttributes, ReactNode } from 'react';
+import type { InputHTMLAttributes, ReactNode, Ref } from 'react';
 
 interface FieldBase {
   /** Request field name; also the input's name. */
@@ -12,6 +12,7 @@ export interface TextFieldProps
   label: string;
   /** A rule the user should know before typing (e.g. minimum length). */
   hint?: ReactNode;
+  ref?: Ref<HTMLInputElement>;
 }
 
 /** A labelled input whose hint and error are announced with it (aria-describedby). */

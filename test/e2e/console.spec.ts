@@ -1,0 +1,210 @@
+// The operator console of issue #5 in a real browser: an operator finds a customer's payment by
+// email, reads its timeline and refunds part of it, and the customer's receipt shows the refund;
+// API keys show their secret once; a webhook event is replayed; the audit chain verifies.
+import { test, expect } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { CARDS, signUpNewCustomer, watchConsole } from './helpers/customer.ts';
+import { openConsoleSection, signInAsAdmin } from './helpers/operator.ts';
+import { payWithNewCard, startCheckout } from './helpers/shop.ts';
+
+const baseURL = process.env.E2E_BASE_URL ?? 'http://localhost:3000';
+test.use({ baseURL });
+
+let consoleWatch: ReturnType<typeof watchConsole>;
+
+test.beforeEach(({ page }) => {
+  consoleWatch = watchConsole(page);
+});
+
+test.afterEach(() => {
+  expect(consoleWatch.unexpected(), 'console errors').toEqual([]);
+});
+
+/** The operator works in a browser of their own, next to the customer's. */
+async function operatorPage(browser: Browser): Promise<{ operator: Page; close: () => Promise<void> }> {
+  const context = await browser.newContext({ baseURL });
+  const operator = await context.newPage();
+  const watch = watchConsole(operator);
+  await signInAsAdmin(operator);
+  return {
+    operator,
+    close: async () => {
+      expect(watch.unexpected(), 'operator console errors').toEqual([]);
+      await context.close();
+    },
+  };
+}
+
+test('when an operator refunds part of a customer’s payment from the console, then the customer’s order shows the partial refund', async ({
+  page,
+  browser,
+}) => {
+  const customer = await signUpNewCustomer(page);
+  const total = '$107.00'; // 2 × $24.00 + 1 × $59.00
+  const orderId = await startCheckout(page, { 'Espresso beans, 1 kg': 2, 'Pour-over kettle': 1 }, total);
+  await payWithNewCard(page, orderId, total, CARDS.visa);
+
+  const { operator, close } = await operatorPage(browser);
+  await operator.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Console' }).click();
+  await expect(operator).toHaveURL(/\/console\/payments$/);
+  await expect(operator.getByRole('heading', { level: 1, name: 'Payments' })).toBeVisible();
+
+  // Find the payment by the customer's email; the filter lives in the address.
+  await operator.getByLabel('Customer email').fill(customer.email);
+  await operator.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(operator).toHaveURL((url) => url.searchParams.get('email') === customer.email);
+  const rows = operator.getByTestId('payment-row');
+  await expect(rows).toHaveCount(1);
+  await expect(rows).toContainText(customer.email);
+  await expect(rows).toContainText(total);
+  await expect(rows).toContainText('Succeeded');
+  await rows.getByRole('link').click();
+
+  // The detail page: summary, customer, items and a timeline of what happened.
+  await expect(operator.getByRole('heading', { level: 1, name: `Payment of ${total}` })).toBeVisible();
+  await expect(operator.getByRole('region', { name: 'Customer' })).toContainText(customer.email);
+  await expect(operator.getByRole('region', { name: 'Order items' })).toContainText('Pour-over kettle');
+  const timeline = operator.getByRole('region', { name: 'Timeline' });
+  await expect(timeline.getByTestId('timeline-entry').first()).toBeVisible();
+  await expect(timeline).toContainText('payment.created');
+  await expect(timeline).toContainText('Stripe request');
+  // Stripe's payment_intent.succeeded arrives by webhook, a moment after the payment.
+  await expect(async () => {
+    await operator.reload();
+    await expect(timeline).toContainText('payment_intent.succeeded', { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+
+  // Refund $10.00 of it, after confirming the amount.
+  const refund = operator.getByRole('region', { name: 'Refund' });
+  await refund.getByLabel('Refund part of the amount').check();
+  await refund.getByLabel(/Amount to refund/).fill('10');
+  await refund.getByLabel('Reason').selectOption('requested_by_customer');
+  await refund.getByRole('button', { name: 'Refund amount…' }).click();
+  const dialog = operator.getByRole('dialog', { name: 'Refund $10.00?' });
+  await expect(dialog).toContainText('$10.00 goes back to the customer’s card');
+  await dialog.getByRole('button', { name: 'Refund $10.00' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(refund.getByRole('status')).toContainText('$10.00 was refunded');
+  await expect(operator.getByRole('region', { name: 'Summary' })).toContainText('Partially refunded');
+  await expect(operator.getByRole('region', { name: 'Refunds' }).getByTestId('refund')).toContainText('$10.00');
+  await expect(timeline).toContainText('refund.created');
+  await close();
+
+  // The customer sees it on their receipt.
+  await page.goto(`/orders/${orderId}`);
+  await expect(page.locator('.receipt__head')).toContainText('Partially refunded');
+  await expect(page.locator('.facts')).toContainText('Refunded$10.00');
+  await expect(page.getByRole('region', { name: 'Refunds' })).toContainText('$10.00');
+});
+
+test('when an operator creates an API key, then its secret is shown once and never again', async ({ page }) => {
+  await signInAsAdmin(page);
+  await page.goto('/console/api-keys');
+  await expect(page.getByRole('heading', { level: 1, name: 'API keys' })).toBeVisible();
+
+  const name = `E2E key ${Date.now()}`;
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('checkbox', { name: 'orders:read' }).check();
+  await page.getByRole('checkbox', { name: 'payments:read' }).check();
+  await page.getByRole('button', { name: 'Create key' }).click();
+
+  const created = page.getByRole('region', { name: 'New secret key' });
+  await expect(created).toContainText('will not be shown again');
+  const secretField = created.getByLabel('Secret key');
+  const secret = await secretField.inputValue();
+  expect(secret).toMatch(/^pd_sk_/);
+  await expect(created.getByRole('button', { name: 'Copy' })).toBeVisible();
+
+  const row = page.getByTestId('api-key-row').filter({ hasText: name });
+  await expect(row).toContainText('orders:read');
+  await expect(row).toContainText(secret.slice(0, 10));
+
+  await created.getByRole('button', { name: 'I have stored it' }).click();
+  await expect(created).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByTestId('api-key-row').filter({ hasText: name })).toBeVisible();
+  expect(await page.content()).not.toContain(secret);
+
+  // Revoking asks first.
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  const dialog = page.getByRole('dialog', { name: `Revoke “${name}”?` });
+  await dialog.getByRole('button', { name: 'Revoke key' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByTestId('api-key-row').filter({ hasText: name })).toContainText('Revoked');
+});
+
+test('when an operator replays a webhook event, then it is processed again and the log says so', async ({ page, browser }) => {
+  // A payment makes Stripe send events.
+  await signUpNewCustomer(page);
+  const orderId = await startCheckout(page, { 'Paper filters (100)': 1 }, '$6.00');
+  await payWithNewCard(page, orderId, '$6.00', CARDS.visa);
+
+  const { operator, close } = await operatorPage(browser);
+  await operator.goto('/console/webhooks');
+  await expect(operator.getByRole('heading', { level: 1, name: 'Webhooks' })).toBeVisible();
+  await operator.getByLabel('Event type').fill('payment_intent.succeeded');
+  await operator.getByRole('button', { name: 'Apply filters' }).click();
+  const first = operator.getByTestId('webhook-row').first();
+  await expect(first).toContainText('payment_intent.succeeded');
+  await first.getByRole('link').click();
+
+  await expect(operator.getByRole('heading', { level: 1, name: 'payment_intent.succeeded' })).toBeVisible();
+  await expect(operator.getByRole('region', { name: 'Payload' })).toContainText('"type": "payment_intent.succeeded"');
+  await operator.getByRole('button', { name: 'Replay event' }).click();
+  await expect(operator.getByRole('status').filter({ hasText: 'Event replayed' })).toBeVisible();
+  await expect(operator.getByRole('region', { name: 'Event' })).toContainText('Processed');
+  await close();
+});
+
+test('when an operator verifies the audit chain, then the console reports it intact', async ({ page }) => {
+  await signInAsAdmin(page);
+  await page.goto('/console/audit');
+  await expect(page.getByRole('heading', { level: 1, name: 'Audit log' })).toBeVisible();
+  await expect(page.getByTestId('audit-row').first()).toBeVisible();
+  await page.getByRole('button', { name: 'Verify chain' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'The audit chain is intact' })).toContainText(/\d+ entries checked/);
+  await openConsoleSection(page, 'Reconciliation');
+  await page.getByRole('button', { name: 'Run now' }).click();
+  await expect(page.getByTestId('reconciliation-run').first()).toContainText('payments checked');
+});
+
+test('when an operator looks a customer up and manages the catalog, then the lookup links to their payments and product edits are saved', async ({
+  page,
+  browser,
+}) => {
+  const customer = await signUpNewCustomer(page);
+  const { operator, close } = await operatorPage(browser);
+
+  await operator.goto('/console/customers');
+  await operator.getByLabel('Email or name').fill(customer.name);
+  await operator.getByRole('button', { name: 'Find customers' }).click();
+  const row = operator.getByTestId('customer-row');
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText(customer.email);
+  await row.getByRole('link', { name: `Payments by ${customer.email}` }).click();
+  await expect(operator).toHaveURL((url) => url.pathname === '/console/payments' && url.searchParams.get('email') === customer.email);
+  await expect(operator.getByLabel('Customer email')).toHaveValue(customer.email);
+  await expect(operator.getByText('No payments match these filters.')).toBeVisible();
+
+  // Catalog: a hidden product (so the shop's other tests see the usual catalog), then a new price.
+  await openConsoleSection(operator, 'Catalog');
+  const name = `Console test product ${Date.now()}`;
+  const form = operator.getByRole('region', { name: 'Add a product' });
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Price').fill('12.5');
+  await form.getByLabel('For sale in the shop').uncheck();
+  await form.getByRole('button', { name: 'Add product' }).click();
+  await expect(operator.getByRole('status').filter({ hasText: `${name} was added.` })).toBeVisible();
+  const product = operator.getByTestId('product-row').filter({ hasText: name });
+  await expect(product).toContainText('$12.50');
+  await expect(product).toContainText('Hidden');
+
+  await product.getByRole('button', { name: `Edit ${name}` }).click();
+  const edit = operator.getByRole('region', { name: `Edit ${name}` });
+  await expect(edit.getByLabel('Name')).toBeFocused();
+  await edit.getByLabel('Price').fill('14');
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  await expect(operator.getByRole('status').filter({ hasText: `${name} was saved.` })).toBeVisible();
+  await expect(product).toContainText('$14.00');
+  await close();
+});
