@@ -24,6 +24,7 @@ import idempotencyPlugin from '../modules/idempotency/plugin.ts';
 import { adminCatalogRoutes, catalogRoutes } from '../modules/catalog/routes.ts';
 import orderRoutes from '../modules/orders/routes.ts';
 import paymentMethodRoutes from '../modules/payment-methods/routes.ts';
+import accountRoutes from '../modules/account/routes.ts';
 import { LateBoundJobSender } from '../jobs/queue.ts';
 import type { PaymentProvider } from '../stripe/provider.ts';
 import { StripeProvider } from '../stripe/stripe-provider.ts';
@@ -134,6 +135,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(catalogRoutes);
   await app.register(orderRoutes, { prefix: '/api/orders' });
   await app.register(paymentMethodRoutes);
+  await app.register(accountRoutes);
   await app.register(adminCatalogRoutes, { prefix: '/api/admin' });
   // -- webhooks, reconciliation, metrics (register here) --
   await app.register(webhooksPlugin);

@@ -99,6 +99,8 @@ export interface CreateIntentInput {
 export interface PaymentProvider {
   readonly name: string;
   createCustomer(input: { userId: string }, idempotencyKey: string): Promise<Answer<{ id: string }>>;
+  /** Deletes the customer at Stripe (its saved cards go with it). */
+  deleteCustomer(customerId: string): Promise<Answer<void>>;
   createSetupIntent(customerId: string, idempotencyKey: string): Promise<Answer<{ id: string; clientSecret: string }>>;
   retrievePaymentMethod(id: string): Promise<Answer<CardDetails>>;
   attachPaymentMethod(id: string, customerId: string, idempotencyKey: string): Promise<Answer<CardDetails>>;

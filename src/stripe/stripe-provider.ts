@@ -175,6 +175,10 @@ export class StripeProvider implements PaymentProvider {
     );
   }
 
+  deleteCustomer(customerId: string) {
+    return this.answer('customers.del', () => this.stripe.customers.del(customerId), () => undefined);
+  }
+
   createSetupIntent(customerId: string, idempotencyKey: string) {
     return this.answer(
       'setup_intents.create',

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 // The customer journey of issue #5 in a real browser against Paydeck and the Stripe simulator:
 // wallet (SetupIntent), shop, checkout with a saved card, a new card with 3-D Secure (passed and
 // failed) and a decline followed by another card; receipts and the orders list.
@@ -203,11 +204,15 @@ test('when a customer manages the wallet, then cards can be added, made default 
   await expect(page.getByTestId('saved-card')).toHaveCount(1);
   await expect(mastercard).toContainText('Default');
 
-  // Account: export and deletion are not built yet and say so instead of pretending.
+  // Account: the export downloads a JSON file with the saved card; deletion signs the customer out.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
-  await expect(page.getByRole('button', { name: 'Download my data' })).toBeDisabled();
-  await expect(page.getByRole('button', { name: 'Delete my account' })).toBeDisabled();
-  await expect(page.getByText(/Coming soon/)).toHaveCount(2);
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download my data' }).click();
+  const exported = JSON.parse(await readFile((await (await download).path())!, 'utf8'));
+  expect(exported.payment_methods).toEqual([expect.objectContaining({ brand: 'mastercard', last4: '4444' })]);
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete my account' }).click();
+  await expect(page).toHaveURL(/\/login/);
 });
 
 test('when a signed-out customer opens a checkout link, then signing in brings them to that checkout', async ({ page }) => {

@@ -7,12 +7,13 @@
 // consecutive groups of 13–19 digits is checked (so "4242 4242 4242 4242 12 34" with the expiry
 // behind it is still found).
 //
-// Two rules keep ordinary data from tripping it — one Luhn-valid number in ten would otherwise:
+// Three rules keep ordinary data from tripping it — one Luhn-valid number in ten would otherwise:
 // - a number is checked as a whole: digits glued to more digits (a 20-digit id, a hash) are not
 //   cut into windows; and within a grouped number, groups longer than 6 digits only count on
 //   their own (UUIDs are 8-4-4-4-12 hex groups; card groups are 3–6 digits);
 // - the first digit must be one card networks issue (2–6: Mastercard 2/5, Amex/JCB/Diners 3,
-//   Visa 4, Discover/UnionPay 6), which excludes epoch timestamps (1…) and zero-padded counters.
+//   Visa 4, Discover/UnionPay 6), which excludes epoch timestamps (1…) and zero-padded counters;
+// - the digits must stand on their own, not glued into a larger token such as a UUID.
 
 const SEPARATORS = [' ', '-', '+', '%20'] as const;
 const MAX_GROUP_IN_GROUPED_NUMBER = 6;
@@ -81,10 +82,23 @@ export function findCardNumbers(text: string): CardNumberHit[] {
       if (separator === 0 || !isDigit(text, cursor + separator)) break;
       cursor += separator;
     }
-    collect(text, groups, hits);
+    if (!gluedIntoToken(text, i, groups.at(-1)!.end)) collect(text, groups, hits);
     i = cursor;
   }
   return hits;
+}
+
+const isAlphanumeric = (text: string, index: number) => index >= 0 && index < text.length && /[0-9A-Za-z]/.test(text[index]!);
+
+/**
+ * Digits that are part of a larger token — a UUID's all-digit groups ("…c3d4-6657-8029-9927-7e4f…"),
+ * an identifier like "pi_3Abc12…" — are not a card number written down: the chain must stand
+ * on its own (bounded by anything but a letter or digit, or a dash joined to one).
+ */
+function gluedIntoToken(text: string, start: number, end: number): boolean {
+  const before = isAlphanumeric(text, start - 1) || (text[start - 1] === '-' && isAlphanumeric(text, start - 2));
+  const after = isAlphanumeric(text, end) || (text[end] === '-' && isAlphanumeric(text, end + 1));
+  return before || after;
 }
 
 function collect(text: string, groups: Group[], hits: CardNumberHit[]): void {

@@ -65,12 +65,20 @@ describe('findCardNumbers', () => {
       '{"time":1712345678907,"pid":4242,"amount":10700}', // epoch milliseconds, Luhn-valid
       '12345678-1234-4234-8234-424242424242', // UUID whose groups are all digits
       '55555555-5555-4555-8555-555555554444',
+      // All-digit groups inside a UUID whose other groups hold letters (seen in a real run)
+      '"key":"a1b2c3d4-6657-8029-9927-7e4fab12cd34"',
       'pi_3PqR4242abcDEF4242 pm_1Nx42424242XYZ',
       '2024-06-01T12:34:56.789Z 10.0.0.1:4242',
       'phone +1 415 555 0100, order 42 of 4242',
     ];
     expect(luhnValid('1712345678907')).toBe(true);
     for (const text of ordinary) expect(digitsOf(text), text).toEqual([]);
+  });
+
+  it('when a card number stands between JSON quotes, form separators or words, then it is still found', () => {
+    expect(digitsOf('{"number":"4242424242424242"}')).toEqual(['4242424242424242']);
+    expect(digitsOf('card[number]=4242424242424242&card[cvc]=123')).toEqual(['4242424242424242']);
+    expect(digitsOf('paid with 4242 4242 4242 4242.')).toEqual(['4242424242424242']);
   });
 
   it('when a Luhn-valid number starts with a digit no card network issues, then it is not reported', () => {

@@ -1,8 +1,15 @@
+import { useState } from 'react';
 import { Link } from 'react-router';
-import { useSignedInUser } from '../../../lib/session';
+import { ConfirmDialog } from '../../../components/confirm-dialog';
+import { useUser } from '../../../lib/session';
+import { exportUrl, useDeleteAccount } from '../api/account';
 
 export function AccountPage() {
-  const user = useSignedInUser();
+  const user = useUser();
+  const [confirming, setConfirming] = useState(false);
+  const deletion = useDeleteAccount();
+  // Right after deletion the session is gone; the sign-in guard takes the visitor away.
+  if (!user) return null;
   return (
     <div className="account">
       <title>Account · Paydeck</title>
@@ -31,26 +38,42 @@ export function AccountPage() {
           <div>
             <h3>Download my data</h3>
             <p id="export-note" className="muted">
-              A copy of your profile, orders, payments and saved cards, as a JSON file. Coming soon.
+              A copy of your profile, orders, payments and saved cards, as a JSON file.
             </p>
           </div>
-          <button type="button" className="button button--secondary" disabled aria-describedby="export-note">
+          <a className="button button--secondary" href={exportUrl} download aria-describedby="export-note">
             Download my data
-          </button>
+          </a>
         </div>
         <div className="account__action">
           <div>
             <h3>Delete my account</h3>
             <p id="delete-note" className="muted">
-              Removes your personal data and saved cards; records of past payments are kept as the law requires. Coming
-              soon.
+              Removes your personal data and saved cards; records of past payments are kept as the law requires.
             </p>
           </div>
-          <button type="button" className="button button--secondary" disabled aria-describedby="delete-note">
+          <button type="button" className="button button--secondary" aria-describedby="delete-note" onClick={() => setConfirming(true)}>
             Delete my account
           </button>
         </div>
       </section>
+
+      {confirming && (
+        <ConfirmDialog
+          title="Delete your account?"
+          confirmLabel="Delete my account"
+          tone="danger"
+          pending={deletion.isPending}
+          error={deletion.error}
+          errorTitle="Your account was not deleted"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => deletion.mutate()}
+        >
+          <p>
+            Your saved cards and personal data will be deleted and you will be signed out. This cannot be undone.
+          </p>
+        </ConfirmDialog>
+      )}
 
       <section className="panel" aria-labelledby="legal-heading">
         <h2 id="legal-heading">Legal</h2>
