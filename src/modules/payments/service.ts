@@ -60,7 +60,6 @@ export interface PayInput {
 export interface PayResult {
   httpStatus: 200 | 202;
   payment: PaymentRow;
-  order: OrderRow;
   clientSecret: string | null;
   nextAction: Record<string, unknown> | null;
 }
@@ -132,11 +131,9 @@ export class PaymentsService {
       throw this.declineError(settled, outcome.error);
     }
     await this.saveCardIfAsked(settled, actor);
-    const finalOrder = (await orderRepo.findOrder(this.db, settled.orderId))!;
     return {
       httpStatus: 200,
       payment: settled,
-      order: finalOrder,
       clientSecret: settled.status === 'requires_action' ? outcome.intent.clientSecret : null,
       nextAction: settled.status === 'requires_action' ? outcome.intent.nextAction : null,
     };
@@ -272,8 +269,7 @@ export class PaymentsService {
     if (err instanceof AppError && err.code === PROVIDER_UNAVAILABLE) {
       const unknown = await this.markUnknown(payment.id, actor);
       await this.jobs.send(SYNC_PAYMENT_JOB, { paymentId: payment.id }, { startAfter: 5, singletonKey: payment.id });
-      const order = (await orderRepo.findOrder(this.db, payment.orderId))!;
-      return { httpStatus: 202, payment: unknown, order, clientSecret: null, nextAction: null };
+      return { httpStatus: 202, payment: unknown, clientSecret: null, nextAction: null };
     }
     if (err instanceof AppError && err.status < 500) {
       // Stripe refused the request itself (e.g. a payment method it cannot use): no charge exists.
