@@ -2,11 +2,12 @@
 // automatic-payment-methods `return_url` rule, 3DS next actions, and which payment method a
 // confirmation uses.
 import { timingSafeEqual } from 'node:crypto';
-import { invalidRequest } from '../errors.ts';
+import { SimError, aboutIntent, invalidRequest } from '../errors.ts';
 import { bool, obj, str, strArray, type Params } from '../params.ts';
 import type { Ctx } from '../sim.ts';
+import type { Route } from '../router.ts';
 import type { PaymentIntent, PaymentMethod, SetupIntent } from '../types.ts';
-import { newId } from '../util.ts';
+import { clone, newId } from '../util.ts';
 import { cardOf, createPaymentMethod, isSetUp, resolvePaymentMethod } from './payment-methods.ts';
 
 type Intent = PaymentIntent | SetupIntent;
@@ -189,4 +190,24 @@ export function nextActionFor(
     type: 'use_stripe_sdk',
     use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: page, source: newId('src') },
   };
+}
+
+/**
+ * Wraps a route on one intent: errors carry the intent, as on Stripe (never to a
+ * publishable-key caller). Shared by PaymentIntents and SetupIntents.
+ */
+export function intentRoute<T extends PaymentIntent | SetupIntent>(
+  kind: 'payment_intent' | 'setup_intent',
+  get: (ctx: Ctx, id: string) => T,
+) {
+  return (fn: (ctx: Ctx, intent: T, params: Params) => T): Route['handler'] =>
+    (ctx, params, { id }) => {
+      const intent = get(ctx, id!);
+      try {
+        return fn(ctx, intent, params);
+      } catch (e) {
+        if (!(e instanceof SimError) || ctx.publishable) throw e;
+        throw aboutIntent(e, kind, clone(intent));
+      }
+    };
 }

@@ -41,6 +41,7 @@ import {
   offSessionOf,
   paymentMethodSettings,
   silentThreeDS,
+  intentRoute,
 } from './intents.ts';
 import { attachPaymentMethod, cardOf, markSetUp, resolvePaymentMethod } from './payment-methods.ts';
 
@@ -564,20 +565,8 @@ function updateIntent(ctx: Ctx, pi: PaymentIntent, params: Params): PaymentInten
   return pi;
 }
 
-/** Routes on one intent; errors carry it, as on Stripe (never to a publishable-key caller). */
-function withIntent(
-  fn: (ctx: Ctx, pi: PaymentIntent, params: Params) => PaymentIntent,
-): Route['handler'] {
-  return (ctx, params, { id }) => {
-    const pi = getPaymentIntent(ctx, id!);
-    try {
-      return fn(ctx, pi, params);
-    } catch (e) {
-      if (!(e instanceof SimError) || ctx.publishable) throw e;
-      throw aboutIntent(e, 'payment_intent', clone(pi));
-    }
-  };
-}
+/** Routes on one intent; errors carry it, as on Stripe. */
+const withIntent = intentRoute('payment_intent', getPaymentIntent);
 
 export const paymentIntentRoutes: Route[] = [
   { method: 'POST', path: '/v1/payment_intents', handler: (ctx, p) => create(ctx, p) },

@@ -25,6 +25,7 @@ import {
   configurationDetails,
   nextActionFor,
   paymentMethodSettings,
+  intentRoute,
 } from './intents.ts';
 import { attachPaymentMethod, cardOf, markSetUp, resolvePaymentMethod } from './payment-methods.ts';
 
@@ -258,20 +259,8 @@ function updateIntent(ctx: Ctx, si: SetupIntent, params: Params): SetupIntent {
   return si;
 }
 
-/** Routes on one intent; errors carry it, as on Stripe (never to a publishable-key caller). */
-function withIntent(
-  fn: (ctx: Ctx, si: SetupIntent, params: Params) => SetupIntent,
-): Route['handler'] {
-  return (ctx, params, { id }) => {
-    const si = getSetupIntent(ctx, id!);
-    try {
-      return fn(ctx, si, params);
-    } catch (e) {
-      if (!(e instanceof SimError) || ctx.publishable) throw e;
-      throw aboutIntent(e, 'setup_intent', clone(si));
-    }
-  };
-}
+/** Routes on one intent; errors carry it, as on Stripe. */
+const withIntent = intentRoute('setup_intent', getSetupIntent);
 
 export const setupIntentRoutes: Route[] = [
   { method: 'POST', path: '/v1/setup_intents', handler: (ctx, p) => create(ctx, p) },
