@@ -14,13 +14,14 @@ export interface Database {
 }
 
 // Timestamps as JS Dates, bigint counters as numbers only where we chose `mode: 'number'`.
-export function connectDatabase(url: string, options: { max?: number } = {}): Database {
+export function connectDatabase(url: string, options: { max?: number; connectionTimeoutMs?: number } = {}): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     // A statement that hangs must not hold a payment lock forever.
     statement_timeout: 30_000,
-    connectionTimeoutMillis: 10_000,
+    // Also how long a request waits for a free connection when the pool is busy.
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});

@@ -41,7 +41,8 @@ export async function openInfrastructure(
     embedded = await startEmbeddedDatabase(dataDir ? { dataDir } : {});
     databaseUrl = embedded.url;
   }
-  const database = connectDatabase(databaseUrl, { max: 20 });
+  // The embedded database runs one statement batch at a time, so waits for it are longer.
+  const database = connectDatabase(databaseUrl, { max: 20, ...(embedded ? { connectionTimeoutMs: 60_000 } : {}) });
   await migrateDatabase(database.pool);
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2000, enableOfflineQueue: true })

@@ -51,7 +51,11 @@ export async function createTestApp(
     ...options.env,
     DATABASE_URL: inject('databaseUrl'),
   });
-  const database = connectDatabase(inject('databaseUrl'), { max: 5 });
+  // The embedded database serialises every test file's statements: allow long waits for it.
+  const database = connectDatabase(inject('databaseUrl'), {
+    max: 5,
+    ...(process.env.DATABASE_URL ? {} : { connectionTimeoutMs: 60_000 }),
+  });
   const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL) : undefined;
   const logs: string[] = [];
   const logStream = new Writable({
