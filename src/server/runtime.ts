@@ -86,7 +86,7 @@ export interface RunningPaydeck {
 
 export async function startPaydeck(
   config: Config,
-  options: { logger?: Logger; embeddedInMemory?: boolean; logStream?: NodeJS.WritableStream } = {},
+  options: { logger?: Logger; embeddedInMemory?: boolean; logStream?: NodeJS.WritableStream; rateLimitNamespace?: string } = {},
 ): Promise<RunningPaydeck> {
   const logger = options.logger ?? pino(loggerOptions(config.logLevel));
   const infra = await openInfrastructure(config, logger, options);
@@ -97,6 +97,7 @@ export async function startPaydeck(
     jobs: jobSender,
     ...(infra.redis ? { redis: infra.redis } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
+    ...(options.rateLimitNamespace ? { rateLimitNamespace: options.rateLimitNamespace } : {}),
   });
   const jobs = await startJobQueue({
     connectionString: infra.databaseUrl,

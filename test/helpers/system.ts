@@ -75,6 +75,8 @@ export async function startSystem(env: Record<string, string> = {}, options: Sta
     STRIPE_SIMULATED: 'true',
     SEED_DEMO_DATA: 'true',
     RATE_LIMIT_AUTH_PER_MINUTE: '1000',
+    // The demo admin signs in many times per run, and with REDIS_URL the counters outlive a run.
+    RATE_LIMIT_AUTH_PER_EMAIL_PER_HOUR: '100000',
     RATE_LIMIT_PAY_PER_MINUTE: '1000',
     RATE_LIMIT_ADD_CARD_PER_HOUR: '1000',
     ...(database ? { DATABASE_URL: database.url } : {}),
@@ -85,7 +87,9 @@ export async function startSystem(env: Record<string, string> = {}, options: Sta
   const logStream = options.logFile ? pino.destination({ dest: options.logFile, sync: true, mkdir: true }) : undefined;
   const logger = logStream ? pino(loggerOptions('info'), logStream) : pino({ level: 'warn' });
   // The HTTP app logs (every request) go to the same file, through the production redaction.
-  const paydeck = await startPaydeck(config, { logger, embeddedInMemory: true, ...(logStream ? { logStream: logStream as unknown as NodeJS.WritableStream } : {}) });
+  // Own rate-limit counters per run: with REDIS_URL they would otherwise carry over between runs.
+  const rateLimitNamespace = `e2e-rl-${Date.now()}-${process.pid}:`;
+  const paydeck = await startPaydeck(config, { logger, embeddedInMemory: true, rateLimitNamespace, ...(logStream ? { logStream: logStream as unknown as NodeJS.WritableStream } : {}) });
   return {
     baseUrl: `http://localhost:${port}`,
     simulatorUrl: simulator.url,
