@@ -1,3 +1,6 @@
+import { useState } from 'react';
+import type { FormEvent } from 'react';
+import { flushSync } from 'react-dom';
 import { ApiError } from './api-client';
 
 export interface FormErrors<F extends string> {
@@ -55,4 +58,32 @@ export function fieldNameOf(target: EventTarget): string | null {
     target instanceof HTMLSelectElement
     ? target.name
     : null;
+}
+
+/**
+ * A form's error state and the three things every form does with it: show the client-side
+ * check's errors, show a server error under its field (or above the form), and drop a field's
+ * error when it is edited. Errors are rendered synchronously so focus can move to them.
+ */
+export function useFormErrors<F extends string>(fields: readonly F[]) {
+  const [errors, setErrors] = useState<FormErrors<F>>(noFormErrors);
+  const show = (form: HTMLFormElement, next: FormErrors<F>) => {
+    flushSync(() => setErrors(next));
+    focusFirstInvalid(form, next, fields);
+  };
+  return {
+    errors,
+    /** Shows the client-side check's errors; true when the form may be sent. */
+    passes(form: HTMLFormElement, checked: FormErrors<F>): boolean {
+      show(form, checked);
+      return Object.keys(checked.fields).length === 0;
+    },
+    showServerError(form: HTMLFormElement, error: unknown): void {
+      show(form, toFormErrors(error, fields));
+    },
+    onChange(event: FormEvent<HTMLFormElement>): void {
+      const name = fieldNameOf(event.target);
+      if (name) setErrors((current) => clearFieldError(current, name));
+    },
+  };
 }

@@ -1,17 +1,9 @@
-import { useState } from 'react';
 import type { FormEvent } from 'react';
-import { flushSync } from 'react-dom';
 import { Link, Navigate, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { Alert, ErrorAlert } from '../../../components/alert';
 import { Button } from '../../../components/button';
 import { TextField } from '../../../components/form-field';
-import {
-  clearFieldError,
-  fieldNameOf,
-  focusFirstInvalid,
-  noFormErrors,
-  toFormErrors,
-} from '../../../lib/form-errors';
+import { useFormErrors } from '../../../lib/form-errors';
 import type { FormErrors } from '../../../lib/form-errors';
 import { safeNextPath, withNext } from '../../../lib/redirect';
 import { useUser } from '../../../lib/session';
@@ -50,7 +42,7 @@ export function LoginPage() {
 function LoginForm({ next }: { next: string }) {
   const login = useLogin();
   const navigate = useNavigate();
-  const [errors, setErrors] = useState<FormErrors<Field>>(noFormErrors);
+  const { errors, passes, showServerError, onChange } = useFormErrors(FIELDS);
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -64,31 +56,15 @@ function LoginForm({ next }: { next: string }) {
     if (!input.email) fields.email = 'Enter your email address.';
     if (!input.password) fields.password = 'Enter your password.';
     const clientErrors = { fields, form: null };
-    flushSync(() => setErrors(clientErrors));
-    if (Object.keys(fields).length > 0) {
-      focusFirstInvalid(form, clientErrors, FIELDS);
-      return;
-    }
+    if (!passes(form, clientErrors)) return;
     login.mutate(input, {
       onSuccess: () => void navigate(next, { replace: true }),
-      onError: (error) => {
-        const serverErrors = toFormErrors(error, FIELDS);
-        flushSync(() => setErrors(serverErrors));
-        focusFirstInvalid(form, serverErrors, FIELDS);
-      },
+      onError: (error) => showServerError(form, error),
     });
   }
 
   return (
-    <form
-      className="form"
-      noValidate
-      onSubmit={handleSubmit}
-      onChange={(event) => {
-        const name = fieldNameOf(event.target);
-        if (name) setErrors((current) => clearFieldError(current, name));
-      }}
-    >
+    <form className="form" noValidate onSubmit={handleSubmit} onChange={onChange}>
       {errors.form ? <ErrorAlert error={errors.form} title="Could not sign you in" /> : null}
       <TextField
         label="Email"

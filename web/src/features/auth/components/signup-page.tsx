@@ -1,17 +1,9 @@
-import { useState } from 'react';
 import type { FormEvent } from 'react';
-import { flushSync } from 'react-dom';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ErrorAlert } from '../../../components/alert';
 import { Button } from '../../../components/button';
 import { CheckboxField, TextField } from '../../../components/form-field';
-import {
-  clearFieldError,
-  fieldNameOf,
-  focusFirstInvalid,
-  noFormErrors,
-  toFormErrors,
-} from '../../../lib/form-errors';
+import { useFormErrors } from '../../../lib/form-errors';
 import type { FormErrors } from '../../../lib/form-errors';
 import { safeNextPath, withNext } from '../../../lib/redirect';
 import { useUser } from '../../../lib/session';
@@ -62,7 +54,7 @@ function validate(input: SignupInput): FormErrors<Field> {
 function SignupForm({ next }: { next: string }) {
   const signup = useSignup();
   const navigate = useNavigate();
-  const [errors, setErrors] = useState<FormErrors<Field>>(noFormErrors);
+  const { errors, passes, showServerError, onChange } = useFormErrors(FIELDS);
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -75,31 +67,15 @@ function SignupForm({ next }: { next: string }) {
       accept_terms: data.get('accept_terms') === 'on',
     };
     const clientErrors = validate(input);
-    flushSync(() => setErrors(clientErrors));
-    if (Object.keys(clientErrors.fields).length > 0) {
-      focusFirstInvalid(form, clientErrors, FIELDS);
-      return;
-    }
+    if (!passes(form, clientErrors)) return;
     signup.mutate(input, {
       onSuccess: () => void navigate(next, { replace: true }),
-      onError: (error) => {
-        const serverErrors = toFormErrors(error, FIELDS);
-        flushSync(() => setErrors(serverErrors));
-        focusFirstInvalid(form, serverErrors, FIELDS);
-      },
+      onError: (error) => showServerError(form, error),
     });
   }
 
   return (
-    <form
-      className="form"
-      noValidate
-      onSubmit={handleSubmit}
-      onChange={(event) => {
-        const name = fieldNameOf(event.target);
-        if (name) setErrors((current) => clearFieldError(current, name));
-      }}
-    >
+    <form className="form" noValidate onSubmit={handleSubmit} onChange={onChange}>
       {errors.form ? (
         <ErrorAlert error={errors.form} title="Could not create your account" />
       ) : null}
