@@ -23,7 +23,10 @@ export interface CardSecret {
   number: string;
   /** Set once a SetupIntent (or `setup_future_usage`) prepared it for off-session use. */
   setUp: boolean;
-  /** Used for a payment without being attached to a customer: Stripe refuses a second use. */
+  /**
+   * Used for a payment without being attached to a customer, or detached from one: Stripe refuses
+   * any further use (attach, PaymentIntent, SetupIntent).
+   */
   consumed?: boolean;
 }
 

@@ -8,7 +8,13 @@ import type { Ctx } from '../sim.ts';
 import type { Route } from '../router.ts';
 import type { PaymentIntent, PaymentMethod, SetupIntent } from '../types.ts';
 import { clone, newId } from '../util.ts';
-import { cardOf, createPaymentMethod, isSetUp, resolvePaymentMethod } from './payment-methods.ts';
+import {
+  cardOf,
+  checkReusable,
+  createPaymentMethod,
+  isSetUp,
+  resolvePaymentMethod,
+} from './payment-methods.ts';
 
 type Intent = PaymentIntent | SetupIntent;
 
@@ -140,7 +146,20 @@ export function offSessionOf(params: Params): boolean | undefined {
   return bool(params, 'off_session');
 }
 
-/** The payment method a confirmation uses: given by id, given as card details, or already set. */
+/**
+ * A PaymentMethod given to an intent by id. Like Stripe, one that was detached from a customer
+ * (or used without one) is refused: it may not be used again.
+ */
+export function usablePaymentMethod(ctx: Ctx, id: string, param = 'payment_method'): PaymentMethod {
+  const pm = resolvePaymentMethod(ctx, id, param);
+  checkReusable(ctx, pm, param);
+  return pm;
+}
+
+/**
+ * The payment method a confirmation uses: given by id, given as card details, or already set
+ * (checked again: it may have been detached since).
+ */
 export function confirmationPaymentMethod(
   ctx: Ctx,
   intent: Intent,
@@ -149,7 +168,7 @@ export function confirmationPaymentMethod(
   const data = obj(params, 'payment_method_data');
   if (data) return createPaymentMethod(ctx, data);
   const id = str(params, 'payment_method') ?? intent.payment_method;
-  return id ? resolvePaymentMethod(ctx, id, 'payment_method') : null;
+  return id ? usablePaymentMethod(ctx, id) : null;
 }
 
 /** Does this card need a 3DS challenge for this confirmation? */

@@ -42,8 +42,15 @@ import {
   paymentMethodSettings,
   silentThreeDS,
   intentRoute,
+  usablePaymentMethod,
 } from './intents.ts';
-import { attachPaymentMethod, cardOf, markSetUp, resolvePaymentMethod } from './payment-methods.ts';
+import {
+  attachPaymentMethod,
+  cardOf,
+  checkReusable,
+  markSetUp,
+  resolvePaymentMethod,
+} from './payment-methods.ts';
 
 const CAPTURE_METHODS = ['automatic', 'automatic_async', 'manual'] as const;
 const FUTURE_USAGE = ['on_session', 'off_session'] as const;
@@ -148,7 +155,7 @@ function create(ctx: Ctx, params: Params): PaymentIntent {
   }
   const settings = paymentMethodSettings(params) ?? DEFAULT_SETTINGS;
   const pmId = str(params, 'payment_method');
-  const pm = pmId ? resolvePaymentMethod(ctx, pmId) : null;
+  const pm = pmId ? usablePaymentMethod(ctx, pmId) : null;
   const id = newId('pi');
   const pi: PaymentIntent = {
     id,
@@ -269,7 +276,10 @@ function confirmIntent(ctx: Ctx, pi: PaymentIntent, params: Params): PaymentInte
   return charge(ctx, pi, pm, authenticated ? 'challenge' : silentThreeDS(ctx, pm));
 }
 
-/** An unattached PaymentMethod is single-use; an attached one belongs to its customer. */
+/**
+ * An unattached PaymentMethod is single-use (and a detached one unusable); an attached one
+ * belongs to its customer.
+ */
 function checkPaymentMethodUsable(ctx: Ctx, pi: PaymentIntent, pm: PaymentMethod): void {
   if (pm.customer && pm.customer !== pi.customer) {
     throw invalidRequest(
@@ -281,15 +291,7 @@ function checkPaymentMethodUsable(ctx: Ctx, pi: PaymentIntent, pm: PaymentMethod
       { param: 'payment_method' },
     );
   }
-  if (!pm.customer && ctx.sim.store.internal.cards[pm.id]?.consumed) {
-    throw invalidRequest(
-      'The provided PaymentMethod was previously used with a PaymentIntent without Customer ' +
-        'attachment, shared with a connected account without Customer attachment, or was ' +
-        'detached from a Customer. It may not be used again. To use a PaymentMethod multiple ' +
-        'times, you must attach it to a Customer first.',
-      { param: 'payment_method' },
-    );
-  }
+  checkReusable(ctx, pm);
 }
 
 type ThreeDSFlow = 'challenge' | 'frictionless' | undefined;
@@ -534,7 +536,7 @@ function updateIntent(ctx: Ctx, pi: PaymentIntent, params: Params): PaymentInten
   const customerId = str(params, 'customer');
   if (customerId) getCustomer(ctx, customerId, 'customer');
   const pmId = str(params, 'payment_method');
-  const pm = pmId ? resolvePaymentMethod(ctx, pmId) : undefined;
+  const pm = pmId ? usablePaymentMethod(ctx, pmId) : undefined;
   if (amount !== undefined) pi.amount = amount;
   if (currency) pi.currency = currency;
   if (customerId) pi.customer = customerId;

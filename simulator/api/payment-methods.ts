@@ -186,6 +186,26 @@ export function isSetUp(ctx: Ctx, pm: PaymentMethod): boolean {
   return ctx.sim.store.internal.cards[pm.id]?.setUp ?? false;
 }
 
+/**
+ * Used for a payment without being attached to a customer, or detached from one: Stripe refuses
+ * to attach it again or to put it on a PaymentIntent or SetupIntent.
+ */
+export function isConsumed(ctx: Ctx, pm: PaymentMethod): boolean {
+  return !pm.customer && (ctx.sim.store.internal.cards[pm.id]?.consumed ?? false);
+}
+
+/** Stripe's refusal when a consumed PaymentMethod is given to a PaymentIntent or SetupIntent. */
+export function checkReusable(ctx: Ctx, pm: PaymentMethod, param = 'payment_method'): void {
+  if (!isConsumed(ctx, pm)) return;
+  throw invalidRequest(
+    'The provided PaymentMethod was previously used with a PaymentIntent without Customer ' +
+      'attachment, shared with a connected account without Customer attachment, or was ' +
+      'detached from a Customer. It may not be used again. To use a PaymentMethod multiple ' +
+      'times, you must attach it to a Customer first.',
+    { param },
+  );
+}
+
 export function markSetUp(ctx: Ctx, pm: PaymentMethod): void {
   const secret = ctx.sim.store.internal.cards[pm.id];
   if (secret) secret.setUp = true;
@@ -194,7 +214,8 @@ export function markSetUp(ctx: Ctx, pm: PaymentMethod): void {
 
 /**
  * Attaches to a customer. Like Stripe, a card that simulates a decline is checked and refused
- * (except 4000000000000341, which attaches and declines later).
+ * (except 4000000000000341, which attaches and declines later), and so is one that was detached
+ * or used without a customer: detachment is permanent.
  */
 export function attachPaymentMethod(
   ctx: Ctx,
@@ -206,6 +227,12 @@ export function attachPaymentMethod(
     throw invalidRequest(
       'The payment method you provided has already been attached to a customer.',
       { param: 'payment_method' },
+    );
+  }
+  if (isConsumed(ctx, pm)) {
+    throw invalidRequest(
+      'This PaymentMethod was previously used without being attached to a Customer or was ' +
+        'detached from a Customer, and may not be used again.',
     );
   }
   const card = cardOf(ctx, pm);
@@ -224,6 +251,9 @@ function detach(ctx: Ctx, id: string): PaymentMethod {
     );
   }
   const customer = ctx.sim.store.get<Customer>('customers', pm.customer);
+  // Detachment is permanent: the card may not be attached or used for a payment again.
+  const secret = ctx.sim.store.internal.cards[pm.id];
+  if (secret) secret.consumed = true;
   update(ctx, pm, (p) => (p.customer = null), 'payment_method.detached');
   // A detached card can no longer be the customer's default.
   if (customer && customer.invoice_settings.default_payment_method === id) {

@@ -26,6 +26,7 @@ import {
   nextActionFor,
   paymentMethodSettings,
   intentRoute,
+  usablePaymentMethod,
 } from './intents.ts';
 import { attachPaymentMethod, cardOf, markSetUp, resolvePaymentMethod } from './payment-methods.ts';
 
@@ -70,7 +71,7 @@ function create(ctx: Ctx, params: Params): SetupIntent {
   if (customerId) getCustomer(ctx, customerId, 'customer');
   const settings = paymentMethodSettings(params) ?? DEFAULT_SETTINGS;
   const pmId = str(params, 'payment_method');
-  const pm = pmId ? resolvePaymentMethod(ctx, pmId) : null;
+  const pm = pmId ? usablePaymentMethod(ctx, pmId) : null;
   const id = newId('seti');
   const si: SetupIntent = {
     id,
@@ -252,7 +253,7 @@ function updateIntent(ctx: Ctx, si: SetupIntent, params: Params): SetupIntent {
   si.metadata = applyMetadata(si.metadata ?? {}, params.metadata);
   const pmId = str(params, 'payment_method');
   if (pmId) {
-    si.payment_method = resolvePaymentMethod(ctx, pmId).id;
+    si.payment_method = usablePaymentMethod(ctx, pmId).id;
     if (si.status === 'requires_payment_method') si.status = 'requires_confirmation';
   }
   ctx.sim.store.changed();

@@ -1,15 +1,25 @@
-// With a data directory, state survives a restart.
+// With a data directory, state survives a restart. Each test has its own directory and data.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { sdk, startSim } from './helpers.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'stripe-sim-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh, empty data directory for one test. */
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stripe-sim-'));
+  dirs.push(dir);
+  return dir;
+}
 
 describe('persistence', () => {
   it('when restarted with the same data dir, then objects, events, secrets and idempotency keys remain', async () => {
+    const dir = dataDir();
     const first = await startSim({ dataDir: dir });
     const stripe = sdk(first);
     const customer = await stripe.customers.create({ email: 'keep@example.com' });
@@ -83,12 +93,30 @@ describe('persistence', () => {
   });
 
   it('when reset, then the persisted state is emptied too', async () => {
+    const dir = dataDir();
+    // This test's own data, persisted: it survives a restart before the reset.
+    const first = await startSim({ dataDir: dir });
+    const customer = await sdk(first).customers.create({ email: 'gone@example.com' });
+    await sdk(first).webhookEndpoints.create({
+      url: 'http://127.0.0.1:9/hook',
+      enabled_events: ['*'],
+    });
+    await first.close();
     const sim = await startSim({ dataDir: dir });
-    await sim.reset();
-    await sim.close();
+    try {
+      const before = sdk(sim);
+      expect((await before.customers.list()).data.map((c) => c.id)).toEqual([customer.id]);
+      expect((await before.webhookEndpoints.list()).data).toHaveLength(1);
+      await sim.reset();
+    } finally {
+      await sim.close();
+    }
     const after = await startSim({ dataDir: dir });
     try {
-      expect((await sdk(after).customers.list()).data).toHaveLength(0);
+      const stripe = sdk(after);
+      expect((await stripe.customers.list()).data).toHaveLength(0);
+      expect((await stripe.webhookEndpoints.list()).data).toHaveLength(0);
+      expect((await stripe.events.list()).data).toHaveLength(0);
     } finally {
       await after.close();
     }

@@ -101,12 +101,19 @@ describe('delivery', () => {
 
   it('when the receiver is slow, then the API response does not wait for it', async () => {
     const { createServer } = await import('node:http');
+    // The receiver holds every answer until the test lets go: the API call has to come back
+    // while the delivery is still in flight. Had it waited for the receiver, it could only have
+    // come back once the attempt had timed out, and the delivery log would say so.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let requested = 0;
     let answered = 0;
     const slow = createServer((_req, res) => {
-      setTimeout(() => {
+      requested++;
+      void gate.then(() => {
         answered++;
         res.end('ok');
-      }, 150);
+      });
     });
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     closers.push(
@@ -117,15 +124,32 @@ describe('delivery', () => {
         }),
     );
     const port = (slow.address() as { port: number }).port;
-    await stripe.webhookEndpoints.create({
+    // Long enough that the held attempt cannot time out while the test looks at it.
+    await control(sim, 'POST', '/_sim/config', { webhooks: { timeout_ms: 10_000 } });
+    const we = await stripe.webhookEndpoints.create({
       url: `http://127.0.0.1:${port}/`,
-      enabled_events: ['*'],
+      enabled_events: ['customer.created'],
     });
-    const t0 = Date.now();
-    await stripe.customers.create();
-    expect(Date.now() - t0).toBeLessThan(100);
+    const customer = await stripe.customers.create();
+    expect(customer.id).toMatch(/^cus_/);
     expect(answered).toBe(0);
+    const deliveries = async () =>
+      (await control(sim, 'GET', `/_sim/webhooks/deliveries?endpoint=${we.id}`)).json as {
+        data: { attempt: number; status: number | null; error: string | null }[];
+        pending: number;
+      };
+    // No attempt has finished, yet the delivery is scheduled or in flight.
+    const during = await deliveries();
+    expect(during.data).toEqual([]);
+    expect(during.pending).toBe(1);
+    await waitFor(() => requested === 1);
+    release();
     await waitFor(() => answered === 1);
+    const after = await waitFor(async () => {
+      const log = await deliveries();
+      return log.data.length > 0 && log.pending === 0 && log;
+    });
+    expect(after.data.map((d) => [d.attempt, d.status, d.error])).toEqual([[1, 200, null]]);
   });
 
   it('when the receiver answers 500, then the delivery is retried with back-off and signed anew', async () => {
