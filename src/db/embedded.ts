@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PgliteServer } from './pglite-server.ts';
+import { PgliteServer, type PgliteServerOptions } from './pglite-server.ts';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -13,9 +13,10 @@ export interface EmbeddedDatabase {
 
 /**
  * Starts PGlite on 127.0.0.1 (random port unless given). `dataDir` undefined keeps it in memory.
+ * `idleInTransactionTimeoutMs` defaults to DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS (0 disables).
  */
 export async function startEmbeddedDatabase(
-  options: { dataDir?: string; port?: number } = {},
+  options: { dataDir?: string; port?: number } & PgliteServerOptions = {},
 ): Promise<EmbeddedDatabase> {
   let dataDir: string | undefined;
   if (options.dataDir) {
@@ -25,7 +26,9 @@ export async function startEmbeddedDatabase(
   }
   const db = await PGlite.create(dataDir ? { dataDir } : {});
   // PGlite is one session; the server serialises clients onto it (see pglite-server.ts).
-  const server = new PgliteServer(db);
+  const server = new PgliteServer(db, {
+    idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs,
+  });
   const port = await server.listen(options.port ?? 0, '127.0.0.1');
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`,

@@ -4,8 +4,11 @@
 // message, which breaks the extended query protocol under concurrency: connection A's Parse and
 // connection B's Parse both use the unnamed statement, so A's Bind then meets B's statement
 // ("bind message supplies 2 parameters, but prepared statement requires 1"). This server keeps
-// each client's messages together up to a synchronisation point (Sync, Query, Terminate) and
-// runs one batch at a time; while a client has a transaction open, only that client runs.
+// each client's messages together up to a point where the client waits for an answer (Sync,
+// Query, Flush) and runs one batch at a time. A client that leaves the session busy — a
+// transaction open, or an extended-protocol sequence not yet Synced — holds it: only its batches
+// run until it releases it, disconnects (rolled back) or idles past the idle-in-transaction
+// timeout (terminated, rolled back). See docs/decisions/009-own-pglite-wire-server.md.
 import net from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 
@@ -13,23 +16,52 @@ const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 const PROTOCOL_3 = 196608;
-const BATCH_END = new Set(['S', 'Q', 'X']);
+/** Messages after which the client waits for the server, so its batch must run now. */
+const BATCH_END = new Set(['S', 'Q', 'H']);
 
-interface Waiter {
-  connectionId: number;
-  run: () => void;
+/** Postgres's default is 0 (off); here one idle client would stall every other one. */
+export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+
+export interface PgliteServerOptions {
+  /**
+   * Like `idle_in_transaction_session_timeout`: a client holding the session (open transaction,
+   * or an unsynced extended-protocol sequence) that sends nothing for this long is terminated
+   * with FATAL 25P03 and rolled back. 0 disables it.
+   */
+  idleInTransactionTimeoutMs?: number;
+}
+
+interface Connection {
+  socket: net.Socket;
+  closed: boolean;
+  idleTimer: NodeJS.Timeout | undefined;
+}
+
+interface Job {
+  connection: Connection;
+  /** A client batch, or null to roll back a closed connection's leftovers. */
+  batch: Buffer | null;
+  /** A batch ending in Flush leaves the extended protocol open (portal, implicit transaction). */
+  endsInFlush: boolean;
 }
 
 export class PgliteServer {
   private server: net.Server | undefined;
-  private nextId = 1;
-  private busy = false;
-  /** The connection whose transaction is open; others wait for it. */
-  private txOwner: number | null = null;
-  private readonly waiting: Waiter[] = [];
-  private readonly sockets = new Set<net.Socket>();
+  private running: Promise<void> | null = null;
+  private closing = false;
+  /** The connection the session belongs to until it is idle again; others wait. */
+  private owner: Connection | null = null;
+  private readonly waiting: Job[] = [];
+  private readonly connections = new Set<Connection>();
+  private readonly idleTimeoutMs: number;
 
-  constructor(private readonly db: PGlite) {}
+  constructor(
+    private readonly db: PGlite,
+    options: PgliteServerOptions = {},
+  ) {
+    this.idleTimeoutMs =
+      options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
+  }
 
   async listen(port: number, host: string): Promise<number> {
     this.server = net.createServer((socket) => this.accept(socket));
@@ -41,24 +73,26 @@ export class PgliteServer {
   }
 
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.closing = true;
+    this.waiting.length = 0;
+    for (const connection of this.connections) {
+      clearTimeout(connection.idleTimer);
+      connection.socket.destroy();
+    }
+    // The caller closes PGlite next: let the batch in flight finish first.
+    await this.running;
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
   }
 
   private accept(socket: net.Socket): void {
-    const id = this.nextId++;
-    this.sockets.add(socket);
+    const connection: Connection = { socket, closed: false, idleTimer: undefined };
+    this.connections.add(connection);
     socket.setNoDelay(true);
     let buffer = Buffer.alloc(0);
     let pending: Buffer[] = [];
     let started = false;
-    let chain = Promise.resolve();
-
-    const send = (batch: Buffer) => {
-      chain = chain.then(() => this.execute(id, batch, socket)).catch(() => {
-        socket.destroy();
-      });
-    };
 
     socket.on('data', (data) => {
       buffer = Buffer.concat([buffer, data]);
@@ -81,7 +115,7 @@ export class PgliteServer {
           }
           if (code === PROTOCOL_3) {
             started = true;
-            send(Buffer.from(message));
+            this.enqueue({ connection, batch: Buffer.from(message), endsInFlush: false });
           }
           continue;
         }
@@ -89,69 +123,146 @@ export class PgliteServer {
         const length = 1 + buffer.readInt32BE(1);
         if (buffer.length < length) return;
         const type = String.fromCharCode(buffer[0]!);
-        pending.push(Buffer.from(buffer.subarray(0, length)));
-        buffer = buffer.subarray(length);
         if (type === 'X') {
           pending = [];
           socket.end();
           return;
         }
+        pending.push(Buffer.from(buffer.subarray(0, length)));
+        buffer = buffer.subarray(length);
         if (BATCH_END.has(type)) {
-          send(Buffer.concat(pending));
+          this.enqueue({ connection, batch: Buffer.concat(pending), endsInFlush: type === 'H' });
           pending = [];
         }
       }
     });
 
-    const cleanup = () => {
-      this.sockets.delete(socket);
-      // A client that vanished mid-transaction must not hold everyone else forever.
-      if (this.txOwner === id) {
-        chain = chain.then(() =>
-          this.execute(id, Buffer.alloc(0), null, async () => {
-            await this.db.exec('ROLLBACK');
-          }),
-        );
-      }
-    };
-    socket.on('close', cleanup);
+    socket.on('close', () => this.disconnected(connection));
     socket.on('error', () => socket.destroy());
   }
 
-  /** Runs one batch when it is this connection's turn. */
-  private execute(id: number, batch: Buffer, socket: net.Socket | null, override?: () => Promise<void>): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const run = () => {
-        this.busy = true;
-        const work = override
-          ? override()
-          : this.db
-              .execProtocolRawStream(new Uint8Array(batch), {
-                onRawData: (data: Uint8Array) => {
-                  if (socket && !socket.destroyed) socket.write(data);
-                },
-              })
-              .then(() => undefined);
-        work
-          .then(() => {
-            this.txOwner = this.db.isInTransaction() ? id : null;
-            resolve();
-          }, reject)
-          .finally(() => {
-            this.busy = false;
-            this.dispatch();
-          });
-      };
-      this.waiting.push({ connectionId: id, run });
+  private enqueue(job: Job): void {
+    if (job.connection.closed || this.closing) return;
+    // The idle clock stops when the client sends its next batch.
+    clearTimeout(job.connection.idleTimer);
+    this.waiting.push(job);
+    this.dispatch();
+  }
+
+  /** A gone client must neither run its queued batches nor keep the session. */
+  private disconnected(connection: Connection): void {
+    if (connection.closed) return;
+    connection.closed = true;
+    clearTimeout(connection.idleTimer);
+    this.connections.delete(connection);
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      if (this.waiting[i]!.connection === connection) this.waiting.splice(i, 1);
+    }
+    // If its batch is running, the release follows when that batch ends (see finish).
+    if (this.owner === connection && !this.running) this.release(connection);
+  }
+
+  private release(connection: Connection): void {
+    if (this.closing) return;
+    this.waiting.unshift({ connection, batch: null, endsInFlush: false });
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    if (this.running || this.closing) return;
+    const index = this.waiting.findIndex(
+      (job) => this.owner === null || job.connection === this.owner,
+    );
+    if (index === -1) return;
+    const [job] = this.waiting.splice(index, 1);
+    this.running = this.run(job!).finally(() => {
+      this.running = null;
       this.dispatch();
     });
   }
 
-  private dispatch(): void {
-    if (this.busy) return;
-    const index = this.waiting.findIndex((w) => this.txOwner === null || w.connectionId === this.txOwner);
-    if (index === -1) return;
-    const [next] = this.waiting.splice(index, 1);
-    next!.run();
+  private async run(job: Job): Promise<void> {
+    const { connection } = job;
+    if (job.batch === null) {
+      await this.rollBack().catch(() => {});
+      this.owner = null;
+      return;
+    }
+    let holds: boolean;
+    try {
+      await this.db.execProtocolRawStream(new Uint8Array(job.batch), {
+        onRawData: (data: Uint8Array) => {
+          if (!connection.socket.destroyed) connection.socket.write(data);
+        },
+      });
+      // isInTransaction() is exact only after ReadyForQuery; after a Flush the sequence is open.
+      holds = job.endsInFlush || this.db.isInTransaction();
+    } catch {
+      connection.socket.destroy();
+      holds = true; // unknown state: roll it back below
+    }
+    this.owner = holds ? connection : null;
+    if (!holds) return;
+    if (connection.closed) {
+      this.release(connection);
+    } else if (!this.waiting.some((w) => w.connection === connection)) {
+      this.startIdleTimer(connection);
+    }
+  }
+
+  /** Ends whatever a departed client left: an open sequence, a failed or open transaction. */
+  private async rollBack(): Promise<void> {
+    const discard = { onRawData: () => {} };
+    // ROLLBACK ends an open sequence's implicit transaction or an explicit one; if the sequence
+    // failed, Postgres ignores everything up to the Sync, after which the second ROLLBACK applies.
+    await this.db.execProtocolRawStream(
+      new Uint8Array(Buffer.concat([query('ROLLBACK'), SYNC])),
+      discard,
+    );
+    if (this.db.isInTransaction()) {
+      await this.db.execProtocolRawStream(new Uint8Array(query('ROLLBACK')), discard);
+    }
+  }
+
+  private startIdleTimer(connection: Connection): void {
+    if (this.idleTimeoutMs <= 0) return;
+    clearTimeout(connection.idleTimer);
+    connection.idleTimer = setTimeout(() => {
+      if (this.owner !== connection || connection.closed) return;
+      const { socket } = connection;
+      // FATAL, then close, as Postgres does; the rollback need not wait for the client to go.
+      socket.end(IDLE_IN_TRANSACTION_TIMEOUT_ERROR, () => socket.destroy());
+      this.disconnected(connection);
+    }, this.idleTimeoutMs);
+    connection.idleTimer.unref();
   }
 }
+
+const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
+
+function query(sql: string): Buffer {
+  const text = Buffer.from(`${sql}\0`);
+  const header = Buffer.alloc(5);
+  header.write('Q', 0);
+  header.writeInt32BE(4 + text.length, 1);
+  return Buffer.concat([header, text]);
+}
+
+function errorResponse(fields: Record<string, string>): Buffer {
+  const body = Buffer.from(
+    `${Object.entries(fields)
+      .map(([k, v]) => `${k}${v}\0`)
+      .join('')}\0`,
+  );
+  const header = Buffer.alloc(5);
+  header.write('E', 0);
+  header.writeInt32BE(4 + body.length, 1);
+  return Buffer.concat([header, body]);
+}
+
+const IDLE_IN_TRANSACTION_TIMEOUT_ERROR = errorResponse({
+  S: 'FATAL',
+  V: 'FATAL',
+  C: '25P03',
+  M: 'terminating connection due to idle-in-transaction timeout',
+});
