@@ -237,6 +237,15 @@ export const payments = pgTable(
     stripePaymentIntentId: text('stripe_payment_intent_id').unique(),
     stripePaymentMethodId: text('stripe_payment_method_id'),
     stripeChargeId: text('stripe_charge_id'),
+    /**
+     * The card as Stripe reported it when the payment settled (the charge's
+     * payment_method_details.card): receipts name it after it leaves the wallet, or if it never
+     * joined it. Null until Stripe has told us, and for payments recorded before we kept it.
+     */
+    cardBrand: text('card_brand'),
+    cardLast4: text('card_last4'),
+    cardExpMonth: integer('card_exp_month'),
+    cardExpYear: integer('card_exp_year'),
     amountCaptured: money('amount_captured').notNull().default(0),
     amountRefunded: money('amount_refunded').notNull().default(0),
     failureCode: text('failure_code'),

@@ -4,6 +4,10 @@
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { metrics } from '../lib/metrics.ts';
+import { isDatabaseUnavailable } from '../db/client.ts';
+
+/** How many times pg-boss retries a failed job whose definition sets no retryLimit. */
+export const DEFAULT_RETRY_LIMIT = 5;
 
 /** How often a working process samples queue depths for the queue_depth gauge. */
 const QUEUE_DEPTH_INTERVAL_MS = 15_000;
@@ -49,7 +53,7 @@ export async function startJobQueue(options: {
   for (const job of options.jobs) {
     await boss.createQueue(job.name, {
       name: job.name,
-      retryLimit: job.retryLimit ?? 5,
+      retryLimit: job.retryLimit ?? DEFAULT_RETRY_LIMIT,
       retryDelay: job.retryDelaySeconds ?? 5,
       retryBackoff: true,
     });
@@ -77,7 +81,10 @@ export async function startJobQueue(options: {
             } catch (err) {
               metrics.jobs.inc({ queue: job.name, outcome: 'failed' });
               options.logger.warn({ err, job: job.name, job_id: item.id }, 'job failed; pg-boss will retry');
-              await boss.fail(job.name, item.id, { message: (err as Error).message?.slice(0, 500) });
+              // During a database outage this write fails too; the job then expires and is retried.
+              await boss.fail(job.name, item.id, { message: (err as Error).message?.slice(0, 500) }).catch((failErr: unknown) => {
+                options.logger.warn({ err: failErr, job: job.name, job_id: item.id }, 'could not mark the job failed');
+              });
             } finally {
               endTimer();
             }
@@ -98,6 +105,24 @@ export async function startJobQueue(options: {
       return boss.stop({ graceful: true, timeout: 10_000, wait: true });
     },
   };
+}
+
+/**
+ * pg-boss 10 does not await its own completion writes (manager.js `onFetch`), so during a
+ * database outage they reject with nobody listening, and Node ends the process. A process that
+ * dies whenever PostgreSQL blinks is worse than one that waits: rejections that say the
+ * database is unreachable are logged and survived (the jobs expire and are retried, the sweeper
+ * settles payments); any other unhandled rejection is still fatal, as a bug should be.
+ */
+export function surviveDatabaseOutages(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    if (isDatabaseUnavailable(reason)) {
+      logger.warn({ err: reason }, 'database unreachable in the background; continuing');
+      return;
+    }
+    logger.fatal({ err: reason }, 'unhandled rejection');
+    process.exit(1);
+  });
 }
 
 /** Sets the queue_depth gauge: jobs waiting (created or retrying) in each queue. */

@@ -5,12 +5,13 @@ import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
 import { loggerOptions } from '../lib/logger.ts';
 import { buildApp } from '../server/app.ts';
 import { allJobs, openInfrastructure } from '../server/runtime.ts';
-import { LateBoundJobSender, startJobQueue } from './queue.ts';
+import { LateBoundJobSender, startJobQueue, surviveDatabaseOutages } from './queue.ts';
 
 async function run(): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
   const logger: Logger = pino(loggerOptions(config.logLevel));
+  surviveDatabaseOutages(logger);
   const infra = await openInfrastructure(config, logger);
   // The app is built (not listened on) so jobs use exactly the services the HTTP side uses.
   const jobSender = new LateBoundJobSender();

@@ -1,7 +1,29 @@
 // Structured JSON logs (pino) with redaction. Secrets, tokens, cookies and personal data never
 // reach a log line: the paths below are censored wherever they appear, and request/response
 // serializers log only what an operator needs (method, url without query, status, ids).
-import type { LoggerOptions } from 'pino';
+import pino, { type LoggerOptions } from 'pino';
+
+/** Where a failed query's values appear in an error (Drizzle's "Failed query: …\nparams: …"). */
+const QUERY_PARAMS = /\nparams: [^\n]*/g;
+
+/**
+ * Errors as pino serialises them, without the values of a failed query: drizzle puts them in
+ * `params` and in the message, and they can be emails, names or key hashes. The SQL text stays.
+ */
+export function serializeError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const plain = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
+  return scrub(plain, 0);
+}
+
+function scrub(value: Record<string, unknown>, depth: number): Record<string, unknown> {
+  const { params: _params, ...rest } = value;
+  for (const key of ['message', 'stack'] as const) {
+    if (typeof rest[key] === 'string') rest[key] = (rest[key] as string).replace(QUERY_PARAMS, '\nparams: [redacted]');
+  }
+  if (rest.cause && typeof rest.cause === 'object' && depth < 5) rest.cause = scrub(rest.cause as Record<string, unknown>, depth + 1);
+  return rest;
+}
 
 export const redactedPaths = [
   'password',
@@ -44,6 +66,7 @@ export function loggerOptions(level: string): LoggerOptions {
     base: { service: 'paydeck' },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     serializers: {
+      err: serializeError,
       req(req: { method: string; url: string; id: string; ip?: string }) {
         // The query string can carry search terms (emails); keep the path only.
         return { method: req.method, url: req.url.split('?')[0], id: req.id };

@@ -11,9 +11,10 @@ import { tooManyRequests } from '../lib/errors.ts';
 import { loggerOptions } from '../lib/logger.ts';
 import type { Redis } from 'ioredis';
 import type { AppContext } from './context.ts';
-import errorsPlugin from './plugins/errors.ts';
+import errorsPlugin, { clientErrorResponse, routeFrameworkError } from './plugins/errors.ts';
 import validationPlugin from './plugins/validation.ts';
 import securityPlugin from './plugins/security.ts';
+import accessPlugin from './plugins/access.ts';
 import webAppPlugin from './plugins/web-app.ts';
 import authPlugin from '../modules/auth/plugin.ts';
 import authRoutes from '../modules/auth/routes.ts';
@@ -86,6 +87,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 200 },
+    // URLs the router refuses (bad percent-encoding, over-long parameters) get our error and headers.
+    frameworkErrors: routeFrameworkError,
+    // Requests Node's parser refuses (e.g. headers over 16 KB) get our error shape too.
+    clientErrorHandler: clientErrorResponse,
     ...(config.tls ? { https: readTls(config.tls) } : {}),
   });
 
@@ -125,6 +130,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     errorResponseBuilder: (_request, context) => tooManyRequests(context.ttl / 1000),
   });
   await app.register(authPlugin);
+  await app.register(apiKeysPlugin);
+  // Before any route: it reads every route's declaration of who may call it.
+  await app.register(accessPlugin);
   await app.register(idempotencyPlugin);
   await app.register(docsPlugin);
 
@@ -142,7 +150,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(reconciliationPlugin);
   await app.register(metricsPlugin);
   // -- merchant API, API keys, admin payments API (register here) --
-  await app.register(apiKeysPlugin);
   await app.register(apiKeyAdminRoutes, { prefix: '/api/admin' });
   await app.register(merchantApiRoutes, { prefix: '/api/v1' });
   await app.register(adminRoutes, { prefix: '/api/admin' });

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
 import { loggerOptions } from '../lib/logger.ts';
 import { demoAccounts } from '../modules/demo/seed.ts';
 import { startPaydeck } from './runtime.ts';
+import { surviveDatabaseOutages } from '../jobs/queue.ts';
 
 export async function main(): Promise<void> {
   loadDotEnv();
@@ -19,6 +20,7 @@ export async function main(): Promise<void> {
     throw err;
   }
   const logger = pino(loggerOptions(config.logLevel));
+  surviveDatabaseOutages(logger);
   const running = await startPaydeck(config, { logger });
 
   const lines = [

@@ -10,7 +10,8 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded.ts'
 import { migrateDatabase } from '../db/migrate.ts';
 import { LateBoundJobSender, startJobQueue, type JobDefinition, type JobQueue } from '../jobs/queue.ts';
 import { idempotencyReaperJob } from '../modules/idempotency/plugin.ts';
-import { offSessionRetryJob, syncPaymentJob, syncRefundJob } from '../modules/payments/jobs.ts';
+import { offSessionRetryJob, settleStaleJob, syncPaymentJob, syncRefundJob } from '../modules/payments/jobs.ts';
+import { REDRIVE_AFTER_MS, SETTLE_STALE_JOB } from '../modules/payments/service.ts';
 import { loggerOptions } from '../lib/logger.ts';
 import { buildApp } from './app.ts';
 import { sessionPurgeJob } from '../modules/auth/jobs.ts';
@@ -69,6 +70,7 @@ export function allJobs(app: FastifyInstance): JobDefinition<never>[] {
     syncPaymentJob(services),
     syncRefundJob(services),
     offSessionRetryJob(services),
+    settleStaleJob(services, app.log as unknown as Logger),
     processWebhookJob(app.webhooks),
     sweepWebhooksJob(app.webhooks),
     reconcileJob(app.reconciliation),
@@ -106,6 +108,10 @@ export async function startPaydeck(
     logger,
   });
   jobSender.attach(jobs);
+  // After a crash, payments left `creating`/`unknown` are settled now and once more when the
+  // youngest of them is old enough to re-drive, not only at the next minute's sweep.
+  await jobs.send(SETTLE_STALE_JOB, {});
+  await jobs.send(SETTLE_STALE_JOB, {}, { startAfter: Math.ceil(REDRIVE_AFTER_MS / 1000) + 2 });
   const seeded = config.seedDemoData ? await seedDemoData(infra.database.db, app.authService) : false;
   if (config.seedDemoData) await app.services.catalog.seedDemo();
   await app.listen({ port: config.port, host: config.host });
@@ -114,7 +120,7 @@ export async function startPaydeck(
   const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
   if (config.stripe.mode === 'simulated') {
     try {
-      await registerSimulatorEndpoint(app.services.provider, config.publicUrl, app.webhookSecrets);
+      await registerSimulatorEndpoint(app.services.provider, config.publicUrl, app.webhookSecrets, config.dataDir);
     } catch (err) {
       // Not fatal: the reconciler settles payments without webhooks, only later.
       logger.error({ err }, 'could not register the webhook endpoint at the simulator');

@@ -20,6 +20,14 @@ export interface CardError {
   message: string;
 }
 
+/** The card a payment was made with, as Stripe reports it (never the number). */
+export interface CardSummary {
+  brand: string;
+  last4: string;
+  expMonth: number | null;
+  expYear: number | null;
+}
+
 export interface IntentSnapshot {
   id: string;
   status: IntentStatus;
@@ -31,6 +39,11 @@ export interface IntentSnapshot {
   clientSecret: string | null;
   nextAction: Record<string, unknown> | null;
   paymentMethodId: string | null;
+  /**
+   * From the latest charge's payment_method_details.card (or, for a declined confirmation, the
+   * payment method Stripe's error carries); null while no charge has been attempted.
+   */
+  card: CardSummary | null;
   latestChargeId: string | null;
   /** From the latest charge, when it was expanded. */
   amountRefunded: number;

@@ -12,6 +12,7 @@ import {
   PROVIDER_UNAVAILABLE,
   type Answer,
   type CardDetails,
+  type CardSummary,
   type ConfirmOutcome,
   type CreateIntentInput,
   type IntentSnapshot,
@@ -34,8 +35,16 @@ export interface StripeProviderOptions {
 type WithResponse = { lastResponse?: { requestId?: string } };
 const requestIdOf = (obj: unknown) => (obj as WithResponse)?.lastResponse?.requestId ?? null;
 
+type CardFields = { brand: string | null; last4: string | null; exp_month: number | null; exp_year: number | null };
+
+function toCardSummary(card: CardFields | null | undefined): CardSummary | null {
+  if (!card?.brand || !card.last4) return null;
+  return { brand: card.brand, last4: card.last4, expMonth: card.exp_month ?? null, expYear: card.exp_year ?? null };
+}
+
 function toIntent(pi: Stripe.PaymentIntent): IntentSnapshot {
   const charge = typeof pi.latest_charge === 'object' && pi.latest_charge ? pi.latest_charge : null;
+  const paymentMethod = typeof pi.payment_method === 'object' ? pi.payment_method : null;
   const err = pi.last_payment_error;
   return {
     id: pi.id,
@@ -48,6 +57,7 @@ function toIntent(pi: Stripe.PaymentIntent): IntentSnapshot {
     clientSecret: pi.client_secret ?? null,
     nextAction: (pi.next_action as Record<string, unknown> | null) ?? null,
     paymentMethodId: typeof pi.payment_method === 'string' ? pi.payment_method : (pi.payment_method?.id ?? null),
+    card: toCardSummary(charge?.payment_method_details?.card) ?? toCardSummary(paymentMethod?.card),
     latestChargeId: typeof pi.latest_charge === 'string' ? pi.latest_charge : (charge?.id ?? null),
     amountRefunded: charge?.amount_refunded ?? 0,
     disputed: charge?.disputed ?? false,
@@ -246,10 +256,12 @@ export class StripeProvider implements PaymentProvider {
       return { kind: 'intent', intent: toIntent(pi), requestId: requestIdOf(pi) };
     } catch (err) {
       if (err instanceof Stripe.errors.StripeCardError) {
+        // A declined intent has let go of its payment method; Stripe's error still carries it.
+        const intent = err.payment_intent ? toIntent(err.payment_intent) : null;
         return {
           kind: 'card_error',
           error: { code: err.code ?? 'card_declined', declineCode: err.decline_code ?? null, message: err.message },
-          intent: err.payment_intent ? toIntent(err.payment_intent) : null,
+          intent: intent ? { ...intent, card: intent.card ?? toCardSummary(err.payment_method?.card) } : null,
           requestId: err.requestId ?? null,
         };
       }

@@ -9,7 +9,8 @@ import { connectDatabase, type Database } from '../../src/db/client.ts';
 import { buildApp } from '../../src/server/app.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import { randomToken } from '../../src/lib/crypto.ts';
-import { LateBoundJobSender } from '../../src/jobs/queue.ts';
+import { DEFAULT_RETRY_LIMIT, LateBoundJobSender, type JobDefinition } from '../../src/jobs/queue.ts';
+import { allJobs } from '../../src/server/runtime.ts';
 import { startSimulator, type SimulatorHandle } from '../../simulator/index.ts';
 
 export interface TestApp {
@@ -21,9 +22,45 @@ export interface TestApp {
   logs: string[];
   /** The Stripe simulator this app talks to (through configuration, like production). */
   sim: SimulatorHandle;
-  /** Jobs the app tried to queue (tests run them by hand). */
-  jobs: Array<{ name: string; data: object }>;
+  /** Jobs the app tried to queue and nobody has run yet (tests run them with `runJobs`). */
+  jobs: QueuedJob[];
+  /**
+   * Works queued jobs (those `filter` picks, all by default) through the real handlers the worker
+   * runs (`allJobs`), as pg-boss would: the data goes through JSON, and a job whose handler throws
+   * is queued again with its retry count raised, until its definition's retry limit. Jobs the
+   * handlers send are queued for a later call. `startAfter` is not waited for: a test runs a
+   * job when it means its time to have come.
+   */
+  runJobs(filter?: (job: QueuedJob) => boolean): Promise<JobRun[]>;
   close(): Promise<void>;
+}
+
+/** A job the app sent: what pg-boss would have been given. */
+export interface QueuedJob {
+  name: string;
+  data: object;
+  options: { startAfter?: Date | number; singletonKey?: string };
+  /** How many times a worker has already failed it (pg-boss's retryCount). */
+  retryCount: number;
+}
+
+/** One job worked by `runJobs`: ok, or the error its handler threw. */
+export interface JobRun {
+  name: string;
+  data: object;
+  retryCount: number;
+  ok: boolean;
+  error?: string;
+  /** Whether it was queued again for another try. */
+  retried: boolean;
+}
+
+/**
+ * `options` and `retryCount` are readable but not enumerable, so a test comparing a queued job
+ * with `{ name, data }` (toEqual, toContainEqual) still matches it.
+ */
+function queuedJob(name: string, data: object, options: QueuedJob['options'], retryCount: number): QueuedJob {
+  return Object.defineProperties({ name, data }, { options: { value: options }, retryCount: { value: retryCount } }) as QueuedJob;
 }
 
 export const testEnv: Record<string, string> = {
@@ -64,10 +101,10 @@ export async function createTestApp(
       done();
     },
   });
-  const jobs: Array<{ name: string; data: object }> = [];
+  const jobs: QueuedJob[] = [];
   const jobSender = new LateBoundJobSender();
-  jobSender.send = async (name, data) => {
-    jobs.push({ name, data });
+  jobSender.send = async (name, data, options = {}) => {
+    jobs.push(queuedJob(name, data, options, 0));
   };
   const app = await buildApp({
     jobs: jobSender,
@@ -79,6 +116,8 @@ export async function createTestApp(
     rateLimitNamespace: `test-rl-${randomToken(6)}:`,
   });
   await app.ready();
+  const definitions = new Map<string, JobDefinition>(allJobs(app).map((job) => [job.name, job as unknown as JobDefinition]));
+  let jobIds = 0;
   return {
     app,
     database,
@@ -87,6 +126,24 @@ export async function createTestApp(
     logs,
     sim,
     jobs,
+    async runJobs(filter = () => true) {
+      const due = jobs.filter(filter);
+      for (const job of due) jobs.splice(jobs.indexOf(job), 1);
+      const runs: JobRun[] = [];
+      for (const job of due) {
+        const definition = definitions.get(job.name);
+        if (!definition) throw new Error(`No worker handles the job "${job.name}" (it is not in allJobs).`);
+        try {
+          await definition.handler(JSON.parse(JSON.stringify(job.data)) as object, { id: `test-job-${++jobIds}`, retryCount: job.retryCount });
+          runs.push({ name: job.name, data: job.data, retryCount: job.retryCount, ok: true, retried: false });
+        } catch (err) {
+          const retried = job.retryCount < (definition.retryLimit ?? DEFAULT_RETRY_LIMIT);
+          if (retried) jobs.push(queuedJob(job.name, job.data, job.options, job.retryCount + 1));
+          runs.push({ name: job.name, data: job.data, retryCount: job.retryCount, ok: false, error: (err as Error).message, retried });
+        }
+      }
+      return runs;
+    },
     async close() {
       await app.close();
       await sim.close();

@@ -3,6 +3,8 @@ import type { TestApp } from './app.ts';
 import { TestClient } from './http-client.ts';
 import { uniqueEmail } from './app.ts';
 import { systemActor } from '../../src/modules/audit/actor.ts';
+import type { ApiClient } from './api-keys.ts';
+import { cardPaymentMethod } from './stripe.ts';
 
 let keyCounter = 0;
 export const newKey = (label = 'k') => `${label}-${Date.now().toString(36)}-${process.pid}-${keyCounter++}`;
@@ -28,4 +30,28 @@ export async function aCustomerWithOrder(t: TestApp, options: { unitAmount?: num
 
 export function pay(client: TestClient, orderId: string, body: Record<string, unknown> = {}, key = newKey('pay')) {
   return client.request('POST', `/api/orders/${orderId}/pay`, { body, headers: { 'idempotency-key': key } });
+}
+
+/**
+ * A signed-in customer with a card saved as their default, as Elements would save it: a fresh
+ * pm_… from a card number, then POST /api/payment-methods.
+ */
+export async function aCustomerWithCard(t: TestApp, number = '4242424242424242') {
+  const { client, user } = await aCustomer(t);
+  const card = await aSavedCard(t, client, number);
+  return { client, user, card };
+}
+
+/** Saves another card to a signed-in customer's wallet. */
+export async function aSavedCard(t: TestApp, client: TestClient, number: string) {
+  const saved = await client.request('POST', '/api/payment-methods', { body: { payment_method_id: await cardPaymentMethod(t, number) } });
+  if (saved.statusCode !== 201) throw new Error(`card failed: ${saved.statusCode} ${saved.body}`);
+  return saved.json() as { id: string; brand: string; last4: string };
+}
+
+/** An order created by a merchant's backend through POST /api/v1/orders. */
+export async function aMerchantOrder(api: ApiClient, body: Record<string, unknown>) {
+  const res = await api.request('POST', '/api/v1/orders', { body: { amount: 5000, currency: 'usd', ...body } });
+  if (res.statusCode !== 201) throw new Error(`order failed: ${res.statusCode} ${res.body}`);
+  return res.json() as { id: string; amount: number; currency: string; status: string; customer_id: string };
 }

@@ -17,11 +17,13 @@ export interface RunningSystem {
   close(): Promise<void>;
 }
 
-/** A fresh database on the server at DATABASE_URL, or undefined to use the embedded one. */
-async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
-  const serverUrl = process.env.DATABASE_URL;
+/** A fresh database on the server at `serverUrl` (DATABASE_URL), or undefined to use the embedded one. */
+export async function freshDatabase(
+  serverUrl = process.env.DATABASE_URL,
+  prefix = 'paydeck_e2e',
+): Promise<{ url: string; drop(): Promise<void> } | undefined> {
   if (!serverUrl) return undefined;
-  const name = `paydeck_e2e_${Date.now()}_${process.pid}`;
+  const name = `${prefix}_${Date.now()}_${process.pid}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

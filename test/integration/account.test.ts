@@ -41,7 +41,7 @@ describe('account deletion', () => {
     await pay(client, order.id, {});
     const [customer] = await t.database.db.select().from(stripeCustomers).where(eq(stripeCustomers.userId, user.id));
 
-    const res = await client.request('DELETE', '/api/account');
+    const res = await client.request('DELETE', '/api/account', { body: { password: 'a-long-enough-password' } });
     expect(res.statusCode).toBe(204);
 
     const deleted = (await stripeFor(t).customers.retrieve(customer!.stripeCustomerId)) as { deleted?: boolean };
@@ -57,9 +57,23 @@ describe('account deletion', () => {
     expect(login.statusCode).toBe(401);
   });
 
+  it('when the password is wrong or missing, then nothing is deleted: 403 password_invalid, or 400', async () => {
+    const { client, user } = await aCustomerWithOrder(t);
+    const wrong = await client.request('DELETE', '/api/account', { body: { password: 'not-my-password' } });
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.json().error).toMatchObject({ code: 'password_invalid', field: 'password' });
+    const missing = await client.request('DELETE', '/api/account', { body: {} });
+    expect(missing.statusCode).toBe(400);
+    expect((await client.request('DELETE', '/api/account')).statusCode).toBe(400);
+
+    expect((await client.request('GET', '/api/auth/session')).json().user).toMatchObject({ id: user.id, email: user.email });
+    const [row] = await t.database.db.select().from(users).where(eq(users.id, user.id));
+    expect(row!.email).toBe(user.email);
+  });
+
   it('needs the CSRF token', async () => {
     const { client } = await aCustomerWithOrder(t);
-    const res = await client.request('DELETE', '/api/account', { csrf: false });
+    const res = await client.request('DELETE', '/api/account', { body: { password: 'a-long-enough-password' }, csrf: false });
     expect(res.statusCode).toBe(403);
     expect((await client.request('GET', '/api/auth/session')).json().user).not.toBeNull();
   });
@@ -67,7 +81,7 @@ describe('account deletion', () => {
   it('is refused while a payment is awaiting 3-D Secure', async () => {
     const { client, order } = await aCustomerWithOrder(t);
     await pay(client, order.id, { payment_method_id: 'pm_card_authenticationRequired' });
-    const res = await client.request('DELETE', '/api/account');
+    const res = await client.request('DELETE', '/api/account', { body: { password: 'a-long-enough-password' } });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('payment_in_progress');
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
@@ -79,5 +80,26 @@ describe('errors and headers', () => {
     expect(res.json().error.code).toBe('internal_error');
     expect(res.body).not.toContain('boom');
     expect(t.logs.slice(before).join('')).toContain('boom: connection lost');
+  });
+});
+
+describe('requests the HTTP parser refuses', () => {
+  it('when the request line and headers pass 16 KB, then 431 in our error shape with a request id, not Fastify’s own', async () => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = new URL(address);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write(`GET /api/orders?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+      });
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+    const [head, body] = raw.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 431 /);
+    expect(head).toMatch(/x-request-id: req_/i);
+    expect(head).toMatch(/cache-control: no-store/i);
+    expect(JSON.parse(body!)).toMatchObject({ error: { code: 'request_too_large', request_id: expect.stringMatching(/^req_/) } });
   });
 });

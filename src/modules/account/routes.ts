@@ -2,20 +2,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses } from '../../lib/schemas.ts';
+import { rateLimit } from '../../lib/rate-limits.ts';
+import { StrictObject, errorResponses } from '../../lib/schemas.ts';
 import { actorFrom } from '../audit/actor.ts';
 import { currentUser } from '../auth/plugin.ts';
 import { AccountService } from './service.ts';
 
 export default async function accountRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('onRequest', app.requireUser);
   const { database, clock } = app.ctx;
   const account = new AccountService(database.db, clock, app.services.provider, app.services.orders);
 
   app.get(
     '/api/account/export',
     {
+      config: { auth: 'session' },
       schema: {
         tags: ['account'],
         summary: 'Everything Paydeck holds about the signed-in customer, as JSON',
@@ -29,17 +30,29 @@ export default async function accountRoutes(base: FastifyInstance) {
     },
   );
 
+  // Guessing the password through this route is limited like signing in.
+  const deletePerUser = rateLimit(app, {
+    name: 'account-delete:user',
+    max: app.ctx.config.rateLimit.authPerMinute,
+    windowMs: 60_000,
+    key: (r) => r.session?.user.id,
+  });
+
   app.delete(
     '/api/account',
     {
+      config: { auth: 'session' },
+      preHandler: [deletePerUser],
       schema: {
         tags: ['account'],
         summary: 'Delete my account: Stripe customer deleted, personal data erased, financial records kept pseudonymised',
-        response: { 204: Type.Null(), ...errorResponses(401, 403, 409, 503) },
+        description: 'Needs the current password; a wrong one answers 403 `password_invalid` and deletes nothing.',
+        body: StrictObject({ password: Type.String({ minLength: 1, maxLength: 256, description: 'The current password' }) }),
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 409, 429, 503) },
       },
     },
     async (request, reply) => {
-      await account.delete(currentUser(request).id, actorFrom(request));
+      await account.delete(currentUser(request).id, request.body.password, actorFrom(request));
       app.clearSessionCookie(reply);
       return reply.status(204).send(null);
     },

@@ -10,6 +10,7 @@ import { AppError, conflict, notFound } from '../../lib/errors.ts';
 import type { PaymentProvider } from '../../stripe/provider.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../audit/actor.ts';
+import { verifyPassword } from '../auth/passwords.ts';
 import type { OrdersService } from '../orders/service.ts';
 import { publicPaymentMethod } from '../payment-methods/service.ts';
 
@@ -57,7 +58,14 @@ export class AccountService {
     };
   }
 
-  async delete(userId: string, actor: Actor): Promise<void> {
+  /** Deletes the account once the customer has proved, with their current password, that it is them. */
+  async delete(userId: string, password: string, actor: Actor): Promise<void> {
+    const [user] = await this.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
+    if (!user) throw notFound('Account');
+    // A session alone is not enough to erase an account: it may be a browser left signed in.
+    if (!(await verifyPassword(user.passwordHash, password))) {
+      throw new AppError(403, 'password_invalid', 'The password is incorrect. Your account was not deleted.', { field: 'password' });
+    }
     const busy = await this.db
       .select({ id: payments.id })
       .from(payments)

@@ -20,11 +20,10 @@ import {
 export default async function adminRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   // onRequest, not preHandler: a refused caller never reaches validation or idempotency.
-  app.addHook('onRequest', app.requireAdmin);
   const { services } = app;
   const admin = new AdminService(app.ctx.database.db, services);
 
-  app.get('/payments', { schema: listPaymentsSchema }, async (request) => {
+  app.get('/payments', { schema: listPaymentsSchema, config: { auth: 'admin' } }, async (request) => {
     const q = request.query;
     return admin.searchPayments(
       {
@@ -40,9 +39,9 @@ export default async function adminRoutes(base: FastifyInstance) {
     );
   });
 
-  app.get('/payments/:id', { schema: getPaymentSchema }, async (request) => admin.paymentDetail(request.params.id));
+  app.get('/payments/:id', { schema: getPaymentSchema, config: { auth: 'admin' } }, async (request) => admin.paymentDetail(request.params.id));
 
-  app.post('/orders/:id/refunds', { schema: refundOrderSchema, config: { idempotency: 'optional' } }, async (request, reply) => {
+  app.post('/orders/:id/refunds', { schema: refundOrderSchema, config: { auth: 'admin', idempotency: 'optional' } }, async (request, reply) => {
     const { refund, httpStatus } = await services.refunds.refund(
       { orderId: request.params.id, amount: request.body?.amount, reason: request.body?.reason },
       actorFrom(request),
@@ -50,21 +49,21 @@ export default async function adminRoutes(base: FastifyInstance) {
     return reply.status(httpStatus).send(publicRefund(refund));
   });
 
-  app.post('/orders/:id/capture', { schema: captureOrderSchema, config: { idempotency: 'optional' } }, async (request) => {
+  app.post('/orders/:id/capture', { schema: captureOrderSchema, config: { auth: 'admin', idempotency: 'optional' } }, async (request) => {
     await services.payments.capture(request.params.id, request.body?.amount, actorFrom(request));
     return services.orders.getFor(request.params.id, null);
   });
 
-  app.post('/orders/:id/cancel', { schema: cancelOrderSchema, config: { idempotency: 'optional' } }, async (request) => {
+  app.post('/orders/:id/cancel', { schema: cancelOrderSchema, config: { auth: 'admin', idempotency: 'optional' } }, async (request) => {
     await services.payments.cancel(request.params.id, actorFrom(request));
     return services.orders.getFor(request.params.id, null);
   });
 
-  app.get('/customers', { schema: findCustomersSchema }, async (request) =>
+  app.get('/customers', { schema: findCustomersSchema, config: { auth: 'admin' } }, async (request) =>
     admin.findCustomers(request.query.q, { limit: request.query.limit ?? 25, startingAfter: request.query.starting_after }),
   );
 
-  app.get('/audit', { schema: listAuditSchema }, async (request) => {
+  app.get('/audit', { schema: listAuditSchema, config: { auth: 'admin' } }, async (request) => {
     const q = request.query;
     return admin.audit(
       { targetType: q.target_type, targetId: q.target_id, action: q.action, actorType: q.actor_type, actorId: q.actor_id },
@@ -72,5 +71,5 @@ export default async function adminRoutes(base: FastifyInstance) {
     );
   });
 
-  app.post('/audit/verify', { schema: verifyAuditSchema }, async () => admin.verifyAudit());
+  app.post('/audit/verify', { schema: verifyAuditSchema, config: { auth: 'admin' } }, async () => admin.verifyAudit());
 }

@@ -132,7 +132,7 @@ export const listAuditSchema = {
     actor_type: Type.Optional(Type.Union(['user', 'admin', 'api_key', 'system', 'stripe'].map((s) => Type.Literal(s)))),
     actor_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    starting_after: Type.Optional(Type.Integer({ minimum: 1, description: 'The id of the last entry of the previous page' })),
+    starting_after: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'The id of the last entry of the previous page' })),
   }),
   response: { 200: Type.Object({ data: Type.Array(AuditEntry), has_more: Type.Boolean() }), ...errorResponses(400, 401, 403) },
 };

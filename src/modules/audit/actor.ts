@@ -1,5 +1,6 @@
 // Who is acting, for the audit log: a customer, an operator, an API key, a job, or Stripe.
 import type { FastifyRequest } from 'fastify';
+import { unauthorized } from '../../lib/errors.ts';
 import type { ActorType } from './audit-log.ts';
 
 export interface Actor {
@@ -19,11 +20,15 @@ declare module 'fastify' {
   }
 }
 
-/** The actor behind an HTTP request: its API key, or its signed-in user. */
+/**
+ * The actor behind an HTTP request: its API key, or its signed-in user. A request without an
+ * identified caller never writes audit entries: it is refused here (401) rather than recorded
+ * as `system`, which only jobs and the reconciler may be.
+ */
 export function actorFrom(request: FastifyRequest): Actor {
   const base = { ip: request.ip ?? null, requestId: request.id };
   if (request.apiKey) return { type: 'api_key', id: request.apiKey.id, ...base };
   const user = request.session?.user;
   if (user) return { type: user.role === 'admin' ? 'admin' : 'user', id: user.id, ...base };
-  return { type: 'system', id: null, ...base };
+  throw unauthorized();
 }

@@ -30,7 +30,7 @@ export default async function authRoutes(base: FastifyInstance) {
 
   app.post(
     '/signup',
-    { schema: signupSchema, config: { csrf: false }, preHandler: [perIp, perEmail] },
+    { schema: signupSchema, config: { auth: 'visitor', csrf: false }, preHandler: [perIp, perEmail] },
     async (request, reply) => {
       const signedIn = await app.authService.signup(request.body, requestMeta(request));
       app.setSessionCookie(reply, signedIn.token);
@@ -40,7 +40,7 @@ export default async function authRoutes(base: FastifyInstance) {
 
   app.post(
     '/login',
-    { schema: loginSchema, config: { csrf: false }, preHandler: [perIp, perEmail] },
+    { schema: loginSchema, config: { auth: 'visitor', csrf: false }, preHandler: [perIp, perEmail] },
     async (request, reply) => {
       const signedIn = await app.authService.login(request.body, requestMeta(request), request.session?.id);
       app.setSessionCookie(reply, signedIn.token);
@@ -48,7 +48,7 @@ export default async function authRoutes(base: FastifyInstance) {
     },
   );
 
-  app.post('/logout', { schema: logoutSchema, preHandler: app.requireUser }, async (request, reply) => {
+  app.post('/logout', { schema: logoutSchema, config: { auth: 'session' } }, async (request, reply) => {
     await app.authService.logout(
       currentUser(request),
       request.session!.id,
@@ -59,7 +59,7 @@ export default async function authRoutes(base: FastifyInstance) {
     return reply.status(204).send(null);
   });
 
-  app.get('/session', { schema: sessionSchema }, async (request) => ({
+  app.get('/session', { schema: sessionSchema, config: { auth: 'visitor' } }, async (request) => ({
     user: request.session ? toPublicUser(request.session.user) : null,
     csrf_token: request.session?.csrfToken ?? null,
   }));

@@ -7,7 +7,7 @@ import { adminCreateProductSchema, adminListProductsSchema, adminUpdateProductSc
 /** GET /api/catalog: what customers can buy. */
 export async function catalogRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  app.get('/api/catalog', { schema: catalogSchema }, async () => ({
+  app.get('/api/catalog', { schema: catalogSchema, config: { auth: 'public' } }, async () => ({
     data: (await app.services.catalog.listActive()).map(publicProduct),
   }));
 }
@@ -15,16 +15,14 @@ export async function catalogRoutes(base: FastifyInstance) {
 /** /api/admin/products: catalog management for operators. */
 export async function adminCatalogRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  // onRequest: access is checked before validation and idempotency, so a refusal is never stored.
-  app.addHook('onRequest', app.requireAdmin);
-  app.get('/products', { schema: adminListProductsSchema }, async () => ({
+  app.get('/products', { schema: adminListProductsSchema, config: { auth: 'admin' } }, async () => ({
     data: (await app.services.catalog.listAll()).map(publicProduct),
   }));
-  app.post('/products', { schema: adminCreateProductSchema, config: { idempotency: 'optional' } }, async (request, reply) => {
+  app.post('/products', { schema: adminCreateProductSchema, config: { auth: 'admin', idempotency: 'optional' } }, async (request, reply) => {
     const row = await app.services.catalog.create(request.body, actorFrom(request));
     return reply.status(201).send(publicProduct(row));
   });
-  app.patch('/products/:id', { schema: adminUpdateProductSchema }, async (request) =>
+  app.patch('/products/:id', { schema: adminUpdateProductSchema, config: { auth: 'admin' } }, async (request) =>
     publicProduct(await app.services.catalog.update(request.params.id, request.body, actorFrom(request))),
   );
 }

@@ -5,6 +5,14 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import { withDeclaredAccess, type Access } from '../../server/plugins/access.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on Swagger UI's own routes, whose page needs one inline style allowed by hash. */
+    docsPage?: boolean;
+  }
+}
 
 /**
  * Swagger UI injects one inline <style> at run time. Only the reference pages allow it, by its
@@ -38,6 +46,7 @@ export default fp(
             apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'pd_sk_…', description: 'A secret API key created in the console' },
             session: { type: 'apiKey', in: 'cookie', name: app.sessionCookieName, description: 'Set by POST /api/auth/login' },
             csrfToken: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'csrf_token from GET /api/auth/session' },
+            metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when one is configured' },
           },
         },
       },
@@ -46,21 +55,27 @@ export default fp(
         if (!DOCUMENTED.test(url)) return { schema: { ...base, hide: true } as FastifySchema, url };
         const methods = [route.method].flat();
         const mutating = methods.some((m) => !['GET', 'HEAD', 'OPTIONS'].includes(m));
+        // Security entries follow the route's declaration (server/plugins/access.ts), like the check itself.
+        const declared = route.config as { auth?: Access; scope?: string } | undefined;
         let extra: Record<string, unknown> = {};
-        if (url.startsWith('/api/v1')) {
-          const scope = (route.config as { scope?: string } | undefined)?.scope;
+        if (declared?.auth === 'api_key') {
+          const scope = declared.scope;
           extra = {
             security: [{ apiKey: [] }],
             ...(scope ? { 'x-required-scope': scope, description: [base.description, `Requires the \`${scope}\` scope.`].filter(Boolean).join('\n\n') } : {}),
           };
-        } else if (url.startsWith('/api/') && !url.startsWith('/api/auth/login') && !url.startsWith('/api/auth/signup')) {
+        } else if (declared?.auth === 'session' || declared?.auth === 'admin') {
           extra = { security: [mutating ? { session: [], csrfToken: [] } : { session: [] }] };
+        } else if (declared?.auth === 'metrics_token') {
+          extra = { security: [{ metricsToken: [] }, {}] };
+        } else {
+          extra = { security: [] };
         }
         return { schema: { ...base, ...extra } as FastifySchema, url };
       },
     });
     app.addHook('onSend', async (request, reply, payload) => {
-      if (request.url === '/docs' || request.url.startsWith('/docs/') || request.url.startsWith('/docs?')) {
+      if (request.routeOptions.config.docsPage) {
         const csp = reply.getHeader('content-security-policy');
         if (typeof csp === 'string') {
           reply.header('content-security-policy', csp.replace("style-src 'self'", `style-src 'self' ${SWAGGER_UI_STYLE_HASH}`));
@@ -68,7 +83,8 @@ export default fp(
       }
       return payload;
     });
-    await app.register(swaggerUi, {
+    // Swagger UI registers its own routes: all of them are public pages.
+    await app.register(withDeclaredAccess({ auth: 'public', docsPage: true }, swaggerUi), {
       routePrefix: '/docs',
       // Swagger UI's page loads only its own scripts and styles from /docs/static: the global
       // CSP ('self') is enough. No validator badge (it would load an image from swagger.io).

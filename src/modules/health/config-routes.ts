@@ -12,6 +12,7 @@ export default async function configRoutes(app: FastifyInstance) {
   app.get(
     '/api/config',
     {
+      config: { auth: 'public' },
       schema: {
         tags: ['config'],
         summary: 'Browser configuration: Stripe publishable key, Stripe.js URL, mode',

@@ -32,6 +32,16 @@ async function withTimeout(check: ReadinessCheck, ms: number): Promise<void> {
   }
 }
 
+/**
+ * Why a check failed, in a few words. A refused connection to a host with several addresses
+ * fails as an AggregateError with an empty message, so the code stands in for it.
+ */
+function describeFailure(err: unknown): string {
+  const { message, code } = (err ?? {}) as { message?: unknown; code?: unknown };
+  const text = typeof message === 'string' && message ? message : typeof code === 'string' ? code : 'failed';
+  return text.slice(0, 200);
+}
+
 export default async function healthRoutes(app: FastifyInstance) {
   const { database, redis } = app.ctx;
   app.readinessChecks.set('database', async () => {
@@ -45,13 +55,13 @@ export default async function healthRoutes(app: FastifyInstance) {
 
   app.get(
     '/healthz',
-    { schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    { config: { auth: 'public', plainHttp: true }, schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
     async () => ({ status: 'ok' as const }),
   );
 
   app.get(
     '/readyz',
-    { schema: { tags: ['health'], response: { 200: Readiness, 503: Readiness } } },
+    { config: { auth: 'public', plainHttp: true }, schema: { tags: ['health'], response: { 200: Readiness, 503: Readiness } } },
     async (_request, reply) => {
       const entries = await Promise.all(
         [...app.readinessChecks].map(async ([name, check]) => {
@@ -59,7 +69,7 @@ export default async function healthRoutes(app: FastifyInstance) {
             await withTimeout(check, 3000);
             return [name, { status: 'ok' as const }] as const;
           } catch (err) {
-            return [name, { status: 'error' as const, error: (err as Error).message.slice(0, 200) }] as const;
+            return [name, { status: 'error' as const, error: describeFailure(err) }] as const;
           }
         }),
       );

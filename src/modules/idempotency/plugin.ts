@@ -5,23 +5,42 @@
 //  - same key, different request: 422 idempotency_key_reused;
 //  - same key while the first request is still running: 409 idempotency_key_in_use;
 //  - keys are scoped to the caller (user or API key) and kept at least 24 hours.
-// A request refused before it ran (validation, auth) stores nothing. A 5xx is not stored either,
-// so the client can retry it; the operations behind our routes are themselves idempotent.
+// Only a response the route handler produced is stored (ADR 008). The key is claimed as the very
+// last step before the handler — after authentication, validation and the route's own checks such
+// as rate limits — so a request refused before its handler ran never touches its key, and the
+// client may send it again with the same key. A 5xx or 429 from the handler is not stored either:
+// the claim is released, and the operations behind our routes are themselves idempotent.
+//
+// A claim is a lease: the running request renews it, and a claim nobody renewed for LEASE_MS
+// belongs to a request that died with its process, so a retry takes it over. Settling a claim
+// (storing the response, or releasing it) is retried until the database takes it, and a retry
+// that reaches this process meanwhile settles it first — so a database outage never leaves a key
+// locked, and an outcome the client was told is the one its retries replay.
 import fp from 'fastify-plugin';
-import { and, eq, lt } from 'drizzle-orm';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { and, eq, inArray, lt } from 'drizzle-orm';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, RouteOptions } from 'fastify';
 import { idempotencyKeys } from '../../db/schema.ts';
+import { isDatabaseUnavailable, type Db } from '../../db/client.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { safeEqual, sha256Hex } from '../../lib/crypto.ts';
-import { AppError, badRequest } from '../../lib/errors.ts';
+import { AppError, badRequest, serviceUnavailable } from '../../lib/errors.ts';
 import type { JobDefinition } from '../../jobs/queue.ts';
-import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
-/** A claim older than this belongs to a request that died; a retry may take it over. */
-const STALE_LOCK_MS = 60_000;
+/** How often a running request renews its claim. */
+export const LEASE_RENEW_MS = 5_000;
+/**
+ * A claim not renewed for this long belongs to a request that died (its process crashed); a retry
+ * may take it over. Four renewals, so a renewal delayed by a busy pool does not lose a live lease.
+ */
+export const LEASE_MS = 20_000;
+/** Settling writes that failed (the database is away) are retried, backing off up to this. */
+const SETTLE_RETRY_MAX_DELAY_MS = 2_000;
+const SETTLE_RETRY_FIRST_DELAY_MS = 100;
 const MAX_KEY_LENGTH = 255;
+/** Statuses that say "not now" rather than answer the request: never stored, the client retries. */
+const isTransient = (status: number) => status >= 500 || status === 429;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,82 +48,296 @@ declare module 'fastify' {
     idempotency?: 'required' | 'optional';
   }
   interface FastifyRequest {
-    idempotencyRecordId?: number;
-    /** Who the key belongs to; set by the authentication of the route's caller. */
+    /** The key this request holds while its handler runs (see `Claim`). */
+    idempotencyClaim?: Claim;
+    /** Who the key belongs to; set from the route's declared caller by server/plugins/access.ts. */
     idempotencyScope?: string;
   }
 }
 
-function requestHash(request: FastifyRequest): string {
-  const path = request.url.split('?')[0];
-  return sha256Hex(`${request.method} ${path}\n${canonicalJson(request.body ?? null)}`);
+/** A stored response. `null` as an outcome means "nothing to store: release the key". */
+interface Outcome {
+  status: number;
+  body: string;
 }
 
-async function claim(db: Db, clock: Clock, request: FastifyRequest, reply: FastifyReply, key: string, scope: string) {
-  const now = clock.now();
-  const hash = requestHash(request);
-  const inserted = await db
-    .insert(idempotencyKeys)
-    .values({
-      scope,
-      key,
-      method: request.method,
-      path: request.url.split('?')[0] ?? '',
-      requestHash: hash,
-      lockedAt: now,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_MS),
-    })
-    .onConflictDoNothing()
-    .returning({ id: idempotencyKeys.id });
-  if (inserted[0]) {
-    request.idempotencyRecordId = inserted[0].id;
-    return;
+/** Renewals whose result is unknown (the connection broke mid-write) that are still kept as tokens. */
+const MAX_UNCONFIRMED_TOKENS = 16;
+
+/**
+ * One key held by this process. The row is ours while its `locked_at` is one of `tokens` (our
+ * lease token: renewing moves it, a takeover elsewhere replaces it). The first token is the last
+ * one the database confirmed; after it, renewals sent when the connection broke, which may or
+ * may not have landed. `outcome` is undefined while the handler runs, then what must be written;
+ * `written` once the database has it.
+ */
+class Claim {
+  tokens: Date[];
+  outcome: Outcome | null | undefined;
+  written = false;
+  renewTimer: NodeJS.Timeout | undefined;
+  retryTimer: NodeJS.Timeout | undefined;
+  retryDelayMs = SETTLE_RETRY_FIRST_DELAY_MS;
+  failedWrites = 0;
+  /** Renewals and settling writes run one at a time, each with the lease token the last one left. */
+  queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly scope: string,
+    readonly key: string,
+    lockedAt: Date,
+  ) {
+    this.tokens = [lockedAt];
   }
 
-  const [existing] = await db
-    .select()
-    .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
-  if (!existing) throw new AppError(409, 'idempotency_key_in_use', 'This Idempotency-Key is being used by another request. Retry shortly.');
-  if (!safeEqual(existing.requestHash, hash)) {
-    throw new AppError(
-      422,
-      'idempotency_key_reused',
-      'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
-    );
+  get ref(): string {
+    return claimRef(this.scope, this.key);
   }
-  if (existing.state === 'completed') {
-    reply
-      .header('idempotent-replayed', 'true')
-      .status(existing.responseStatus ?? 200)
-      .type('application/json; charset=utf-8');
-    return reply.send(existing.responseBody ?? '');
+
+  /** The row as long as it is still this claim's. */
+  get owned() {
+    return and(eq(idempotencyKeys.scope, this.scope), eq(idempotencyKeys.key, this.key), inArray(idempotencyKeys.lockedAt, this.tokens));
   }
-  // In progress. Take over a claim whose request died; otherwise tell the client to wait.
-  if (now.getTime() - existing.lockedAt.getTime() > STALE_LOCK_MS) {
-    const taken = await db
-      .update(idempotencyKeys)
-      .set({ lockedAt: now })
-      .where(and(eq(idempotencyKeys.id, existing.id), eq(idempotencyKeys.lockedAt, existing.lockedAt)))
-      .returning({ id: idempotencyKeys.id });
-    if (taken[0]) {
-      request.idempotencyRecordId = existing.id;
-      return;
+}
+
+const claimRef = (scope: string, key: string) => `${scope}\n${key}`;
+
+/** The claims this process holds, and the database writes that renew and settle them. */
+class Claims {
+  private readonly held = new Map<string, Claim>();
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  get(scope: string, key: string): Claim | undefined {
+    return this.held.get(claimRef(scope, key));
+  }
+
+  /** Holds a claim whose row now carries `lockedAt`, and keeps its lease alive while the handler runs. */
+  hold(scope: string, key: string, lockedAt: Date): Claim {
+    const claim = new Claim(scope, key, lockedAt);
+    this.held.set(claim.ref, claim);
+    claim.renewTimer = setInterval(() => void this.renew(claim), LEASE_RENEW_MS).unref();
+    return claim;
+  }
+
+  /**
+   * Remembers that a claim write failed with an unknown result (the connection broke): the row
+   * may exist, so it is released as soon as the database answers again.
+   */
+  orphaned(scope: string, key: string, lockedAt: Date): void {
+    const claim = new Claim(scope, key, lockedAt);
+    // A claim this process already holds for the key stays the one a retry finds.
+    if (!this.held.has(claim.ref)) this.held.set(claim.ref, claim);
+    void this.settle(claim, null);
+  }
+
+  /**
+   * Records the request's outcome and writes it (or releases the key), retrying in the
+   * background while the database is away. Never throws: the client gets its response anyway.
+   */
+  async settle(claim: Claim, outcome: Outcome | null): Promise<void> {
+    if (claim.outcome !== undefined) return;
+    claim.outcome = outcome;
+    clearInterval(claim.renewTimer);
+    if (!(await this.flush(claim))) this.retryLater(claim);
+  }
+
+  /** Writes a settled claim's outcome now. True once the database has it. */
+  flush(claim: Claim): Promise<boolean> {
+    return this.serially(claim, async () => {
+      if (claim.written) return true;
+      const owned = and(claim.owned, eq(idempotencyKeys.state, 'in_progress'));
+      try {
+        const outcome = claim.outcome;
+        const rows = outcome
+          ? await this.db
+              .update(idempotencyKeys)
+              .set({ state: 'completed', responseStatus: outcome.status, responseBody: outcome.body })
+              .where(owned)
+              .returning({ id: idempotencyKeys.id })
+          : await this.db.delete(idempotencyKeys).where(owned).returning({ id: idempotencyKeys.id });
+        if (outcome && rows.length === 0) {
+          this.log.warn({ scope: claim.scope }, 'idempotency claim was taken over before its response was stored');
+        }
+        this.forget(claim);
+        return true;
+      } catch (err) {
+        claim.failedWrites += 1;
+        const level = claim.failedWrites === 1 ? 'warn' : 'debug';
+        this.log[level]({ err, scope: claim.scope, pending: claim.outcome ? 'store' : 'release' }, 'idempotency claim not settled yet; retrying');
+        return false;
+      }
+    });
+  }
+
+  /** Stops every timer; one last attempt for claims still unsettled (the process is stopping). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const pending = [...this.held.values()];
+    for (const claim of pending) {
+      clearInterval(claim.renewTimer);
+      clearTimeout(claim.retryTimer);
+    }
+    await Promise.all(pending.filter((claim) => claim.outcome !== undefined).map((claim) => this.flush(claim)));
+    for (const claim of this.held.values()) {
+      clearTimeout(claim.retryTimer);
+      this.log.warn({ scope: claim.scope, pending: claim.outcome === undefined ? 'running' : claim.outcome ? 'store' : 'release' }, 'idempotency claim left unsettled at shutdown; its lease expires');
     }
   }
-  throw new AppError(409, 'idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress. Retry shortly.', {
+
+  private forget(claim: Claim): void {
+    claim.written = true;
+    clearTimeout(claim.retryTimer);
+    if (this.held.get(claim.ref) === claim) this.held.delete(claim.ref);
+  }
+
+  private retryLater(claim: Claim): void {
+    clearTimeout(claim.retryTimer);
+    if (this.closed) return;
+    claim.retryTimer = setTimeout(async () => {
+      claim.retryDelayMs = Math.min(claim.retryDelayMs * 2, SETTLE_RETRY_MAX_DELAY_MS);
+      if (!(await this.flush(claim))) this.retryLater(claim);
+    }, claim.retryDelayMs).unref();
+  }
+
+  private async renew(claim: Claim): Promise<void> {
+    await this.serially(claim, async () => {
+      if (claim.outcome !== undefined) return;
+      const next = this.clock.now();
+      if (claim.tokens.some((token) => next.getTime() <= token.getTime())) return;
+      try {
+        const [kept] = await this.db.update(idempotencyKeys).set({ lockedAt: next }).where(claim.owned).returning({ id: idempotencyKeys.id });
+        if (kept) {
+          claim.tokens = [next];
+        } else {
+          clearInterval(claim.renewTimer);
+          this.log.warn({ scope: claim.scope }, 'idempotency claim lost its lease while its request ran');
+        }
+      } catch {
+        // It may have landed before the connection broke: `next` may be the row's token now.
+        // The next renewal tries again; the lease outlives several failed ones.
+        if (claim.tokens.length <= MAX_UNCONFIRMED_TOKENS) claim.tokens.push(next);
+      }
+    });
+  }
+
+  private serially<T>(claim: Claim, work: () => Promise<T>): Promise<T> {
+    const next = claim.queue.then(work, work);
+    claim.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/**
+ * The request a key stands for, by the route that matched and its decoded parameters — not the
+ * URL text, so `/api/v1/orders/ord_1/charge` and a percent-encoded spelling of it are one request.
+ */
+function logicalPath(request: FastifyRequest): string {
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  return (request.routeOptions.url ?? '').replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params[name] ?? '')));
+}
+
+function requestHash(request: FastifyRequest): string {
+  return sha256Hex(`${request.method} ${logicalPath(request)}\n${canonicalJson(request.body ?? null)}`);
+}
+
+const inUse = () =>
+  new AppError(409, 'idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress. Retry shortly.', {
     headers: { 'retry-after': '1' },
   });
+
+/** Claims `key` for this request, or answers for it: a replay, 422 reused, or 409 in use. */
+async function claim(db: Db, clock: Clock, claims: Claims, request: FastifyRequest, reply: FastifyReply, key: string, scope: string) {
+  const hash = requestHash(request);
+  // A second pass follows a release or a settled outcome this process had pending.
+  for (let pass = 0; pass < 3; pass++) {
+    const now = clock.now();
+    let inserted: Array<{ id: number }>;
+    try {
+      inserted = await db
+        .insert(idempotencyKeys)
+        .values({
+          scope,
+          key,
+          method: request.method,
+          path: logicalPath(request),
+          requestHash: hash,
+          lockedAt: now,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_MS),
+        })
+        .onConflictDoNothing()
+        .returning({ id: idempotencyKeys.id });
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) claims.orphaned(scope, key, now);
+      throw err;
+    }
+    if (inserted[0]) {
+      request.idempotencyClaim = claims.hold(scope, key, now);
+      return;
+    }
+
+    const [existing] = await db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+    if (!existing) continue; // released between our insert and this read
+    if (!safeEqual(existing.requestHash, hash)) {
+      throw new AppError(
+        422,
+        'idempotency_key_reused',
+        'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
+      );
+    }
+    if (existing.state === 'completed') {
+      reply
+        .header('idempotent-replayed', 'true')
+        .status(existing.responseStatus ?? 200)
+        .type('application/json; charset=utf-8');
+      return reply.send(existing.responseBody ?? '');
+    }
+
+    // In progress. Ours, in this process: still running, or finished with a write pending.
+    const local = claims.get(scope, key);
+    if (local) {
+      if (local.outcome === undefined) throw inUse();
+      if (!(await claims.flush(local))) throw serviceUnavailable();
+      continue;
+    }
+    // Someone else's: running (its lease is renewed), or dead with its process (lease expired).
+    if (now.getTime() - existing.lockedAt.getTime() <= LEASE_MS) throw inUse();
+    let taken: Array<{ id: number }>;
+    try {
+      taken = await db
+        .update(idempotencyKeys)
+        .set({ lockedAt: now })
+        .where(and(eq(idempotencyKeys.id, existing.id), eq(idempotencyKeys.lockedAt, existing.lockedAt), eq(idempotencyKeys.state, 'in_progress')))
+        .returning({ id: idempotencyKeys.id });
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) claims.orphaned(scope, key, now);
+      throw err;
+    }
+    if (!taken[0]) throw inUse();
+    request.idempotencyClaim = claims.hold(scope, key, now);
+    return;
+  }
+  throw inUse();
 }
 
 export default fp(
   async function idempotencyPlugin(app: FastifyInstance) {
     const { database, clock } = app.ctx;
     const db = database.db;
+    const claims = new Claims(db, clock, app.log);
 
-    // preHandler runs after authentication and validation: refused requests store nothing.
-    app.addHook('preHandler', async (request, reply) => {
+    // The last step before the handler: authentication (onRequest), validation and the route's
+    // own preHandlers (rate limits) have all passed, so what is stored is the handler's answer.
+    const claimKey: preHandlerAsyncHookHandler = async function claimIdempotencyKey(request, reply) {
       const mode = request.routeOptions.config.idempotency;
       if (!mode || request.method !== 'POST') return;
       const header = request.headers['idempotency-key'];
@@ -122,32 +355,40 @@ export default fp(
           field: 'Idempotency-Key',
         });
       }
-      const scope = request.idempotencyScope ?? (request.session ? `user:${request.session.user.id}` : undefined);
-      if (!scope) return; // unauthenticated: the route's own guard answers 401
-      return claim(db, clock, request, reply, key, scope);
+      // Start-up refuses `idempotency` on a route that identifies no caller, so a scope is set here.
+      const scope = request.idempotencyScope;
+      if (!scope) return;
+      return claim(db, clock, claims, request, reply, key, scope);
+    };
+
+    // Appended to each POST route's own preHandlers, which run after every instance-level one.
+    // Every POST route gets it (it checks the declaration when it runs), so a declaration filled
+    // in by a later onRoute hook is still honoured.
+    app.addHook('onRoute', (route: RouteOptions) => {
+      if (![route.method].flat().includes('POST')) return;
+      route.preHandler = [...[route.preHandler ?? []].flat(), claimKey];
     });
 
     app.addHook('onSend', async (request, reply, payload) => {
-      const id = request.idempotencyRecordId;
-      if (id === undefined) return payload;
-      request.idempotencyRecordId = undefined;
-      if (reply.statusCode >= 500) {
-        await db.delete(idempotencyKeys).where(eq(idempotencyKeys.id, id));
-      } else {
-        await db
-          .update(idempotencyKeys)
-          .set({ state: 'completed', responseStatus: reply.statusCode, responseBody: typeof payload === 'string' ? payload : String(payload ?? '') })
-          .where(eq(idempotencyKeys.id, id));
-      }
+      const held = request.idempotencyClaim;
+      if (!held) return payload;
+      request.idempotencyClaim = undefined;
+      const outcome = isTransient(reply.statusCode)
+        ? null
+        : { status: reply.statusCode, body: typeof payload === 'string' ? payload : String(payload ?? '') };
+      await claims.settle(held, outcome);
       return payload;
     });
 
-    // A request that died without a response (client gone) frees its claim at once.
+    // Should a response leave without passing onSend, its key is released rather than held.
     app.addHook('onResponse', async (request) => {
-      const id = request.idempotencyRecordId;
-      if (id === undefined) return;
-      await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.id, id), eq(idempotencyKeys.state, 'in_progress')));
+      const held = request.idempotencyClaim;
+      if (!held) return;
+      request.idempotencyClaim = undefined;
+      await claims.settle(held, null);
     });
+
+    app.addHook('onClose', () => claims.close());
   },
   { name: 'idempotency', dependencies: ['auth'] },
 );
@@ -162,4 +403,3 @@ export function idempotencyReaperJob(db: Db, clock: Clock): JobDefinition {
     },
   };
 }
-

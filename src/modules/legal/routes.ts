@@ -15,6 +15,7 @@ export default async function legalRoutes(app: FastifyInstance) {
   app.get(
     '/:document',
     {
+      config: { auth: 'public' },
       schema: {
         tags: ['legal'],
         summary: 'The current version of a legal document',

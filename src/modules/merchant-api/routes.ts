@@ -1,5 +1,6 @@
 // The merchant API (/api/v1): server-to-server, authenticated by secret API keys with scopes
-// (api-keys/plugin.ts). Each route is a schema, a scope and one call into a service.
+// (`config: { auth: 'api_key', scope }`, enforced by server/plugins/access.ts). Each route is a
+// schema, a scope and one call into a service.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { actorFrom } from '../audit/actor.ts';
@@ -31,22 +32,22 @@ export default async function merchantApiRoutes(base: FastifyInstance) {
 
   // Orders ------------------------------------------------------------------------------------
 
-  app.post('/orders', { schema: createOrderSchema, config: { scope: 'orders:write', idempotency: 'optional' } }, async (request, reply) =>
+  app.post('/orders', { schema: createOrderSchema, config: { auth: 'api_key', scope: 'orders:write', idempotency: 'optional' } }, async (request, reply) =>
     reply.status(201).send(await merchant.createOrder(request.body, actorFrom(request))),
   );
 
-  app.get('/orders', { schema: listOrdersSchema, config: { scope: 'orders:read' } }, async (request) => {
+  app.get('/orders', { schema: listOrdersSchema, config: { auth: 'api_key', scope: 'orders:read' } }, async (request) => {
     const q = request.query;
     return merchant.listOrders({ status: q.status, customerId: q.customer_id, created: createdRange(q), q: q.q }, page(q));
   });
 
-  app.get('/orders/:id', { schema: getOrderSchema, config: { scope: 'orders:read' } }, async (request) =>
+  app.get('/orders/:id', { schema: getOrderSchema, config: { auth: 'api_key', scope: 'orders:read' } }, async (request) =>
     services.orders.getFor(request.params.id, null),
   );
 
   app.post(
     '/orders/:id/charge',
-    { schema: chargeOrderSchema, config: { scope: 'payments:write', idempotency: 'optional' } },
+    { schema: chargeOrderSchema, config: { auth: 'api_key', scope: 'payments:write', idempotency: 'optional' } },
     async (request, reply) => {
       const result = await services.payments.pay(
         { orderId: request.params.id, userId: null, offSession: true, paymentMethodId: request.body?.payment_method_id },
@@ -58,21 +59,21 @@ export default async function merchantApiRoutes(base: FastifyInstance) {
 
   app.post(
     '/orders/:id/capture',
-    { schema: captureOrderSchema, config: { scope: 'payments:write', idempotency: 'optional' } },
+    { schema: captureOrderSchema, config: { auth: 'api_key', scope: 'payments:write', idempotency: 'optional' } },
     async (request) => {
       await services.payments.capture(request.params.id, request.body?.amount, actorFrom(request));
       return services.orders.getFor(request.params.id, null);
     },
   );
 
-  app.post('/orders/:id/cancel', { schema: cancelOrderSchema, config: { scope: 'orders:write', idempotency: 'optional' } }, async (request) => {
+  app.post('/orders/:id/cancel', { schema: cancelOrderSchema, config: { auth: 'api_key', scope: 'orders:write', idempotency: 'optional' } }, async (request) => {
     await services.payments.cancel(request.params.id, actorFrom(request));
     return services.orders.getFor(request.params.id, null);
   });
 
   app.post(
     '/orders/:id/refunds',
-    { schema: refundOrderSchema, config: { scope: 'refunds:write', idempotency: 'optional' } },
+    { schema: refundOrderSchema, config: { auth: 'api_key', scope: 'refunds:write', idempotency: 'optional' } },
     async (request, reply) => {
       const { refund, httpStatus } = await services.refunds.refund(
         { orderId: request.params.id, amount: request.body?.amount, reason: request.body?.reason },
@@ -84,7 +85,7 @@ export default async function merchantApiRoutes(base: FastifyInstance) {
 
   // Payments, refunds, customers ----------------------------------------------------------------
 
-  app.get('/payments', { schema: listPaymentsSchema, config: { scope: 'payments:read' } }, async (request) => {
+  app.get('/payments', { schema: listPaymentsSchema, config: { auth: 'api_key', scope: 'payments:read' } }, async (request) => {
     const q = request.query;
     return merchant.listPayments(
       { status: q.status, customerId: q.customer_id, orderId: q.order_id, declineCode: q.decline_code, created: createdRange(q) },
@@ -92,11 +93,11 @@ export default async function merchantApiRoutes(base: FastifyInstance) {
     );
   });
 
-  app.get('/payments/:id', { schema: getPaymentSchema, config: { scope: 'payments:read' } }, async (request) =>
+  app.get('/payments/:id', { schema: getPaymentSchema, config: { auth: 'api_key', scope: 'payments:read' } }, async (request) =>
     merchant.getPayment(request.params.id),
   );
 
-  app.get('/refunds', { schema: listRefundsSchema, config: { scope: 'refunds:read' } }, async (request) => {
+  app.get('/refunds', { schema: listRefundsSchema, config: { auth: 'api_key', scope: 'refunds:read' } }, async (request) => {
     const q = request.query;
     return merchant.listRefunds(
       { status: q.status, orderId: q.order_id, paymentId: q.payment_id, customerId: q.customer_id, created: createdRange(q) },
@@ -104,13 +105,13 @@ export default async function merchantApiRoutes(base: FastifyInstance) {
     );
   });
 
-  app.get('/refunds/:id', { schema: getRefundSchema, config: { scope: 'refunds:read' } }, async (request) => merchant.getRefund(request.params.id));
+  app.get('/refunds/:id', { schema: getRefundSchema, config: { auth: 'api_key', scope: 'refunds:read' } }, async (request) => merchant.getRefund(request.params.id));
 
-  app.get('/customers', { schema: listCustomersSchema, config: { scope: 'customers:read' } }, async (request) =>
+  app.get('/customers', { schema: listCustomersSchema, config: { auth: 'api_key', scope: 'customers:read' } }, async (request) =>
     merchant.listCustomers({ email: request.query.email }, page(request.query)),
   );
 
-  app.get('/customers/:id', { schema: getCustomerSchema, config: { scope: 'customers:read' } }, async (request) =>
+  app.get('/customers/:id', { schema: getCustomerSchema, config: { auth: 'api_key', scope: 'customers:read' } }, async (request) =>
     merchant.getCustomer(request.params.id),
   );
 }

@@ -1,11 +1,9 @@
-// GET /metrics (Prometheus text) and the HTTP request metrics. Requests are labelled by route
-// pattern (`/api/orders/:id`), never by raw URL, so ids cannot explode the series count; a
-// request that matched no route is counted under "unmatched".
+// GET /metrics (Prometheus text; METRICS_TOKEN is checked by server/plugins/access.ts) and the
+// HTTP request metrics. Requests are labelled by route pattern (`/api/orders/:id`), never by raw
+// URL, so ids cannot explode the series count; a request that matched no route is "unmatched".
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { safeEqual } from '../../lib/crypto.ts';
-import { unauthorized } from '../../lib/errors.ts';
+import type { FastifyInstance } from 'fastify';
 import { metrics, registry } from '../../lib/metrics.ts';
 import { errorResponses } from '../../lib/schemas.ts';
 
@@ -16,14 +14,6 @@ const metricsSchema = {
   response: { 200: Type.String(), ...errorResponses(401) },
 };
 
-function checkToken(token: string | undefined) {
-  return async (request: FastifyRequest) => {
-    if (!token) return;
-    const sent = request.headers.authorization ?? '';
-    if (!safeEqual(sent, `Bearer ${token}`)) throw unauthorized('Send Authorization: Bearer <METRICS_TOKEN>.', 'metrics_token_invalid');
-  };
-}
-
 export default fp(
   async function metricsPlugin(app: FastifyInstance) {
     app.addHook('onResponse', async (request, reply) => {
@@ -33,7 +23,7 @@ export default fp(
       metrics.httpDuration.observe({ method: request.method, route }, seconds);
     });
 
-    app.get('/metrics', { schema: metricsSchema, preHandler: checkToken(app.ctx.config.metricsToken) }, async (_request, reply) => {
+    app.get('/metrics', { schema: metricsSchema, config: { auth: 'metrics_token' } }, async (_request, reply) => {
       reply.header('cache-control', 'no-store').type(registry.contentType);
       return registry.metrics();
     });

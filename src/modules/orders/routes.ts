@@ -28,32 +28,30 @@ export async function payResponse(app: FastifyInstance, result: Pick<PayResult, 
 
 export default async function orderRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  // onRequest: access is checked before validation and idempotency, so a refusal is never stored.
-  app.addHook('onRequest', app.requireUser);
   const { services } = app;
   // Card testing: a burst of payment attempts from one IP or one account is refused.
   const perMinute = app.ctx.config.rateLimit.payPerMinute;
   const payPerIp = rateLimit(app, { name: 'pay:ip', max: perMinute * 3, windowMs: 60_000, key: byIp });
   const payPerUser = rateLimit(app, { name: 'pay:user', max: perMinute, windowMs: 60_000, key: (r) => r.session?.user.id });
 
-  app.post('/', { schema: createOrderSchema, config: { idempotency: 'optional' } }, async (request, reply) => {
+  app.post('/', { schema: createOrderSchema, config: { auth: 'session', idempotency: 'optional' } }, async (request, reply) => {
     const user = currentUser(request);
     const order = await services.orders.create({ userId: user.id, items: request.body.items }, actorFrom(request));
     return reply.status(201).send(await services.orders.getFor(order.id, user.id));
   });
 
-  app.get('/', { schema: listOrdersSchema }, async (request) =>
+  app.get('/', { schema: listOrdersSchema, config: { auth: 'session' } }, async (request) =>
     services.orders.listForUser(currentUser(request).id, {
       limit: request.query.limit ?? 20,
       startingAfter: request.query.starting_after,
     }),
   );
 
-  app.get('/:id', { schema: getOrderSchema }, async (request) => services.orders.getFor(request.params.id, currentUser(request).id));
+  app.get('/:id', { schema: getOrderSchema, config: { auth: 'session' } }, async (request) => services.orders.getFor(request.params.id, currentUser(request).id));
 
   app.post(
     '/:id/pay',
-    { schema: payOrderSchema, config: { idempotency: 'required' }, preHandler: [payPerIp, payPerUser] },
+    { schema: payOrderSchema, config: { auth: 'session', idempotency: 'required' }, preHandler: [payPerIp, payPerUser] },
     async (request, reply) => {
       const user = currentUser(request);
       const result = await services.payments.pay(
@@ -69,7 +67,7 @@ export default async function orderRoutes(base: FastifyInstance) {
     },
   );
 
-  app.post('/:id/sync', { schema: syncOrderSchema }, async (request) => {
+  app.post('/:id/sync', { schema: syncOrderSchema, config: { auth: 'session' } }, async (request) => {
     const user = currentUser(request);
     const payment = await services.payments.syncOrder(request.params.id, user.id, actorFrom(request));
     if (!payment) return { order: await services.orders.getFor(request.params.id, user.id), payment: { id: '', status: 'none' } };

@@ -9,6 +9,14 @@ export const OrderItem = Type.Object({
   amount: Type.Integer(),
 });
 
+/** Brand, last 4 and expiry of the card a payment used, like Stripe's payment_method_details.card. */
+export const PaymentCard = Type.Object({
+  brand: Type.String({ description: 'visa, mastercard, amex, …' }),
+  last4: Type.String(),
+  exp_month: Type.Union([Type.Integer(), Type.Null()]),
+  exp_year: Type.Union([Type.Integer(), Type.Null()]),
+});
+
 export const Payment = Type.Object({
   id: Type.String(),
   order_id: Type.String(),
@@ -22,6 +30,9 @@ export const Payment = Type.Object({
   attempt: Type.Integer(),
   stripe_payment_intent_id: Type.Union([Type.String(), Type.Null()]),
   payment_method_id: Type.Union([Type.String(), Type.Null()]),
+  card: Type.Union([PaymentCard, Type.Null()], {
+    description: 'The card as Stripe reported it when the payment was attempted; null until Stripe has said',
+  }),
   failure_code: Type.Union([Type.String(), Type.Null()]),
   decline_code: Type.Union([Type.String(), Type.Null()]),
   failure_message: Type.Union([Type.String(), Type.Null()]),

@@ -36,6 +36,10 @@ export function publicPayment(p: repo.PaymentRow) {
     attempt: p.attempt,
     stripe_payment_intent_id: p.stripePaymentIntentId,
     payment_method_id: p.stripePaymentMethodId,
+    card:
+      p.cardBrand && p.cardLast4
+        ? { brand: p.cardBrand, last4: p.cardLast4, exp_month: p.cardExpMonth, exp_year: p.cardExpYear }
+        : null,
     failure_code: p.failureCode,
     decline_code: p.declineCode,
     failure_message: p.failureMessage,

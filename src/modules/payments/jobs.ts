@@ -1,7 +1,8 @@
 import type { Services } from '../../server/services.ts';
 import type { JobDefinition } from '../../jobs/queue.ts';
+import type { Logger } from 'pino';
 import { systemActor } from '../audit/actor.ts';
-import { OFF_SESSION_RETRY_JOB, SYNC_PAYMENT_JOB } from './service.ts';
+import { OFF_SESSION_RETRY_JOB, REDRIVE_AFTER_MS, SETTLE_STALE_JOB, SYNC_PAYMENT_JOB } from './service.ts';
 import { SYNC_REFUND_JOB } from '../refunds/service.ts';
 
 /** Settles a payment whose Stripe outcome is unknown (retried with back-off until it settles). */
@@ -37,5 +38,47 @@ export function offSessionRetryJob(services: Services): JobDefinition<{ orderId:
     name: OFF_SESSION_RETRY_JOB,
     retryLimit: 3,
     handler: (data) => services.payments.retryOffSession(data, systemActor('off-session-retry')),
+  };
+}
+
+/** How many unsettled payments and refunds one sweep takes on. */
+const SWEEP_BATCH = 200;
+
+/**
+ * The safety net for crashes and outages: every minute (and at start-up, see runtime.ts) settle
+ * each payment and refund still `creating`/`unknown` past the re-drive delay, through the same
+ * sync routines as everything else. A sync job may have been lost with the process that was to
+ * queue it; this finds the row itself. Safe to run on several instances at once: every sync is
+ * idempotent under the payment's row lock and re-drives Stripe with the payment's own key.
+ */
+export function settleStaleJob(services: Services, logger: Logger): JobDefinition<Record<string, never>> {
+  return {
+    name: SETTLE_STALE_JOB,
+    schedule: '* * * * *',
+    retryLimit: 1,
+    handler: async () => {
+      const actor = systemActor('sweeper');
+      let settled = 0;
+      let failed = 0;
+      for (const payment of await services.payments.unsettled(REDRIVE_AFTER_MS, SWEEP_BATCH)) {
+        try {
+          const after = await services.payments.syncPayment(payment.id, actor);
+          if (after.status !== 'creating' && after.status !== 'unknown') settled++;
+        } catch (err) {
+          failed++;
+          logger.warn({ err, payment_id: payment.id }, 'sweeper could not settle a payment');
+        }
+      }
+      for (const refund of await services.refunds.unsettled()) {
+        if (refund.status !== 'creating' && refund.status !== 'unknown') continue;
+        try {
+          await services.refunds.syncRefund(refund.id, actor);
+        } catch (err) {
+          failed++;
+          logger.warn({ err, refund_id: refund.id }, 'sweeper could not settle a refund');
+        }
+      }
+      if (settled || failed) logger.info({ settled, failed }, 'unsettled payments swept');
+    },
   };
 }

@@ -10,7 +10,7 @@
 // No Stripe call ever happens inside a database transaction. The payment row lock (taken in
 // `applyIntent`) serialises every change to one payment; the state machine makes a stale
 // snapshot harmless (a transition backwards is skipped, not applied).
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db, DbOrTx } from '../../db/client.ts';
 import { orders, outbox, payments, stripeCustomers, type PaymentStatus } from '../../db/schema.ts';
@@ -21,6 +21,7 @@ import { metrics } from '../../lib/metrics.ts';
 import {
   PROVIDER_UNAVAILABLE,
   type CardError,
+  type CardSummary,
   type ConfirmOutcome,
   type IntentSnapshot,
   type PaymentProvider,
@@ -40,9 +41,10 @@ type OrderRow = orderRepo.OrderRow;
 
 export const SYNC_PAYMENT_JOB = 'payments.sync';
 export const OFF_SESSION_RETRY_JOB = 'payments.retry_off_session';
+export const SETTLE_STALE_JOB = 'payments.settle_stale';
 
 /** How long a `creating` payment may wait before the sync routine re-drives its Stripe call. */
-const REDRIVE_AFTER_MS = 10_000;
+export const REDRIVE_AFTER_MS = 10_000;
 /** Stripe keeps idempotency keys 24 hours; past that a re-drive could charge twice. */
 const REDRIVE_WINDOW_MS = 23 * 3_600_000;
 
@@ -75,6 +77,14 @@ interface Settlement {
   failure?: { code: string; message: string } | null;
   requestId: string | null;
   stripeEventId?: string | null;
+}
+
+/** The card Stripe reported, or the one already recorded when this answer names none. */
+function cardColumns(card: CardSummary | null | undefined, current: PaymentRow) {
+  if (!card) {
+    return { cardBrand: current.cardBrand, cardLast4: current.cardLast4, cardExpMonth: current.cardExpMonth, cardExpYear: current.cardExpYear };
+  }
+  return { cardBrand: card.brand, cardLast4: card.last4, cardExpMonth: card.expMonth, cardExpYear: card.expYear };
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -359,6 +369,9 @@ export class PaymentsService {
   async retryOffSession(data: { orderId: string; attempt: number; retryOf: string }, actor: Actor): Promise<void> {
     const order = await orderRepo.findOrder(this.db, data.orderId);
     if (!order || order.status !== 'open') return;
+    // Jobs are delivered at least once: a retry that already made its attempt must not try the card again.
+    const [done] = await this.db.select({ id: payments.id }).from(payments).where(eq(payments.retryOf, data.retryOf));
+    if (done) return;
     try {
       await this.pay({ orderId: data.orderId, userId: null, offSession: true, attempt: data.attempt, retryOf: data.retryOf }, actor);
     } catch (err) {
@@ -436,6 +449,21 @@ export class PaymentsService {
     );
   }
 
+  /**
+   * Payments whose outcome we do not know — `creating` (the process may have died between
+   * writing the row and hearing from Stripe) or `unknown` — that are older than `olderThanMs`,
+   * oldest first. The sweeper (payments/jobs.ts) settles them after a crash or an outage.
+   */
+  async unsettled(olderThanMs: number, limit: number): Promise<PaymentRow[]> {
+    const before = new Date(this.clock.now().getTime() - olderThanMs);
+    return this.db
+      .select()
+      .from(payments)
+      .where(and(inArray(payments.status, ['creating', 'unknown']), lt(payments.createdAt, before)))
+      .orderBy(asc(payments.createdAt))
+      .limit(limit);
+  }
+
   /** Finds our payment for a PaymentIntent (webhooks) and syncs it. */
   async syncByIntentId(intentId: string, actor: Actor, stripeEventId?: string, metadataPaymentId?: string): Promise<PaymentRow | undefined> {
     let [payment] = await this.db.select().from(payments).where(eq(payments.stripePaymentIntentId, intentId));
@@ -478,6 +506,7 @@ export class PaymentsService {
         stripePaymentIntentId: current.stripePaymentIntentId ?? s.intent?.id ?? null,
         stripePaymentMethodId: s.intent?.paymentMethodId ?? current.stripePaymentMethodId,
         stripeChargeId: s.intent?.latestChargeId ?? current.stripeChargeId,
+        ...cardColumns(s.intent?.card, current),
         amountCaptured: target === 'succeeded' ? (s.intent?.amountReceived ?? current.amount) : current.amountCaptured,
         disputed: current.disputed || (s.intent?.disputed ?? false),
         failureCode: failed ? (error?.code ?? s.failure?.code ?? current.failureCode) : current.failureCode,
@@ -494,6 +523,8 @@ export class PaymentsService {
         next.stripePaymentIntentId !== current.stripePaymentIntentId ||
         next.amountCaptured !== current.amountCaptured ||
         next.stripeChargeId !== current.stripeChargeId ||
+        next.cardBrand !== current.cardBrand ||
+        next.cardLast4 !== current.cardLast4 ||
         next.disputed !== current.disputed;
       if (!changed) return { payment: current, changed: false };
 

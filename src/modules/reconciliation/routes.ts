@@ -28,11 +28,10 @@ function publicRun(run: RunRow & { found: DiscrepancyRow[] }) {
 /** /api/admin/reconciliation: the report, and a run on demand. */
 export async function adminReconciliationRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('preHandler', app.requireAdmin);
-  app.get('/reconciliation/runs', { schema: listRunsSchema }, async (request) => ({
+  app.get('/reconciliation/runs', { schema: listRunsSchema, config: { auth: 'admin' } }, async (request) => ({
     data: (await app.reconciliation.latestRuns(request.query.limit ?? 10)).map(publicRun),
   }));
-  app.post('/reconciliation/run', { schema: runNowSchema, config: { idempotency: 'optional' } }, async () =>
+  app.post('/reconciliation/run', { schema: runNowSchema, config: { auth: 'admin', idempotency: 'optional' } }, async () =>
     publicRun(await app.reconciliation.reconcile()),
   );
 }

@@ -28,7 +28,7 @@ export async function webhookIntakeRoutes(base: FastifyInstance) {
     }
   }
 
-  app.post('/webhooks/stripe', { schema: intakeSchema }, async (request) => {
+  app.post('/webhooks/stripe', { schema: intakeSchema, config: { auth: 'stripe_signature' } }, async (request) => {
     await app.webhooks.receive(await verified(request));
     return { received: true as const };
   });
@@ -54,14 +54,13 @@ const eventDetail = (row: WebhookEventRow) => ({ ...publicEvent(row), payload: r
 /** /api/admin/webhook-events: the operator's event log, with replay. */
 export async function adminWebhookRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  app.addHook('preHandler', app.requireAdmin);
-  app.get('/webhook-events', { schema: listEventsSchema }, async (request) => {
+  app.get('/webhook-events', { schema: listEventsSchema, config: { auth: 'admin' } }, async (request) => {
     const { status, type, object_id, limit, starting_after } = request.query;
     const page = await app.webhooks.list({ status, type, objectId: object_id }, { limit: limit ?? 25, startingAfter: starting_after });
     return { data: page.data.map(publicEvent), has_more: page.hasMore };
   });
-  app.get('/webhook-events/:id', { schema: getEventSchema }, async (request) => eventDetail(await app.webhooks.get(request.params.id)));
-  app.post('/webhook-events/:id/replay', { schema: replayEventSchema, config: { idempotency: 'optional' } }, async (request) =>
+  app.get('/webhook-events/:id', { schema: getEventSchema, config: { auth: 'admin' } }, async (request) => eventDetail(await app.webhooks.get(request.params.id)));
+  app.post('/webhook-events/:id/replay', { schema: replayEventSchema, config: { auth: 'admin', idempotency: 'optional' } }, async (request) =>
     eventDetail(await app.webhooks.replay(request.params.id, actorFrom(request))),
   );
 }

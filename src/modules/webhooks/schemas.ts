@@ -4,6 +4,23 @@ import { StrictObject, errorResponses } from '../../lib/schemas.ts';
 const EventStatus = Type.Union([Type.Literal('received'), Type.Literal('processed'), Type.Literal('ignored'), Type.Literal('failed')]);
 const StripeEventId = Type.String({ minLength: 1, maxLength: 255, pattern: '^evt_[A-Za-z0-9_]+$' });
 
+/** The last second a timestamp column (and a JavaScript Date) holds comfortably: 9999-12-31T23:59:59Z. */
+const LAST_UNIX_SECOND = 253_402_300_799;
+
+/**
+ * What intake reads from a Stripe event before storing it; the rest of the envelope is kept as
+ * Stripe sent it. Checked after the signature, so a well-signed event of another shape is a 400
+ * rather than a failed insert.
+ */
+export const StripeEventEnvelope = Type.Object({
+  id: StripeEventId,
+  type: Type.String({ minLength: 1, maxLength: 255 }),
+  created: Type.Integer({ minimum: 0, maximum: LAST_UNIX_SECOND, description: 'Unix seconds' }),
+  livemode: Type.Optional(Type.Boolean()),
+  api_version: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+  data: Type.Object({ object: Type.Object({ id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }) }),
+});
+
 export const intakeSchema = {
   tags: ['webhooks'],
   summary: 'Stripe events (signed with the endpoint secret)',

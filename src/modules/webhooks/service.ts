@@ -6,11 +6,13 @@
 // of an object: it re-reads the object from Stripe through the payments and refunds services, so
 // duplicates and out-of-order arrivals all converge on Stripe's current state.
 import type { Logger } from 'pino';
+import { Value } from 'typebox/value';
 import type { Db } from '../../db/client.ts';
 import type { JobSender } from '../../jobs/queue.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { badRequest, notFound } from '../../lib/errors.ts';
 import { metrics } from '../../lib/metrics.ts';
+import { fieldPath, findInputProblem } from '../../lib/schemas.ts';
 import type { PaymentProvider, ProviderEvent, RefundSnapshot } from '../../stripe/provider.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { stripeActor, type Actor } from '../audit/actor.ts';
@@ -18,6 +20,7 @@ import { disputeFromStripe, type DisputesService } from '../disputes/service.ts'
 import type { PaymentsService } from '../payments/service.ts';
 import type { RefundsService } from '../refunds/service.ts';
 import * as repo from './repository.ts';
+import { StripeEventEnvelope } from './schemas.ts';
 import type { WebhookSecrets } from './secrets.ts';
 
 export const PROCESS_WEBHOOK_JOB = 'webhooks.process';
@@ -33,6 +36,27 @@ const REFUND_EVENTS = new Set(['refund.created', 'refund.updated', 'refund.faile
 
 const idOf = (value: unknown): string | null =>
   typeof value === 'string' ? value : typeof (value as { id?: unknown } | null)?.id === 'string' ? (value as { id: string }).id : null;
+
+/**
+ * Why a verified event cannot be stored — a field of the wrong shape, or a string PostgreSQL
+ * cannot hold — as a 400 naming the field; undefined when it can be.
+ */
+function eventShapeError(raw: unknown) {
+  const [first] = Value.Errors(StripeEventEnvelope, raw);
+  if (first) {
+    const missing = first.keyword === 'required' ? (first.params as { requiredProperties?: string[] }).requiredProperties?.[0] : undefined;
+    const field = [...first.instancePath.split('/').filter(Boolean), ...(missing ? [missing] : [])].join('.') || 'event';
+    return badRequest('webhook_event_invalid', `The event's ${field} ${missing ? 'is missing' : first.message}.`, { field });
+  }
+  const found = findInputProblem(raw);
+  if (found) {
+    const field = fieldPath(found.path) || 'event';
+    return found.problem === 'too_deep'
+      ? badRequest('webhook_event_invalid', `The event nests too deeply at ${field}.`, { field })
+      : badRequest('invalid_characters', `The event's ${field} holds a NUL character or an unpaired surrogate, which cannot be stored.`, { field });
+  }
+  return undefined;
+}
 
 /** The fields of a Stripe refund object the refunds service needs to find our refund. */
 function refundFromStripe(object: Record<string, unknown>): RefundSnapshot | null {
@@ -79,6 +103,11 @@ export class WebhooksService {
 
   /** Stores a verified event once and queues its processing. */
   async receive(event: ProviderEvent): Promise<ReceiveResult> {
+    const malformed = eventShapeError(event.raw);
+    if (malformed) {
+      metrics.webhooksReceived.inc({ result: 'malformed' });
+      throw malformed;
+    }
     const stored = await repo.insertEvent(this.deps.db, {
       stripeEventId: event.id,
       type: event.type,

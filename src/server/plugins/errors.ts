@@ -1,8 +1,12 @@
 // The one error handler: every failure leaves as {"error": {code, message, request_id, field?}}.
 // Server errors are logged with their stack and answered with a generic message.
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fp from 'fastify-plugin';
+import { randomToken } from '../../lib/crypto.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorBody } from '../../lib/errors.ts';
+import { AppError, serviceUnavailable, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS, type ErrorBody } from '../../lib/errors.ts';
+import { isDatabaseUnavailable } from '../../db/client.ts';
 
 interface AjvLikeError {
   instancePath?: string;
@@ -49,6 +53,8 @@ function fromFastify(err: FastifyError): AppError | undefined {
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return new AppError(400, 'invalid_request', 'The request URL is malformed.');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError(400, 'invalid_request', 'A path parameter of the request URL is too long.');
   }
   if (err instanceof SyntaxError && err.statusCode === 400) {
     return new AppError(400, 'invalid_json', 'The request body is not valid JSON.');
@@ -81,26 +87,104 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, appError
   return reply.status(appError.status).type('application/json; charset=utf-8').send(body);
 }
 
+/** A 503 as the client sees it: its own code, message and details, and always a Retry-After. */
+function withRetryAfter(unavailable: AppError): AppError {
+  if (unavailable.headers?.['retry-after']) return unavailable;
+  return new AppError(503, unavailable.code, unavailable.message, {
+    details: { retry_after: SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS, ...unavailable.details },
+    headers: { ...unavailable.headers, 'retry-after': String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS) },
+  });
+}
+
+/** What a request the router refused carries into its second pass (see routeFrameworkError). */
+const ROUTER_ERROR = Symbol('paydeck.routerError');
+type RawRequest = IncomingMessage & { [ROUTER_ERROR]?: { error: AppError; url: string } };
+/** A path no route has: the request goes to the not-found context, whose hooks every response runs. */
+const UNROUTABLE_URL = '/_paydeck/router-error';
+
+/**
+ * Fastify's `frameworkErrors` option. The router refuses some URLs before any route matches (a
+ * broken percent-encoding, a path parameter over `maxParamLength`), and Fastify answers those
+ * itself — its own body, none of our hooks, so no security headers, cache rule or request id. Here
+ * the request is routed a second time, to a path no route has, carrying the error: it passes
+ * through every hook like any other request, and our handler answers with the router's error.
+ */
+export function routeFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const raw = request.raw as RawRequest;
+  const appError = fromFastify(error) ?? new AppError(400, 'invalid_request', 'The request URL is malformed.');
+  // The second pass cannot fail the same way; should it fail at all, answer without the hooks.
+  if (raw[ROUTER_ERROR]) {
+    sendError(reply, request, appError);
+    return;
+  }
+  raw[ROUTER_ERROR] = { error: appError, url: raw.url ?? '/' };
+  raw.url = UNROUTABLE_URL;
+  request.server.routing(raw, reply.raw);
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers or URL over 16 KB, a
+ * malformed request line, a client timeout) are answered in our error shape with our baseline
+ * headers, not Fastify's own `{"error":"Bad Request",…}`. There is no request object yet, so the
+ * request id is made here.
+ */
+export function clientErrorResponse(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'request_too_large', 'The request line and headers are too large (16 KB at most).']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request took too long to arrive.']
+        : [400, 'invalid_request', 'The request is not valid HTTP.'];
+  const requestId = `req_${randomToken(12)}`;
+  const body = JSON.stringify({ error: { code, message, request_id: requestId } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        'Cache-Control: no-store\r\n' +
+        'X-Content-Type-Options: nosniff\r\n' +
+        `X-Request-Id: ${requestId}\r\n` +
+        'Connection: close\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 export default fp(
   async function errorsPlugin(app: FastifyInstance) {
+    // The second pass of a request the router refused: the first hook puts its URL back (for the
+    // logs and every later hook), and the request ends, with its error, before its body is read.
+    app.addHook('onRequest', async (request) => {
+      const held = (request.raw as RawRequest)[ROUTER_ERROR];
+      if (held) request.raw.url = held.url;
+    });
+    app.addHook('preParsing', async (request) => {
+      const held = (request.raw as RawRequest)[ROUTER_ERROR];
+      if (held) throw held.error;
+    });
+
     app.setErrorHandler((err, request, reply) => {
       const appError = toAppError(err);
       if (appError && !appError.isServerError) {
         request.log.info({ code: appError.code, status: appError.status }, 'request refused');
         return sendError(reply, request, appError);
       }
+      // A dependency that cannot serve us now (the database restarting, Stripe not answering) is
+      // 503 with Retry-After, not a bug: the client did nothing wrong and may send the same
+      // request, with the same Idempotency-Key, again.
+      const unavailable =
+        appError?.status === 503 ? appError : (!appError || appError.isServerError) && isDatabaseUnavailable(err) ? serviceUnavailable() : undefined;
+      if (unavailable) {
+        request.log.warn({ err, code: unavailable.code }, 'dependency unavailable');
+        return sendError(reply, request, withRetryAfter(unavailable));
+      }
       request.log.error({ err }, 'request failed');
-      const status = appError?.status ?? 500;
       return sendError(
         reply,
         request,
-        new AppError(
-          status,
-          appError?.code ?? 'internal_error',
-          status === 503
-            ? (appError?.message ?? 'Service unavailable.')
-            : 'Something went wrong on our side. It has been logged; try again shortly.',
-        ),
+        new AppError(appError?.status ?? 500, appError?.code ?? 'internal_error', 'Something went wrong on our side. It has been logged; try again shortly.'),
       );
     });
 

@@ -6,6 +6,15 @@ import cors from '@fastify/cors';
 import compress from '@fastify/compress';
 import type { FastifyInstance } from 'fastify';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Content-hashed files: cached for a year when found. */
+    immutable?: boolean;
+    /** Answers plain HTTP too (health checks from inside the network), never redirected. */
+    plainHttp?: boolean;
+  }
+}
+
 /** The origins Stripe.js needs (docs.stripe.com/security/guide#content-security-policy). */
 function stripeOrigins(jsUrl: string, apiBase: string | undefined) {
   const extra = new Set<string>();
@@ -62,11 +71,13 @@ export default fp(
 
     await app.register(compress, { global: true, threshold: 1024 });
 
-    // Behind a TLS-terminating proxy (TRUST_PROXY), plain HTTP is redirected to HTTPS.
+    // Behind a TLS-terminating proxy (TRUST_PROXY), plain HTTP is redirected to HTTPS — always to
+    // PUBLIC_URL's origin, never to the Host or X-Forwarded-Host the request sent, which an
+    // attacker chooses. Health checks from inside the network keep answering over HTTP.
     if (config.secureCookies && config.trustProxy) {
       app.addHook('onRequest', async (request, reply) => {
-        if (request.protocol === 'http' && !request.url.startsWith('/healthz')) {
-          return reply.redirect(`https://${request.host}${request.url}`, 301);
+        if (request.protocol === 'http' && !request.routeOptions.config.plainHttp) {
+          return reply.redirect(`${config.publicOrigin}${request.url}`, 301);
         }
       });
     }
@@ -74,10 +85,9 @@ export default fp(
     app.addHook('onSend', async (request, reply, payload) => {
       reply.header('x-request-id', request.id);
       if (reply.hasHeader('cache-control')) return payload;
-      const url = request.url;
-      if (url.startsWith('/assets/')) {
+      if (request.routeOptions.config.immutable) {
         reply.header('cache-control', reply.statusCode === 200 ? 'public, max-age=31536000, immutable' : 'no-store');
-      } else if (String(reply.getHeader('content-type') ?? '').startsWith('text/html') && !url.startsWith('/api/')) {
+      } else if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
         reply.header('cache-control', 'no-cache');
       } else {
         reply.header('cache-control', 'no-store');

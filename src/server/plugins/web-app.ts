@@ -1,7 +1,7 @@
 // Serves the built web app (dist/web). Content-hashed files under /assets are cached forever;
 // every other GET that is not an API route gets index.html (client-side routing), never cached.
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fp from 'fastify-plugin';
@@ -28,22 +28,29 @@ async function webAppPlugin(app: FastifyInstance) {
     return sendError(reply, request, new AppError(404, 'route_not_found', `No route for ${request.method} ${url}.`));
   });
   if (!built) return;
+  // Only the sendFile decorator: files are served by the routes below, each declared public
+  // like every other route (server/plugins/access.ts), not by routes the plugin makes itself.
   await app.register(fastifyStatic, {
     root: webRoot,
-    prefix: '/',
-    wildcard: false,
+    serve: false,
     index: false,
     // Cache headers are set by the security plugin's onSend hook, one place for all of them.
     cacheControl: false,
     etag: true,
     lastModified: false,
   });
+  const page = { config: { auth: 'public' as const }, schema: { hide: true } as object };
+  const asset = { ...page, config: { ...page.config, immutable: true } };
   // Hashed assets: a registered wildcard so unknown files 404 instead of falling into the SPA.
-  app.get('/assets/*', { schema: { hide: true } as object }, (request, reply) => {
+  app.get('/assets/*', asset, (request, reply) => {
     const file = (request.params as { '*': string })['*'];
     return reply.sendFile(path.posix.join('assets', file));
   });
-
+  // The few files at the top of the build (favicon, the HTML entry points).
+  for (const entry of readdirSync(webRoot, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    app.get(`/${entry.name}`, page, (_request, reply) => reply.sendFile(entry.name));
+  }
 }
 
 export default fp(webAppPlugin, { name: 'web-app' });

@@ -1,0 +1,89 @@
+// The real job queue (pg-boss on the test database, in a schema of its own) working the real
+// payment sync handler: what TestApp.runJobs stands in for elsewhere — the data arrives as sent,
+// a handler that throws is run again with a higher retryCount.
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import pino from 'pino';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { aCustomerWithOrder, pay } from '../helpers/builders.ts';
+import { addFault, clearFaults } from '../helpers/stripe.ts';
+import { startJobQueue, type JobDefinition, type JobQueue } from '../../src/jobs/queue.ts';
+import { syncPaymentJob } from '../../src/modules/payments/jobs.ts';
+import { SYNC_PAYMENT_JOB } from '../../src/modules/payments/service.ts';
+import { orders, payments } from '../../src/db/schema.ts';
+
+let t: TestApp;
+let queue: JobQueue;
+const flakyRuns: Array<{ data: object; retryCount: number }> = [];
+/** Fails its first run, succeeds on the retry. */
+const flakyJob: JobDefinition<{ n: number }> = {
+  name: 'test.flaky',
+  retryLimit: 2,
+  retryDelaySeconds: 1,
+  handler: async (data, meta) => {
+    flakyRuns.push({ data, retryCount: meta.retryCount });
+    if (meta.retryCount === 0) throw new Error('the first run fails');
+  },
+};
+
+beforeAll(async () => {
+  t = await createTestApp({ env: { STRIPE_TIMEOUT_MS: '400', STRIPE_MAX_NETWORK_RETRIES: '2' } });
+  queue = await startJobQueue({
+    connectionString: inject('databaseUrl'),
+    jobs: [syncPaymentJob(t.app.services), flakyJob] as JobDefinition<never>[],
+    work: true,
+    logger: pino({ level: 'silent' }),
+    schema: `pgboss_test_${process.pid}_${Date.now()}`,
+  });
+});
+afterEach(() => clearFaults(t));
+afterAll(async () => {
+  await queue?.stop();
+  await t.close();
+});
+
+/** Reads until `done` holds (the worker polls every second), or fails after `timeoutMs`. */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('the pg-boss queue', () => {
+  it('when the app queues a payment sync and a worker runs it, then the unknown payment settles as paid', async () => {
+    const { client, order } = await aCustomerWithOrder(t);
+    await addFault(t, { match: 'POST /v1/payment_intents', kind: 'error_500', phase: 'after', count: 3 });
+    const res = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
+    expect(res.statusCode).toBe(202);
+    const paymentId = res.json().payment.id as string;
+    await clearFaults(t);
+
+    // Forward what the app queued, as the attached LateBoundJobSender would.
+    const sent = t.jobs.filter((j) => j.name === SYNC_PAYMENT_JOB && (j.data as { paymentId: string }).paymentId === paymentId);
+    expect(sent).toHaveLength(1);
+    expect(await queue.send(sent[0]!.name, sent[0]!.data)).toEqual(expect.any(String));
+
+    const settled = await eventually(
+      async () => (await t.database.db.select().from(payments).where(eq(payments.id, paymentId)))[0]!,
+      (p) => p.status !== 'unknown',
+    );
+    expect(settled).toMatchObject({ status: 'succeeded', amountCaptured: order.amount });
+    const [orderRow] = await t.database.db.select().from(orders).where(eq(orders.id, order.id));
+    expect(orderRow!.status).toBe('paid');
+  });
+
+  it('when a handler throws, then pg-boss runs the job again with the same data and a higher retryCount', async () => {
+    await queue.send(flakyJob.name, { n: 7 });
+    const runs = await eventually(
+      async () => flakyRuns.filter((r) => (r.data as { n: number }).n === 7),
+      (r) => r.length >= 2,
+    );
+    expect(runs).toEqual([
+      { data: { n: 7 }, retryCount: 0 },
+      { data: { n: 7 }, retryCount: 1 },
+    ]);
+  });
+});
