@@ -10,6 +10,16 @@
   const intent = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
   const buttons = [...document.querySelectorAll('button[data-result]')];
   const status = document.querySelector('.status');
+  const heading = document.querySelector('h1');
+
+  // Keyboard and screen-reader users start at the title, one Tab away from the answers: at
+  // once, and again whenever the frame receives focus (Stripe.js focuses it when it opens)
+  // with nothing inside focused yet.
+  const focusHeading = () => {
+    if (!document.activeElement || document.activeElement === document.body) heading.focus();
+  };
+  focusHeading();
+  window.addEventListener('focus', focusHeading);
 
   async function settle(result) {
     for (const button of buttons) button.disabled = true;

@@ -428,7 +428,8 @@
   }
 
   // ---------------------------------------------------------------------------------------
-  // The 3-D Secure challenge: a modal with the simulator's challenge page in an iframe.
+  // The 3-D Secure challenge: a modal with the simulator's challenge page in an iframe. Like
+  // Stripe's, it takes keyboard focus when it opens (the page inside focuses its heading).
 
   function showChallenge(url, intentId) {
     return new Promise((resolve) => {
@@ -455,6 +456,7 @@
         background: '#fff',
         boxShadow: '0 10px 40px rgba(0, 0, 0, 0.3)',
       });
+      frame.addEventListener('load', () => frame.focus());
       overlay.appendChild(frame);
       document.body.appendChild(overlay);
       const challengeOrigin = new URL(url, SIM_ORIGIN).origin;

@@ -173,7 +173,7 @@ test('when the card has insufficient funds, then the decline is explained and an
 test('when a customer manages the wallet, then cards can be added, made default and removed after confirming', async ({
   page,
 }) => {
-  await signUpNewCustomer(page);
+  const customer = await signUpNewCustomer(page);
   await page.goto('/wallet');
   for (const number of [CARDS.visa, '5555555555554444']) {
     await page.getByRole('button', { name: 'Add a card' }).click();
@@ -204,16 +204,39 @@ test('when a customer manages the wallet, then cards can be added, made default 
   await expect(page.getByTestId('saved-card')).toHaveCount(1);
   await expect(mastercard).toContainText('Default');
 
-  // Account: the export downloads a JSON file with the saved card; deletion signs the customer out.
+  // Account: the export downloads a JSON file with the saved card; deletion asks for the password,
+  // signs the customer out and says it was done.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
   const download = page.waitForEvent('download');
   await page.getByRole('link', { name: 'Download my data' }).click();
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- the file Playwright downloaded
   const exported = JSON.parse(await readFile((await (await download).path())!, 'utf8'));
   expect(exported.payment_methods).toEqual([expect.objectContaining({ brand: 'mastercard', last4: '4444' })]);
+  // A wrong password (403) and, after deletion, signing in again (401) are expected refusals.
+  consoleWatch.expect(/status of 403 \(Forbidden\)/);
+  consoleWatch.expect(/status of 401 \(Unauthorized\)/);
   await page.getByRole('button', { name: 'Delete my account' }).click();
-  await page.getByRole('dialog').getByRole('button', { name: 'Delete my account' }).click();
-  await expect(page).toHaveURL(/\/login/);
+  const deletion = page.getByRole('dialog', { name: 'Delete your account?' });
+  const password = deletion.getByLabel('Your password');
+  await expect(password).toBeFocused();
+  await deletion.getByRole('button', { name: 'Delete my account' }).click();
+  await expect(password).toHaveAccessibleDescription('Enter your password to delete your account.');
+  await password.fill('not my password');
+  await password.press('Enter');
+  await expect(password).toHaveAttribute('aria-invalid', 'true');
+  await expect(password).toHaveAccessibleDescription(/password is incorrect/);
+  await expect(password).toBeFocused();
+  await expect(page).toHaveURL(/\/account$/);
+
+  await password.fill(customer.password);
+  await deletion.getByRole('button', { name: 'Delete my account' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('status').filter({ hasText: 'Your account was deleted' })).toBeVisible();
+  // The account is gone: its password no longer signs in.
+  await page.getByLabel('Email').fill(customer.email);
+  await page.getByLabel('Password').fill(customer.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not sign you in' })).toBeVisible();
 });
 
 test('when a signed-out customer opens a checkout link, then signing in brings them to that checkout', async ({ page }) => {

@@ -58,10 +58,20 @@ test('when an operator refunds part of a customer’s payment from the console, 
   await expect(rows).toContainText(customer.email);
   await expect(rows).toContainText(total);
   await expect(rows).toContainText('Succeeded');
-  await rows.getByRole('link').click();
+  // The row's time, id, customer and amount each open the payment.
+  const detailHref = await rows.getByRole('link').first().getAttribute('href');
+  expect(detailHref).toMatch(/^\/console\/payments\/[0-9a-f-]{36}$/);
+  for (const name of [customer.email, total, detailHref!.split('/').pop()!.slice(0, 8)]) {
+    await expect(rows.getByRole('link', { name, exact: true })).toHaveAttribute('href', detailHref!);
+  }
+  await rows.getByRole('link', { name: total, exact: true }).click();
 
-  // The detail page: summary, customer, items and a timeline of what happened.
+  // The detail page: summary (naming the card, not its pm_… id), customer, items and a timeline.
   await expect(operator.getByRole('heading', { level: 1, name: `Payment of ${total}` })).toBeVisible();
+  const summary = operator.getByRole('region', { name: 'Summary' });
+  await expect(summary).toContainText('Visa •••• 4242');
+  await expect(summary).toContainText('Expires 12/34');
+  await expect(summary).not.toContainText('pm_');
   await expect(operator.getByRole('region', { name: 'Customer' })).toContainText(customer.email);
   await expect(operator.getByRole('region', { name: 'Order items' })).toContainText('Pour-over kettle');
   const timeline = operator.getByRole('region', { name: 'Timeline' });
@@ -95,6 +105,8 @@ test('when an operator refunds part of a customer’s payment from the console, 
   await expect(page.locator('.receipt__head')).toContainText('Partially refunded');
   await expect(page.locator('.facts')).toContainText('Refunded$10.00');
   await expect(page.getByRole('region', { name: 'Refunds' })).toContainText('$10.00');
+  // The card was not saved; the receipt names it all the same.
+  await expect(page.getByTestId('receipt-payment')).toContainText('Visa •••• 4242');
 });
 
 test('when an operator creates an API key, then its secret is shown once and never again', async ({ page }) => {

@@ -214,7 +214,7 @@ test('when every page is opened, then each has a CSP header and none violates it
   await openPage(operator, '/console/payments');
   await expect(operator.getByTestId('payment-row').first()).toBeVisible();
   await screenshot(operator, 'console-payments', { forReadme: true });
-  await operator.getByTestId('payment-row').filter({ hasText: customer.email }).first().getByRole('link').click();
+  await operator.getByTestId('payment-row').filter({ hasText: customer.email }).first().getByRole('link', { name: customer.email }).click();
   await expect(operator.getByRole('heading', { level: 1, name: 'Payment of $107.00' })).toBeVisible();
   await expect(operator.getByRole('region', { name: 'Timeline' })).toContainText('payment.created');
   await screenshot(operator, 'console-payment-detail', { forReadme: true });

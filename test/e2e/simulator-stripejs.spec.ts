@@ -210,6 +210,25 @@ test('when a 3-D Secure card is authenticated, then the payment succeeds', async
   expect((await stripe.paymentIntents.retrieve(id)).status).toBe('succeeded');
 });
 
+test('when the 3-D Secure challenge opens, then it takes keyboard focus and the customer answers it with the keyboard', async ({
+  page,
+}) => {
+  await openCheckout(page, 'payment');
+  await fillCard(page, '4000002760003184');
+  await page.getByRole('button', { name: 'Pay' }).focus();
+  await page.keyboard.press('Enter');
+
+  const challenge = page.frameLocator(CHALLENGE_FRAME);
+  await expect(page.locator(CHALLENGE_FRAME)).toBeFocused();
+  await expect(challenge.getByRole('heading', { name: '3D Secure 2 Test Page' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(challenge.getByRole('button', { name: 'Complete authentication' })).toBeFocused();
+  await page.keyboard.press('Enter');
+
+  await expect(page.locator(CHALLENGE_FRAME)).toHaveCount(0);
+  await resultIntentId(page, 'succeeded');
+});
+
 test('when a 3-D Secure challenge fails, then Stripe.js reports the authentication failure', async ({
   page,
 }) => {

@@ -8,7 +8,7 @@ export function RequireSignIn() {
   const location = useLocation();
   if (user) return <Outlet />;
   // The one place that reacts to losing the session, so sign-out and expiry cannot race each other.
-  if (ended === 'signed-out') return <Navigate to="/login" replace state="signed-out" />;
+  if (ended) return <Navigate to="/login" replace state={ended} />;
   return <Navigate to={loginPath(location.pathname + location.search + location.hash)} replace />;
 }
 

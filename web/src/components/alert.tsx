@@ -33,10 +33,7 @@ export function ErrorAlert({ error, title, onRetry }: ErrorAlertProps) {
   const apiError = ApiError.from(error);
   return (
     <Alert tone="error" title={title}>
-      <p>{apiError.message}</p>
-      {apiError.retryAfterSeconds ? (
-        <p>Try again in {formatWait(apiError.retryAfterSeconds)}.</p>
-      ) : null}
+      <p>{messageWithWait(apiError)}</p>
       {onRetry || apiError.code === 'app_updated' ? (
         <p>
           <button
@@ -55,6 +52,18 @@ export function ErrorAlert({ error, title, onRetry }: ErrorAlertProps) {
       ) : null}
     </Alert>
   );
+}
+
+// The server's own vague "try again later" gives way to the wait it announced in Retry-After.
+const VAGUE_RETRIES = ['Try again later.', 'Try again shortly.', 'Retry shortly.', 'Try again in a moment.'];
+
+/** "Too many requests. Try again in 60 minutes." — the message and the wait, said once. */
+function messageWithWait(error: ApiError): string {
+  if (!error.retryAfterSeconds) return error.message;
+  const vague = VAGUE_RETRIES.find((ending) => error.message.endsWith(ending));
+  const message = (vague ? error.message.slice(0, -vague.length) : error.message).trim();
+  const wait = `Try again in ${formatWait(error.retryAfterSeconds)}.`;
+  return message ? `${message} ${wait}` : wait;
 }
 
 function formatWait(seconds: number): string {

@@ -1,11 +1,13 @@
 import type { ButtonHTMLAttributes, Ref } from 'react';
-import { Spinner } from './spinner';
 
 type Variant = 'primary' | 'secondary' | 'quiet' | 'danger';
 
 export interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
   variant?: Variant;
-  /** Shows a spinner and blocks repeat clicks while a request runs, without changing the width. */
+  /**
+   * Shows a spinner and blocks repeat clicks while a request runs, without changing the width.
+   * The button keeps its name meanwhile ("Pay $32.00", busy), so it can still be found and read.
+   */
   pending?: boolean;
   ref?: Ref<HTMLButtonElement>;
 }
@@ -28,10 +30,11 @@ export function Button({
       disabled={disabled || pending}
       aria-busy={pending || undefined}
     >
+      {/* Hidden by opacity, not visibility: the label stays in the accessibility tree as the name. */}
       <span className={pending ? 'button__label button__label--hidden' : 'button__label'}>
         {children}
       </span>
-      {pending ? <Spinner className="button__spinner" label="Working…" /> : null}
+      {pending ? <span className="spinner button__spinner" aria-hidden="true" /> : null}
     </button>
   );
 }

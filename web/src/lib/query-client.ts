@@ -2,6 +2,14 @@ import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { ApiError } from './api-client';
 import { sessionQueryKey } from './session';
 
+/**
+ * For queries that show where a payment stands (orders, receipts, console payments). Refunds,
+ * webhooks and operators change it from elsewhere, so such a query is re-read whenever it is
+ * shown again or the window regains focus — the cached copy is shown meanwhile — instead of
+ * being trusted for the default 30 seconds.
+ */
+export const PAYMENT_STATE_STALE_TIME = 0;
+
 function shouldRetry(failureCount: number, error: unknown): boolean {
   // A 4xx will not change by asking again; network blips and 5xx might.
   if (error instanceof ApiError && error.status >= 400 && error.status < 500) return false;

@@ -16,6 +16,9 @@ export function loginPath(from: string): string {
   return next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`;
 }
 
+/** The sign-in page saying "You have signed out", for pages outside the app's router (the checkout). */
+export const signedOutPath = '/login?signed_out';
+
 /** Keeps the pending destination when switching between sign-in and sign-up. */
 export function withNext(path: string, next: string): string {
   return next === '/' ? path : `${path}?next=${encodeURIComponent(next)}`;

@@ -1,4 +1,4 @@
-import { queryOptions, useSuspenseQuery } from '@tanstack/react-query';
+import { queryOptions, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { api, setCsrfToken } from './api-client';
 
 // Shared by the layout, the route guards and every feature that needs to know who is signed in.
@@ -16,13 +16,17 @@ export interface Session {
   user: User | null;
   csrf_token: string | null;
   /**
-   * Client-side only: set when the user signed out in this tab, so the sign-in guard sends them
-   * to a plain sign-in page ("you have signed out") instead of "sign in to continue here".
+   * Client-side only: set when the user signed out (or deleted their account) in this tab, so the
+   * sign-in guard sends them to a plain sign-in page that says so ("you have signed out") instead
+   * of "sign in to continue here".
    */
-  ended?: 'signed-out';
+  ended?: SessionEnd;
 }
 
+export type SessionEnd = 'signed-out' | 'account-deleted';
+
 export const signedOutSession: Session = { user: null, csrf_token: null, ended: 'signed-out' };
+export const deletedAccountSession: Session = { user: null, csrf_token: null, ended: 'account-deleted' };
 
 export const sessionQueryKey = ['session'] as const;
 
@@ -35,6 +39,21 @@ export const sessionQuery = queryOptions({
   },
   staleTime: 60_000,
 });
+
+/**
+ * Installs a new session (signed in, out, or the account gone). Everything cached so far belonged
+ * to the previous user (or to nobody); only the configuration survives.
+ */
+export function useReplaceSession() {
+  const queryClient = useQueryClient();
+  return (session: Session) => {
+    setCsrfToken(session.csrf_token);
+    queryClient.removeQueries({
+      predicate: (query) => query.queryKey[0] !== sessionQueryKey[0] && query.queryKey[0] !== 'app-config',
+    });
+    queryClient.setQueryData(sessionQueryKey, session);
+  };
+}
 
 /** The root route loads the session before anything renders, so this never suspends in practice. */
 export function useSession(): Session {

@@ -29,6 +29,13 @@ export type OrderStatus =
   | 'refunded'
   | 'canceled';
 
+export interface PaymentCard {
+  brand: string;
+  last4: string;
+  exp_month: number | null;
+  exp_year: number | null;
+}
+
 export interface Payment {
   id: string;
   order_id: string;
@@ -43,6 +50,8 @@ export interface Payment {
   attempt: number;
   stripe_payment_intent_id: string | null;
   payment_method_id: string | null;
+  /** The card Stripe charged (kept on the payment, so it outlives the wallet); null until known. */
+  card: PaymentCard | null;
   failure_code: string | null;
   decline_code: string | null;
   failure_message: string | null;

@@ -1,13 +1,15 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { FormEvent } from 'react';
 import { Link } from 'react-router';
 import { ConfirmDialog } from '../../../components/confirm-dialog';
+import { TextField } from '../../../components/form-field';
+import { ApiError } from '../../../lib/api-client';
 import { useUser } from '../../../lib/session';
 import { exportUrl, useDeleteAccount } from '../api/account';
 
 export function AccountPage() {
   const user = useUser();
   const [confirming, setConfirming] = useState(false);
-  const deletion = useDeleteAccount();
   // Right after deletion the session is gone; the sign-in guard takes the visitor away.
   if (!user) return null;
   return (
@@ -58,22 +60,7 @@ export function AccountPage() {
         </div>
       </section>
 
-      {confirming && (
-        <ConfirmDialog
-          title="Delete your account?"
-          confirmLabel="Delete my account"
-          tone="danger"
-          pending={deletion.isPending}
-          error={deletion.error}
-          errorTitle="Your account was not deleted"
-          onCancel={() => setConfirming(false)}
-          onConfirm={() => deletion.mutate()}
-        >
-          <p>
-            Your saved cards and personal data will be deleted and you will be signed out. This cannot be undone.
-          </p>
-        </ConfirmDialog>
-      )}
+      {confirming && <DeleteAccountDialog onCancel={() => setConfirming(false)} />}
 
       <section className="panel" aria-labelledby="legal-heading">
         <h2 id="legal-heading">Legal</h2>
@@ -87,5 +74,67 @@ export function AccountPage() {
         </ul>
       </section>
     </div>
+  );
+}
+
+/** Deleting cannot be undone, so it asks for the password again: a browser left signed in is not enough. */
+function DeleteAccountDialog({ onCancel }: { onCancel: () => void }) {
+  const deletion = useDeleteAccount();
+  const passwordInput = useRef<HTMLInputElement>(null);
+  const [password, setPassword] = useState('');
+  const [fieldError, setFieldError] = useState<string>();
+  const serverError = deletion.error ? ApiError.from(deletion.error) : null;
+  const wrongPassword = serverError?.field === 'password' ? serverError.message : undefined;
+  const passwordError = fieldError ?? wrongPassword;
+
+  // A wrong password is said under the field, and the field takes focus to be typed again.
+  useEffect(() => {
+    if (wrongPassword) passwordInput.current?.focus();
+  }, [wrongPassword]);
+
+  function confirm(event?: FormEvent) {
+    event?.preventDefault();
+    if (deletion.isPending) return;
+    if (!password) {
+      setFieldError('Enter your password to delete your account.');
+      passwordInput.current?.focus();
+      return;
+    }
+    setFieldError(undefined);
+    deletion.mutate(password);
+  }
+
+  return (
+    <ConfirmDialog
+      title="Delete your account?"
+      confirmLabel="Delete my account"
+      tone="danger"
+      pending={deletion.isPending}
+      error={serverError && !wrongPassword ? serverError : null}
+      errorTitle="Your account was not deleted"
+      onCancel={onCancel}
+      onConfirm={() => confirm()}
+    >
+      <p>Your saved cards and personal data will be deleted and you will be signed out. This cannot be undone.</p>
+      {/* A form of its own, so Enter in the password field confirms. */}
+      <form noValidate onSubmit={confirm}>
+        <TextField
+          ref={passwordInput}
+          label="Your password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          error={passwordError}
+          disabled={deletion.isPending}
+          onChange={(event) => {
+            setPassword(event.currentTarget.value);
+            setFieldError(undefined);
+            if (wrongPassword) deletion.reset();
+          }}
+        />
+      </form>
+    </ConfirmDialog>
   );
 }

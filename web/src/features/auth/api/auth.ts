@@ -1,7 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { ApiError, api, setCsrfToken } from '../../../lib/api-client';
-import { sessionQueryKey, signedOutSession } from '../../../lib/session';
-import type { Session, User } from '../../../lib/session';
+import { useMutation } from '@tanstack/react-query';
+import { ApiError, api } from '../../../lib/api-client';
+import { signedOutSession, useReplaceSession } from '../../../lib/session';
+import type { User } from '../../../lib/session';
 
 export interface LoginInput {
   email: string;
@@ -18,19 +18,6 @@ export interface SignupInput {
 interface SignedIn {
   user: User;
   csrf_token: string;
-}
-
-/** Everything cached so far belonged to the previous user (or to nobody); only config survives. */
-function useReplaceSession() {
-  const queryClient = useQueryClient();
-  return (session: Session) => {
-    setCsrfToken(session.csrf_token);
-    queryClient.removeQueries({
-      predicate: (query) =>
-        query.queryKey[0] !== sessionQueryKey[0] && query.queryKey[0] !== 'app-config',
-    });
-    queryClient.setQueryData(sessionQueryKey, session);
-  };
 }
 
 export function useLogin() {

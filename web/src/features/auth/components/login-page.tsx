@@ -17,7 +17,8 @@ export function LoginPage() {
   const user = useUser();
   const [params] = useSearchParams();
   const next = safeNextPath(params.get('next'));
-  const signedOut = useLocation().state === 'signed-out';
+  // Set by the sign-in guard; the checkout, outside the router, says it in the address instead.
+  const ended: unknown = useLocation().state ?? (params.has('signed_out') ? 'signed-out' : null);
 
   if (user) return <Navigate to={next} replace />;
   return (
@@ -29,9 +30,14 @@ export function LoginPage() {
         </p>
       }
     >
-      {signedOut ? (
+      {ended === 'signed-out' ? (
         <Alert tone="success" live>
           You have signed out.
+        </Alert>
+      ) : null}
+      {ended === 'account-deleted' ? (
+        <Alert tone="success" live title="Your account was deleted">
+          <p>Your personal data and saved cards are gone, and you have been signed out everywhere.</p>
         </Alert>
       ) : null}
       <LoginForm next={next} />

@@ -1,6 +1,6 @@
 // The checkout page is its own small app (no router, no query cache: see web/checkout.html), so
 // it talks to the server through plain calls on the one API client.
-import { api, setCsrfToken } from '../../../lib/api-client';
+import { ApiError, api, setCsrfToken } from '../../../lib/api-client';
 import type { AppConfig } from '../../../lib/app-config';
 import type { Session, User } from '../../../lib/session';
 import { getStripe } from '../../../lib/stripe';
@@ -59,4 +59,15 @@ export function payOrder(orderId: string, input: PayInput, idempotencyKey: strin
 /** After 3-D Secure in the browser: the server asks Stripe and records the outcome. */
 export function syncOrder(orderId: string): Promise<PayResponse> {
   return api.post<PayResponse>(`${orderPath(orderId)}/sync`, {});
+}
+
+/** Signs out of this browser; already signed out (401) counts as done. */
+export async function signOut(): Promise<void> {
+  try {
+    // An empty object rather than no body: the route validates a JSON object.
+    await api.post<void>('/api/auth/logout', {});
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) throw error;
+  }
+  setCsrfToken(null);
 }

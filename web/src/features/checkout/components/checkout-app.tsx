@@ -1,16 +1,18 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { Alert, ErrorAlert } from '../../../components/alert';
+import { Button } from '../../../components/button';
 import { ModeNotice } from '../../../components/mode-notice';
 import { OrderItems } from '../../../components/order-items';
 import { Skeleton, SkeletonText } from '../../../components/skeleton';
 import { StatusBadge } from '../../../components/status-badge';
 import type { StripeMode } from '../../../lib/app-config';
-import { loginPath } from '../../../lib/redirect';
+import { ApiError } from '../../../lib/api-client';
+import { loginPath, signedOutPath } from '../../../lib/redirect';
 import type { User } from '../../../lib/session';
 import { isPayable } from '../../../types/api';
 import type { Order } from '../../../types/api';
-import { fetchOrder, loadCheckout } from '../api/checkout';
+import { fetchOrder, loadCheckout, signOut } from '../api/checkout';
 import type { CheckoutData } from '../api/checkout';
 import { PaymentForm } from './payment-form';
 
@@ -167,13 +169,19 @@ function Shell({ mode, user, children }: { mode: StripeMode | null; user: User |
             <a href="/wallet" className="nav__link">
               Wallet
             </a>
+            <a href="/account" className="nav__link">
+              Account
+            </a>
           </nav>
           <div className="header__account">
             {user ? (
-              <span className="header__user" title={user.email}>
-                <span className="visually-hidden">Signed in as </span>
-                {user.name}
-              </span>
+              <>
+                <span className="header__user" title={user.email}>
+                  <span className="visually-hidden">Signed in as </span>
+                  {user.name}
+                </span>
+                <CheckoutSignOut />
+              </>
             ) : (
               <Skeleton size="name" />
             )}
@@ -193,6 +201,38 @@ function Shell({ mode, user, children }: { mode: StripeMode | null; user: User |
         </div>
       </footer>
     </div>
+  );
+}
+
+/** The app's "Sign out", without its query cache: sign out, then the sign-in page says so. */
+function CheckoutSignOut() {
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  return (
+    <>
+      <Button
+        variant="quiet"
+        pending={pending}
+        onClick={() => {
+          setPending(true);
+          setError(null);
+          signOut().then(
+            () => window.location.assign(signedOutPath),
+            (failure: unknown) => {
+              setPending(false);
+              setError(ApiError.from(failure));
+            },
+          );
+        }}
+      >
+        Sign out
+      </Button>
+      {error ? (
+        <span className="header__error" role="alert">
+          Sign-out failed: {error.message}
+        </span>
+      ) : null}
+    </>
   );
 }
 

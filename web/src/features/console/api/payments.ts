@@ -1,5 +1,6 @@
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client';
+import { PAYMENT_STATE_STALE_TIME } from '../../../lib/query-client';
 import type { Order, Refund } from '../../../types/api';
 import type { PaymentDetail, PaymentPage, RefundReason } from '../../../types/admin';
 
@@ -10,6 +11,7 @@ export const paymentsQuery = (query: URLSearchParams) =>
   queryOptions({
     queryKey: ['admin', 'payments', query.toString()] as const,
     queryFn: ({ signal }) => api.get<PaymentPage>(`/api/admin/payments?${query.toString()}`, { signal }),
+    staleTime: PAYMENT_STATE_STALE_TIME,
     // The table keeps the previous page on screen while the next one loads.
     placeholderData: keepPreviousData,
   });
@@ -18,6 +20,7 @@ export const paymentDetailQuery = (id: string) =>
   queryOptions({
     queryKey: ['admin', 'payment', id] as const,
     queryFn: ({ signal }) => api.get<PaymentDetail>(`/api/admin/payments/${encodeURIComponent(id)}`, { signal }),
+    staleTime: PAYMENT_STATE_STALE_TIME,
   });
 
 export interface RefundInput {

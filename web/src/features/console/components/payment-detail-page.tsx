@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { ErrorAlert } from '../../../components/alert';
-import { CardLabel } from '../../../components/card-label';
+import { CardLabel, expiry } from '../../../components/card-label';
 import { OrderItems } from '../../../components/order-items';
 import { PageSkeleton } from '../../../components/skeleton';
 import { StatusBadge } from '../../../components/status-badge';
@@ -37,10 +37,7 @@ export function PaymentDetailPage() {
 
 function Detail({ detail }: { detail: PaymentDetail }) {
   const { payment, order, customer, refunds, timeline } = detail;
-  const card =
-    customer?.default_payment_method && customer.default_payment_method.id === payment.payment_method_id
-      ? customer.default_payment_method
-      : null;
+  const { card } = payment;
   return (
     <>
       <div className="receipt__head">
@@ -61,9 +58,17 @@ function Detail({ detail }: { detail: PaymentDetail }) {
             <StatusBadge kind="order" status={order.status} />
           </Fact>
           <Fact term="Card">
-            {card ? <CardLabel brand={card.brand} last4={card.last4} /> : null}
-            {card ? ' ' : null}
-            <Id>{payment.payment_method_id}</Id>
+            {card ? (
+              <>
+                <CardLabel brand={card.brand} last4={card.last4} />
+                {card.exp_month && card.exp_year ? (
+                  <span className="cell-note">Expires {expiry(card.exp_month, card.exp_year)}</span>
+                ) : null}
+              </>
+            ) : (
+              // Stripe has not reported the card yet (or the payment predates recording it).
+              <span className="muted">Not known yet</span>
+            )}
           </Fact>
           <Fact term="Created">
             <time dateTime={payment.created_at}>{formatDateTime(payment.created_at)}</time>

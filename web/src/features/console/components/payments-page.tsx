@@ -107,6 +107,7 @@ export function PaymentsPage() {
               <thead>
                 <tr>
                   <th scope="col">Created</th>
+                  <th scope="col">Payment</th>
                   <th scope="col">Customer</th>
                   <th scope="col" className="num">
                     Amount
@@ -116,16 +117,31 @@ export function PaymentsPage() {
                 </tr>
               </thead>
               <tbody>
-                {payments.isPending ? <SkeletonRows columns={5} /> : null}
+                {payments.isPending ? <SkeletonRows columns={6} /> : null}
                 {data?.data.map((payment) => (
+                  // The time, the id, the customer and the amount all open the payment: an operator
+                  // scanning for one of them clicks what they found. One tab stop per row.
                   <tr key={payment.id} data-testid="payment-row">
                     <td>
                       <Link to={`/console/payments/${payment.id}`}>
                         <time dateTime={payment.created_at}>{formatDateTime(payment.created_at)}</time>
                       </Link>
                     </td>
-                    <td className="wrap">{payment.customer_email ?? <span className="muted">Deleted customer</span>}</td>
-                    <td className="num">{formatMoney(payment.amount, payment.currency)}</td>
+                    <td>
+                      <Link to={`/console/payments/${payment.id}`} tabIndex={-1} title={payment.id}>
+                        <code className="id">{payment.id.slice(0, 8)}</code>
+                      </Link>
+                    </td>
+                    <td className="wrap">
+                      <Link to={`/console/payments/${payment.id}`} tabIndex={-1}>
+                        {payment.customer_email ?? <span className="muted">Deleted customer</span>}
+                      </Link>
+                    </td>
+                    <td className="num">
+                      <Link to={`/console/payments/${payment.id}`} tabIndex={-1}>
+                        {formatMoney(payment.amount, payment.currency)}
+                      </Link>
+                    </td>
                     <td>
                       <StatusBadge kind="payment" status={payment.status} />
                       {payment.amount_refunded > 0 ? (

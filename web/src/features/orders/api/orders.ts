@@ -1,10 +1,12 @@
 import { queryOptions } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client';
+import { PAYMENT_STATE_STALE_TIME } from '../../../lib/query-client';
 import type { Order, OrderList } from '../../../types/api';
 
 export const ordersQuery = queryOptions({
   queryKey: ['orders'] as const,
   queryFn: ({ signal }) => api.get<OrderList>('/api/orders?limit=50', { signal }),
+  staleTime: PAYMENT_STATE_STALE_TIME,
 });
 
 /** States the server settles on its own (webhooks, jobs): worth re-reading while on screen. */
@@ -14,5 +16,6 @@ export const orderQuery = (id: string) =>
   queryOptions({
     queryKey: ['orders', id] as const,
     queryFn: ({ signal }) => api.get<Order>(`/api/orders/${encodeURIComponent(id)}`, { signal }),
+    staleTime: PAYMENT_STATE_STALE_TIME,
     refetchInterval: (query) => (query.state.data && SETTLING.has(query.state.data.status) ? 2_000 : false),
   });

@@ -5,18 +5,22 @@ import { CardLabel } from '../../../components/card-label';
 import { OrderItems } from '../../../components/order-items';
 import { PageSkeleton } from '../../../components/skeleton';
 import { StatusBadge } from '../../../components/status-badge';
+import { ApiError } from '../../../lib/api-client';
 import { formatDateTime } from '../../../lib/dates';
 import { formatMoney } from '../../../lib/money';
-import { paymentMethodsQuery } from '../../../lib/payment-methods';
 import { isPayable } from '../../../types/api';
-import type { Order, Payment, PaymentMethod } from '../../../types/api';
+import type { Order, Payment } from '../../../types/api';
 import { orderQuery } from '../api/orders';
+
+/** No such order for this customer (or not an order id at all): asking again will not help. */
+function isMissing(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 404 || (error.status === 400 && error.field === 'id'));
+}
 
 export function OrderPage() {
   const { orderId = '' } = useParams();
   const [params] = useSearchParams();
   const order = useQuery(orderQuery(orderId));
-  const cards = useQuery(paymentMethodsQuery);
 
   return (
     <div className="receipt">
@@ -25,15 +29,25 @@ export function OrderPage() {
         <Link to="/orders">← All orders</Link>
       </p>
       {order.isPending ? <PageSkeleton label="Loading the order…" /> : null}
-      {order.error ? (
+      {order.error && isMissing(order.error) ? (
+        <>
+          <title>Order not found · Paydeck</title>
+          <h1>Order not found</h1>
+          <p className="lead">There is no order at this address in your account. Check the link, or find it in your orders.</p>
+          <p>
+            <Link to="/orders" className="button button--primary">
+              See your orders
+            </Link>
+          </p>
+        </>
+      ) : null}
+      {order.error && !isMissing(order.error) ? (
         <>
           <h1>Order</h1>
           <ErrorAlert error={order.error} title="This order could not be loaded" onRetry={() => void order.refetch()} />
         </>
       ) : null}
-      {order.data ? (
-        <Receipt order={order.data} cards={cards.data?.data ?? []} justPaid={params.has('paid')} />
-      ) : null}
+      {order.data ? <Receipt order={order.data} justPaid={params.has('paid')} /> : null}
     </div>
   );
 }
@@ -42,7 +56,7 @@ function shortId(id: string): string {
   return id.slice(0, 8).toUpperCase();
 }
 
-function Receipt({ order, cards, justPaid }: { order: Order; cards: PaymentMethod[]; justPaid: boolean }) {
+function Receipt({ order, justPaid }: { order: Order; justPaid: boolean }) {
   const succeeded = order.status === 'paid' || order.status === 'authorized';
   return (
     <>
@@ -104,7 +118,7 @@ function Receipt({ order, cards, justPaid }: { order: Order; cards: PaymentMetho
         ) : (
           <ul className="list list--plain">
             {[...order.payments].reverse().map((payment) => (
-              <PaymentRow key={payment.id} payment={payment} cards={cards} />
+              <PaymentRow key={payment.id} payment={payment} />
             ))}
           </ul>
         )}
@@ -135,10 +149,11 @@ function Receipt({ order, cards, justPaid }: { order: Order; cards: PaymentMetho
   );
 }
 
-function PaymentRow({ payment, cards }: { payment: Payment; cards: PaymentMethod[] }) {
-  const card = cards.find((candidate) => candidate.id === payment.payment_method_id);
+function PaymentRow({ payment }: { payment: Payment }) {
+  // The card is recorded on the payment, so it is named even after it left the wallet.
+  const { card } = payment;
   return (
-    <li className="list__row">
+    <li className="list__row" data-testid="receipt-payment">
       <div className="list__main">
         <span className="list__title">
           {card ? <CardLabel brand={card.brand} last4={card.last4} /> : 'Card'} ·{' '}

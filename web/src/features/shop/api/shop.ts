@@ -1,4 +1,4 @@
-import { queryOptions, useMutation } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client';
 import type { ListResponse, Order, Product } from '../../../types/api';
 
@@ -15,8 +15,11 @@ export interface OrderLine {
 
 /** Creates the order from product ids and quantities; the server sets every price. */
 export function useCreateOrder() {
+  const queryClient = useQueryClient();
   return useMutation({
     // One key per click: a retried request after a network blip cannot create a second order.
     mutationFn: (items: OrderLine[]) => api.post<Order>('/api/orders', { items }, { idempotencyKey: true }),
+    // The orders list now has one more; the key is the list's, and each order's below it.
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['orders'] }),
   });
 }

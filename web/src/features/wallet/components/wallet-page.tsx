@@ -4,9 +4,8 @@ import { Alert, ErrorAlert } from '../../../components/alert';
 import { Button } from '../../../components/button';
 import { CardLabel, cardText, expiry } from '../../../components/card-label';
 import { Skeleton } from '../../../components/skeleton';
-import { paymentMethodsQuery } from '../../../lib/payment-methods';
 import type { PaymentMethod } from '../../../types/api';
-import { useRemoveCard, useSetDefaultCard } from '../api/wallet';
+import { paymentMethodsQuery, useRemoveCard, useSetDefaultCard } from '../api/wallet';
 import { AddCardPanel } from './add-card-panel';
 import { RemoveCardDialog } from './remove-card-dialog';
 
