@@ -74,9 +74,18 @@ export const testEnv: Record<string, string> = {
   RATE_LIMIT_ADD_CARD_PER_HOUR: '10000',
 };
 
-export async function createTestApp(
-  options: { env?: Record<string, string>; clock?: Clock; stripeTestMode?: { secretKey: string; publishableKey: string } } = {},
-): Promise<TestApp> {
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  clock?: Clock;
+  stripeTestMode?: { secretKey: string; publishableKey: string };
+  /** Where the app connects (default: the run's database); e.g. a TcpProxy in front of it. */
+  databaseUrl?: string;
+  /** Test-only routes (each declaring who may call it), added before the app starts. */
+  routes?: (app: FastifyInstance) => void;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
   const sim = await startSimulator({ port: 0, quiet: true, webhookRetryBaseMs: 20 });
   // Stripe test mode (opt-in suite): the real Stripe API instead of the simulator.
   const stripeEnv = options.stripeTestMode
@@ -86,10 +95,10 @@ export async function createTestApp(
     ...testEnv,
     ...stripeEnv,
     ...options.env,
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: databaseUrl,
   });
   // The embedded database serialises every test file's statements: allow long waits for it.
-  const database = connectDatabase(inject('databaseUrl'), {
+  const database = connectDatabase(databaseUrl, {
     max: 5,
     ...(process.env.DATABASE_URL ? {} : { connectionTimeoutMs: 60_000 }),
   });
@@ -115,6 +124,7 @@ export async function createTestApp(
     logStream,
     rateLimitNamespace: `test-rl-${randomToken(6)}:`,
   });
+  options.routes?.(app);
   await app.ready();
   const definitions = new Map<string, JobDefinition>(allJobs(app).map((job) => [job.name, job as unknown as JobDefinition]));
   let jobIds = 0;

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/app.ts';
 import { TestClient } from '../helpers/http-client.ts';
-import { ManualClock } from '../../src/lib/clock.ts';
+import { ManualClock, systemClock } from '../../src/lib/clock.ts';
+import { SessionStore } from '../../src/modules/auth/sessions.ts';
 import { legalAcceptances, sessions, users } from '../../src/db/schema.ts';
 import { legalDocuments } from '../../src/modules/legal/documents.ts';
 
@@ -220,10 +221,14 @@ describe('session expiry', () => {
     const { user: liveUser } = await live.signup(uniqueEmail('live'));
     const stale = new TestClient(t.app);
     const { user: staleUser } = await stale.signup(uniqueEmail('stale'));
-    clock.advance(t.config.session.idleTimeoutMs - 1000);
-    await live.request('GET', '/api/auth/session'); // extends the live one's idle deadline
-    clock.advance(5 * 60_000);
-    await t.app.sessionStore.purgeExpired();
+    // The purge deletes every expired session in the database, and other test files keep live
+    // sessions in it meanwhile: expire this one by its deadline, and purge at the real time
+    // (this file's manual clock runs hours ahead and would expire theirs).
+    await t.database.db
+      .update(sessions)
+      .set({ idleExpiresAt: new Date(Date.now() - 1000) })
+      .where(eq(sessions.userId, staleUser.id));
+    await new SessionStore(t.database.db, systemClock, t.config.session).purgeExpired();
     const count = async (id: string) =>
       (await t.database.db.select().from(sessions).where(eq(sessions.userId, id))).length;
     expect(await count(liveUser.id)).toBe(1);
