@@ -1,6 +1,6 @@
-// `npm run chaos`: every scenario of issue 10 at full size (or `-- --short`), each on a fresh
-// system (own database, own simulator, the server as its own process), then the money-integrity
-// check. Prints the figures and writes them to test-results/chaos/report.json; exits non-zero
+// `npm run chaos`: every scenario of issue 10 at full size (or `-- --short`; `--only=fuzz,crashes`
+// picks scenarios, `--set=fuzz=20000` changes one size), each on a fresh system (own database,
+// own simulator, the server as its own process), then the money-integrity check. Prints the figures and writes them to test-results/chaos/report.json; exits non-zero
 // when any invariant broke. Traffic goes only to 127.0.0.1; every loop is bounded.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,7 +48,14 @@ export async function runScenario(id: string, sizes: Sizes, databaseServerUrl: s
 async function main(): Promise<void> {
   const short = process.argv.includes('--short');
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  const sizes = short ? SIZES.short : SIZES.full;
+  // `--set fuzz=20000,kills=3` overrides single sizes.
+  const overrides = Object.fromEntries(
+    (process.argv.find((a) => a.startsWith('--set='))?.slice('--set='.length).split(',') ?? [])
+      .map((pair) => pair.split('='))
+      .filter(([key, value]) => key && key in SIZES.full && Number.isFinite(Number(value)))
+      .map(([key, value]) => [key, Number(value)]),
+  );
+  const sizes: Sizes = { ...(short ? SIZES.short : SIZES.full), ...overrides };
   const reports: ScenarioReport[] = [];
   for (const { id } of SCENARIOS.filter((s) => !only || only.split(',').includes(s.id))) {
     process.stdout.write(`\n== ${id}\n`);
@@ -61,7 +68,7 @@ async function main(): Promise<void> {
   }
   const file = path.resolve('test-results', 'chaos', 'report.json');
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), size: short ? 'short' : 'full', reports }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), sizes, reports }, null, 2));
   const failed = reports.filter((r) => !r.ok);
   process.stdout.write(`\n${reports.length - failed.length} passed, ${failed.length} failed (report: ${path.relative(process.cwd(), file)})\n`);
   process.exit(failed.length ? 1 : 0);
