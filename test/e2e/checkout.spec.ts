@@ -4,21 +4,13 @@ import { readFile } from 'node:fs/promises';
 // failed) and a decline followed by another card; receipts and the orders list.
 import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { CARDS, CARD_FRAME, CHALLENGE_FRAME, fillCard, screenshot, signUpNewCustomer, watchConsole } from './helpers/customer.ts';
+import { CARDS, CARD_FRAME, CHALLENGE_FRAME, fillCard, screenshot, signUpNewCustomer, watchConsoleInEveryTest } from './helpers/customer.ts';
 
 test.use({ baseURL: process.env.E2E_BASE_URL ?? 'http://localhost:3000' });
 
 const DECLINE_402 = /status of 402 \(Payment Required\)/;
 
-let consoleWatch: ReturnType<typeof watchConsole>;
-
-test.beforeEach(({ page }) => {
-  consoleWatch = watchConsole(page);
-});
-
-test.afterEach(() => {
-  expect(consoleWatch.unexpected(), 'console errors').toEqual([]);
-});
+const consoleWatch = watchConsoleInEveryTest();
 
 /** Chooses quantities in the shop, checks the total and goes to checkout; returns the order id. */
 async function buy(

@@ -3,22 +3,14 @@
 // API keys show their secret once; a webhook event is replayed; the audit chain verifies.
 import { test, expect } from '@playwright/test';
 import type { Browser, Page } from '@playwright/test';
-import { CARDS, signUpNewCustomer, watchConsole } from './helpers/customer.ts';
+import { CARDS, signUpNewCustomer, watchConsole, watchConsoleInEveryTest } from './helpers/customer.ts';
 import { openConsoleSection, signInAsAdmin } from './helpers/operator.ts';
 import { payWithNewCard, startCheckout } from './helpers/shop.ts';
 
 const baseURL = process.env.E2E_BASE_URL ?? 'http://localhost:3000';
 test.use({ baseURL });
 
-let consoleWatch: ReturnType<typeof watchConsole>;
-
-test.beforeEach(({ page }) => {
-  consoleWatch = watchConsole(page);
-});
-
-test.afterEach(() => {
-  expect(consoleWatch.unexpected(), 'console errors').toEqual([]);
-});
+watchConsoleInEveryTest();
 
 /** The operator works in a browser of their own, next to the customer's. */
 async function operatorPage(browser: Browser): Promise<{ operator: Page; close: () => Promise<void> }> {

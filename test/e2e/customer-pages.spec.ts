@@ -11,7 +11,7 @@ import {
   CHALLENGE_FRAME,
   fillCard,
   signUpNewCustomer,
-  watchConsole,
+  watchConsoleInEveryTest,
 } from './helpers/customer.ts';
 import { DEMO_ADMIN } from './helpers/operator.ts';
 import { payWithNewCard, startCheckout } from './helpers/shop.ts';
@@ -19,15 +19,7 @@ import { payWithNewCard, startCheckout } from './helpers/shop.ts';
 const baseURL = process.env.E2E_BASE_URL ?? 'http://localhost:3000';
 test.use({ baseURL });
 
-let consoleWatch: ReturnType<typeof watchConsole>;
-
-test.beforeEach(({ page }) => {
-  consoleWatch = watchConsole(page);
-});
-
-test.afterEach(() => {
-  expect(consoleWatch.unexpected(), 'console errors').toEqual([]);
-});
+const consoleWatch = watchConsoleInEveryTest();
 
 /** An operator's backend call: a refund through the operator API, signed in as the demo admin. */
 async function refundAsOperator(

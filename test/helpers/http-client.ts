@@ -38,6 +38,11 @@ export class TestClient {
     return response;
   }
 
+  /** The same browser (cookie and CSRF token) talking to another instance of the app. */
+  on(app: FastifyInstance): TestClient {
+    return Object.assign(new TestClient(app), { cookie: this.cookie, csrfToken: this.csrfToken });
+  }
+
   async signup(email: string, password = 'a-long-enough-password', name = 'Test Person') {
     const res = await this.request('POST', '/api/auth/signup', {
       body: { email, password, name, accept_terms: true },

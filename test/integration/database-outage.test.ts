@@ -9,7 +9,6 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createAppBehindProxy, type AppBehindProxy } from '../helpers/app-behind-proxy.ts';
 import { aCustomer, aProduct, newKey, pay } from '../helpers/builders.ts';
 import { eventually, sleep } from '../helpers/eventually.ts';
-import { TestClient } from '../helpers/http-client.ts';
 import { addFault, clearFaults } from '../helpers/stripe.ts';
 import type { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { idempotencyKeys } from '../../src/db/schema.ts';
@@ -289,10 +288,7 @@ describe('the database goes away and comes back', () => {
       await eventually(
         async () => (await recordOf(user.id, key).catch(() => undefined))?.state === 'completed',
       );
-      const elsewhere = Object.assign(new TestClient(peer.app), {
-        cookie: client.cookie,
-        csrfToken: client.csrfToken,
-      });
+      const elsewhere = client.on(peer.app);
       const replay = await elsewhere.request('POST', '/test/answer-then-lose-database', {
         headers: { 'idempotency-key': key },
       });

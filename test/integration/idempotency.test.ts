@@ -11,7 +11,6 @@ import { idempotencyKeys } from '../../src/db/schema.ts';
 import { LEASE_MS } from '../../src/modules/idempotency/plugin.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { eventually } from '../helpers/eventually.ts';
-import { TestClient } from '../helpers/http-client.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -230,10 +229,7 @@ describe('a request that runs longer than its lease', () => {
       async () =>
         (await recordOf(running, user.id, key))!.lockedAt.getTime() > claimed.lockedAt.getTime(),
     );
-    const elsewhere = Object.assign(new TestClient(peer.app), {
-      cookie: client.cookie,
-      csrfToken: client.csrfToken,
-    });
+    const elsewhere = client.on(peer.app);
     const retry = await elsewhere.request('POST', '/test/held-open', {
       headers: { 'idempotency-key': key },
     });

@@ -37,7 +37,7 @@ export type Access = (typeof ACCESS_KINDS)[number];
 /** Kinds whose callers are browsers holding our session cookie: Origin and CSRF checks apply. */
 const COOKIE_KINDS = new Set<Access>(['public', 'visitor', 'session', 'admin']);
 /** Kinds that identify a caller: the only ones whose requests may write audit entries or idempotency records. */
-export const IDENTIFIED_KINDS = new Set<Access>(['session', 'admin', 'api_key']);
+const IDENTIFIED_KINDS = new Set<Access>(['session', 'admin', 'api_key']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Requests per key per second: Stripe's own default live-mode limit. */
 const REQUESTS_PER_KEY_PER_SECOND = 100;

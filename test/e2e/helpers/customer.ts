@@ -1,6 +1,6 @@
 // Small steps shared by the customer journeys: a fresh account per test, Stripe's card frame,
 // screenshots for the README, and a console watch that fails the test on unexpected errors.
-import { expect } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir } from 'node:fs/promises';
@@ -74,4 +74,19 @@ export function watchConsole(page: Page) {
     },
     unexpected: () => errors.filter((text) => !expected.some((pattern) => pattern.test(text))),
   };
+}
+
+/**
+ * Watches the console in every test of the calling spec file, and fails a test that logged an
+ * error it did not declare with `.expect(pattern)`.
+ */
+export function watchConsoleInEveryTest() {
+  let watch: ReturnType<typeof watchConsole> | undefined;
+  test.beforeEach(({ page }) => {
+    watch = watchConsole(page);
+  });
+  test.afterEach(() => {
+    expect(watch!.unexpected(), 'console errors').toEqual([]);
+  });
+  return { expect: (pattern: RegExp) => watch!.expect(pattern) };
 }
