@@ -12,14 +12,27 @@ const noSimulator = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '.data', '.tmp', 'test-results', 'playwright-report', 'coverage'] },
+  {
+    ignores: [
+      'node_modules',
+      'dist',
+      '.data',
+      '.tmp',
+      'test-results',
+      'playwright-report',
+      'coverage',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   security.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       // Object injection is how every typed record lookup looks; too noisy to be useful.
       'security/detect-object-injection': 'off',
@@ -81,7 +94,14 @@ export default tseslint.config(
   },
   {
     // Entry points and scripts print to the console on purpose.
-    files: ['**/*-main.ts', 'src/server/main.ts', 'simulator/main.ts', 'bench/**', 'scripts/**', 'test/**'],
+    files: [
+      '**/*-main.ts',
+      'src/server/main.ts',
+      'simulator/main.ts',
+      'bench/**',
+      'scripts/**',
+      'test/**',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

@@ -40,10 +40,17 @@ const html = read(htmlFile).toString('utf8');
 const SRC = /\bsrc="([^"]+)"/;
 const HREF = /\bhref="([^"]+)"/;
 const tags = html.match(/<(script|link)\b[^>]*>/g) ?? [];
-const entries = tags.filter((tag) => tag.startsWith('<script') && /type="module"/.test(tag)).map((tag) => SRC.exec(tag)?.[1]);
-const preloads = tags.filter((tag) => /rel="modulepreload"/.test(tag)).map((tag) => HREF.exec(tag)?.[1]);
-const stylesheets = tags.filter((tag) => /rel="stylesheet"/.test(tag)).map((tag) => HREF.exec(tag)?.[1]);
-if (entries.length === 0 || entries.some((src) => !src)) throw new Error('checkout.html has no module script');
+const entries = tags
+  .filter((tag) => tag.startsWith('<script') && /type="module"/.test(tag))
+  .map((tag) => SRC.exec(tag)?.[1]);
+const preloads = tags
+  .filter((tag) => /rel="modulepreload"/.test(tag))
+  .map((tag) => HREF.exec(tag)?.[1]);
+const stylesheets = tags
+  .filter((tag) => /rel="stylesheet"/.test(tag))
+  .map((tag) => HREF.exec(tag)?.[1]);
+if (entries.length === 0 || entries.some((src) => !src))
+  throw new Error('checkout.html has no module script');
 
 // Static imports and re-exports in the minified output: `…from"./x.js"` or `import"./x.js"`.
 // `import("./x.js")` (dynamic) does not match: a quote must follow `import`/`from` directly.
@@ -71,11 +78,20 @@ const rawTotal = rows.reduce((sum, row) => sum + row.raw, 0);
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 console.log('Checkout page JavaScript (dist/web/checkout.html), gzip at the default level:');
-for (const row of rows) console.log(`  ${row.file.padEnd(44)} ${kb(row.raw).padStart(9)} raw  ${kb(row.gzip).padStart(9)} gzip`);
-console.log(`  ${'total'.padEnd(44)} ${kb(rawTotal).padStart(9)} raw  ${kb(total).padStart(9)} gzip`);
-const notPreloaded = [...loaded].filter((file) => !preloaded.has(file) && !entries.some((src) => toFile(src!, htmlFile) === file));
+for (const row of rows)
+  console.log(
+    `  ${row.file.padEnd(44)} ${kb(row.raw).padStart(9)} raw  ${kb(row.gzip).padStart(9)} gzip`,
+  );
+console.log(
+  `  ${'total'.padEnd(44)} ${kb(rawTotal).padStart(9)} raw  ${kb(total).padStart(9)} gzip`,
+);
+const notPreloaded = [...loaded].filter(
+  (file) => !preloaded.has(file) && !entries.some((src) => toFile(src!, htmlFile) === file),
+);
 if (notPreloaded.length > 0) {
-  console.log(`  note: imported but not preloaded: ${notPreloaded.map((file) => path.relative(distDir, file)).join(', ')}`);
+  console.log(
+    `  note: imported but not preloaded: ${notPreloaded.map((file) => path.relative(distDir, file)).join(', ')}`,
+  );
 }
 for (const href of stylesheets) {
   const css = read(toFile(href!, htmlFile));
@@ -84,5 +100,7 @@ for (const href of stylesheets) {
 console.log('  (Stripe.js excluded: loaded from Stripe, or the simulator in simulated mode)');
 
 const verdict = total <= BUDGET_BYTES ? 'within' : 'OVER';
-console.log(`\n${verdict} budget: ${kb(total)} of ${kb(BUDGET_BYTES)} (${((total / BUDGET_BYTES) * 100).toFixed(0)}%)`);
+console.log(
+  `\n${verdict} budget: ${kb(total)} of ${kb(BUDGET_BYTES)} (${((total / BUDGET_BYTES) * 100).toFixed(0)}%)`,
+);
 process.exitCode = total <= BUDGET_BYTES ? 0 : 1;

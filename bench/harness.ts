@@ -74,7 +74,9 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
       await c.end();
     };
   } else {
-    console.warn('DATABASE_URL is unset: benchmarking against the embedded PGlite (targets assume real PostgreSQL).');
+    console.warn(
+      'DATABASE_URL is unset: benchmarking against the embedded PGlite (targets assume real PostgreSQL).',
+    );
   }
 
   const server = run('src/server/main.ts', {
@@ -103,7 +105,7 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
   const sample = () => {
     try {
       // eslint-disable-next-line security/detect-non-literal-fs-filename -- /proc of our own child
-      const status = readFileSync(`/proc/${server.pid}/status`, "utf8");
+      const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       peak = Math.max(peak, kb / 1024);
     } catch {
@@ -132,11 +134,18 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
 }
 
 /** A signed-in customer (cookie + CSRF token) talking to the bench server. */
-export async function signedInCustomer(baseUrl: string): Promise<{ cookie: string; csrf: string; userId: string }> {
+export async function signedInCustomer(
+  baseUrl: string,
+): Promise<{ cookie: string; csrf: string; userId: string }> {
   const res = await fetch(`${baseUrl}/api/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `bench.${Date.now()}@example.test`, password: 'a benchmark password', name: 'Bench', accept_terms: true }),
+    body: JSON.stringify({
+      email: `bench.${Date.now()}@example.test`,
+      password: 'a benchmark password',
+      name: 'Bench',
+      accept_terms: true,
+    }),
   });
   const body = (await res.json()) as { user: { id: string }; csrf_token: string };
   const cookie = String(res.headers.get('set-cookie')).split(';')[0]!;
@@ -149,7 +158,12 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** Reads one histogram's buckets from Prometheus text, for a label filter. */
-export function histogramQuantile(metricsText: string, name: string, labelFilter: string, q: number): number {
+export function histogramQuantile(
+  metricsText: string,
+  name: string,
+  labelFilter: string,
+  q: number,
+): number {
   const buckets: Array<[number, number]> = [];
   for (const line of metricsText.split('\n')) {
     if (!line.startsWith(`${name}_bucket{`) || !line.includes(labelFilter)) continue;

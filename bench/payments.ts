@@ -14,17 +14,23 @@ export async function benchPayments(n = N, connections = CONNECTIONS) {
   const system = await startBenchSystem();
   try {
     const customer = await signedInCustomer(system.baseUrl);
-    const headers = { cookie: customer.cookie, 'x-csrf-token': customer.csrf, 'content-type': 'application/json' };
+    const headers = {
+      cookie: customer.cookie,
+      'x-csrf-token': customer.csrf,
+      'content-type': 'application/json',
+    };
     const saved = await fetch(`${system.baseUrl}/api/payment-methods`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ payment_method_id: 'pm_card_visa' }),
     });
-    if (saved.status !== 201) throw new Error(`could not save a card: ${saved.status} ${await saved.text()}`);
+    if (saved.status !== 201)
+      throw new Error(`could not save a card: ${saved.status} ${await saved.text()}`);
 
     // N open orders, inserted directly: the benchmark measures paying, not creating orders.
     const db = new pg.Client({ connectionString: system.databaseUrl || undefined });
-    if (!system.databaseUrl) throw new Error('bench/payments.ts needs DATABASE_URL (real PostgreSQL).');
+    if (!system.databaseUrl)
+      throw new Error('bench/payments.ts needs DATABASE_URL (real PostgreSQL).');
     await db.connect();
     const { rows } = await db.query<{ id: string }>(
       `INSERT INTO orders (user_id, amount, currency, created_by)
@@ -55,14 +61,31 @@ export async function benchPayments(n = N, connections = CONNECTIONS) {
           method: 'POST',
           setupRequest: (req) => {
             const id = orderIds[next++ % orderIds.length]!;
-            return { ...req, path: `/api/orders/${id}/pay`, headers: { ...headers, 'idempotency-key': `bench-${id}` }, body: '{}' };
+            return {
+              ...req,
+              path: `/api/orders/${id}/pay`,
+              headers: { ...headers, 'idempotency-key': `bench-${id}` },
+              body: '{}',
+            };
           },
         },
       ],
     });
     const after = await (await fetch(`${system.baseUrl}/metrics`)).text();
-    const stripeP50 = histogramQuantile(after, 'paydeck_stripe_request_duration_seconds', 'operation="payment_intents.create"', 0.5) * 1000;
-    const stripeP99 = histogramQuantile(after, 'paydeck_stripe_request_duration_seconds', 'operation="payment_intents.create"', 0.99) * 1000;
+    const stripeP50 =
+      histogramQuantile(
+        after,
+        'paydeck_stripe_request_duration_seconds',
+        'operation="payment_intents.create"',
+        0.5,
+      ) * 1000;
+    const stripeP99 =
+      histogramQuantile(
+        after,
+        'paydeck_stripe_request_duration_seconds',
+        'operation="payment_intents.create"',
+        0.99,
+      ) * 1000;
     void before;
     const ok = result['2xx'];
     const report = {
@@ -74,9 +97,17 @@ export async function benchPayments(n = N, connections = CONNECTIONS) {
       throughput_per_s: Math.round(ok / result.duration),
       latency_ms: { p50: result.latency.p50, p99: result.latency.p99 },
       stripe_call_ms: { p50: +stripeP50.toFixed(2), p99: +stripeP99.toFixed(2) },
-      paydeck_share_ms_estimate: { p50: +(result.latency.p50 - stripeP50).toFixed(2), p99: +(result.latency.p99 - stripeP99).toFixed(2) },
+      paydeck_share_ms_estimate: {
+        p50: +(result.latency.p50 - stripeP50).toFixed(2),
+        p99: +(result.latency.p99 - stripeP99).toFixed(2),
+      },
       server_peak_rss_mib: system.peakRssMiB(),
-      targets: { throughput_per_s: 1000, paydeck_share_p50_ms: 5, paydeck_share_p99_ms: 20, rss_mib: 256 },
+      targets: {
+        throughput_per_s: 1000,
+        paydeck_share_p50_ms: 5,
+        paydeck_share_p99_ms: 20,
+        rss_mib: 256,
+      },
     };
     return report;
   } finally {

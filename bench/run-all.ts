@@ -17,9 +17,13 @@ runScript('bench/simulator.ts', ['1000']);
 console.log('\n== Checkout page JavaScript, gzip (target ≤ 100 KB)');
 runScript('bench/checkout-bundle.ts');
 if (process.env.DATABASE_URL) {
-  console.log('\n== Paying with a saved card (targets: ≥ 1,000/s, own share p50 ≤ 5 ms, p99 ≤ 20 ms, RSS ≤ 256 MB)');
+  console.log(
+    '\n== Paying with a saved card (targets: ≥ 1,000/s, own share p50 ≤ 5 ms, p99 ≤ 20 ms, RSS ≤ 256 MB)',
+  );
   console.log(JSON.stringify(await benchPayments(3000, 32), null, 2));
-  console.log('\n== Webhook intake and processing (targets: ≥ 5,000/s intake, ≥ 2,000/s processing)');
+  console.log(
+    '\n== Webhook intake and processing (targets: ≥ 5,000/s intake, ≥ 2,000/s processing)',
+  );
   console.log(JSON.stringify(await benchWebhooks(10000, 32), null, 2));
 } else {
   console.log('\nSet DATABASE_URL (a PostgreSQL server) for the payment and webhook benchmarks.');

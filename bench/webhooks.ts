@@ -26,10 +26,14 @@ function signed(id: number): { body: string; signature: string } {
   return { body, signature: `t=${t},v1=${v1}` };
 }
 
-export async function benchWebhooks(n = Number(process.argv[2] ?? 10000), connections = Number(process.argv[3] ?? 32)) {
+export async function benchWebhooks(
+  n = Number(process.argv[2] ?? 10000),
+  connections = Number(process.argv[3] ?? 32),
+) {
   const system = await startBenchSystem({ STRIPE_WEBHOOK_SECRETS: SECRET });
   try {
-    if (!system.databaseUrl) throw new Error('bench/webhooks.ts needs DATABASE_URL (real PostgreSQL).');
+    if (!system.databaseUrl)
+      throw new Error('bench/webhooks.ts needs DATABASE_URL (real PostgreSQL).');
     system.resetPeak();
     let next = 0;
     const started = Date.now();
@@ -43,7 +47,11 @@ export async function benchWebhooks(n = Number(process.argv[2] ?? 10000), connec
           path: '/webhooks/stripe',
           setupRequest: (req) => {
             const { body, signature } = signed(next++);
-            return { ...req, body, headers: { 'content-type': 'application/json', 'stripe-signature': signature } };
+            return {
+              ...req,
+              body,
+              headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+            };
           },
         },
       ],
@@ -55,7 +63,10 @@ export async function benchWebhooks(n = Number(process.argv[2] ?? 10000), connec
     const waitStart = Date.now();
     let left = n;
     while (left > 0 && Date.now() - waitStart < 120_000) {
-      left = Number((await db.query(`SELECT count(*) FROM webhook_events WHERE status = 'received'`)).rows[0].count);
+      left = Number(
+        (await db.query(`SELECT count(*) FROM webhook_events WHERE status = 'received'`)).rows[0]
+          .count,
+      );
       if (left > 0) await new Promise((r) => setTimeout(r, 200));
     }
     const { rows } = await db.query(

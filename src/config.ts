@@ -7,14 +7,12 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const commaList = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -40,8 +38,18 @@ const envSchema = z.object({
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(80_000).default(20_000),
   STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
 
-  SESSION_IDLE_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
-  SESSION_ABSOLUTE_TIMEOUT_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  SESSION_IDLE_TIMEOUT_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  SESSION_ABSOLUTE_TIMEOUT_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
   TRUST_PROXY: z.string().default('false'),
   CORS_ORIGINS: commaList.default([]),
   METRICS_TOKEN: z.string().min(16).optional(),
@@ -89,7 +97,12 @@ export interface Config {
   assetBaseUrl: string;
   runWorkers: boolean;
   seedDemoData: boolean;
-  rateLimit: { authPerMinute: number; authPerEmailPerHour: number; payPerMinute: number; addCardPerHour: number };
+  rateLimit: {
+    authPerMinute: number;
+    authPerEmailPerHour: number;
+    payPerMinute: number;
+    addCardPerHour: number;
+  };
   tls: { certFile: string; keyFile: string } | undefined;
   /** Minutes to wait before each automatic retry of an off-session payment after a soft decline. */
   offSessionRetryDelaysMinutes: number[];
@@ -105,7 +118,9 @@ export class ConfigError extends Error {
 /** Parses the environment, or throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "unset", as in most .env tooling.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
@@ -121,12 +136,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? 'live'
       : 'test';
 
-  if (!secretKey) problems.push('STRIPE_SECRET_KEY: required (npm start sets it for the simulator)');
+  if (!secretKey)
+    problems.push('STRIPE_SECRET_KEY: required (npm start sets it for the simulator)');
   if (!e.STRIPE_PUBLISHABLE_KEY) problems.push('STRIPE_PUBLISHABLE_KEY: required');
   if (secretKey && e.STRIPE_PUBLISHABLE_KEY) {
     const skLive = secretKey.includes('_live_');
     const pkLive = e.STRIPE_PUBLISHABLE_KEY.startsWith('pk_live_');
-    if (skLive !== pkLive) problems.push('STRIPE_PUBLISHABLE_KEY: live/test mode differs from STRIPE_SECRET_KEY');
+    if (skLive !== pkLive)
+      problems.push('STRIPE_PUBLISHABLE_KEY: live/test mode differs from STRIPE_SECRET_KEY');
   }
   if (mode === 'simulated' && !e.STRIPE_API_BASE) {
     problems.push('STRIPE_API_BASE: required when STRIPE_SIMULATED=true (the simulator URL)');
@@ -135,8 +152,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (mode === 'live') {
     if (!e.STRIPE_WEBHOOK_SECRETS?.length)
       problems.push('STRIPE_WEBHOOK_SECRETS: required in live mode (webhooks must be verified)');
-    if (!publicUrl.startsWith('https://')) problems.push('PUBLIC_URL: must be https:// in live mode');
-    if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in live mode (no embedded database)');
+    if (!publicUrl.startsWith('https://'))
+      problems.push('PUBLIC_URL: must be https:// in live mode');
+    if (!e.DATABASE_URL)
+      problems.push('DATABASE_URL: required in live mode (no embedded database)');
     if (e.STRIPE_API_BASE) problems.push('STRIPE_API_BASE: must not be set in live mode');
   }
   if ((e.TLS_CERT_FILE && !e.TLS_KEY_FILE) || (!e.TLS_CERT_FILE && e.TLS_KEY_FILE)) {
@@ -144,7 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const retryDelays = (e.OFF_SESSION_RETRY_DELAYS_MINUTES as string[]).map(Number);
   if (retryDelays.some((n) => !Number.isInteger(n) || n < 1) || retryDelays.length > 10) {
-    problems.push('OFF_SESSION_RETRY_DELAYS_MINUTES: a comma list of at most 10 whole minutes, e.g. 60,360,1440');
+    problems.push(
+      'OFF_SESSION_RETRY_DELAYS_MINUTES: a comma list of at most 10 whole minutes, e.g. 60,360,1440',
+    );
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -186,7 +207,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       addCardPerHour: e.RATE_LIMIT_ADD_CARD_PER_HOUR,
     },
     offSessionRetryDelaysMinutes: retryDelays,
-    tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
+    tls:
+      e.TLS_CERT_FILE && e.TLS_KEY_FILE
+        ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE }
+        : undefined,
   };
 }
 

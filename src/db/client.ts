@@ -14,7 +14,10 @@ export interface Database {
 }
 
 // Timestamps as JS Dates, bigint counters as numbers only where we chose `mode: 'number'`.
-export function connectDatabase(url: string, options: { max?: number; connectionTimeoutMs?: number } = {}): Database {
+export function connectDatabase(
+  url: string,
+  options: { max?: number; connectionTimeoutMs?: number } = {},
+): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
@@ -40,11 +43,26 @@ export function connectDatabase(url: string, options: { max?: number; connection
  * now: a restart or failover), 53300 (too many connections).
  */
 function isUnavailableSqlState(code: string): boolean {
-  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
+  return (
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    code === '53300'
+  );
 }
 
 /** Socket-level failures reaching the database server. */
-const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** Messages pg and pg-pool give connection failures that carry no code. */
 const UNAVAILABLE_MESSAGES = [
@@ -68,9 +86,23 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     const current = queue.shift();
     if (!current || typeof current !== 'object' || seen.has(current)) continue;
     seen.add(current);
-    const { code, message, cause, errors } = current as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof code === 'string' && (UNAVAILABLE_SOCKET_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && isUnavailableSqlState(code)))) return true;
-    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
+    const { code, message, cause, errors } = current as {
+      code?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
+    if (
+      typeof code === 'string' &&
+      (UNAVAILABLE_SOCKET_CODES.has(code) ||
+        (/^[0-9A-Z]{5}$/.test(code) && isUnavailableSqlState(code)))
+    )
+      return true;
+    if (
+      typeof message === 'string' &&
+      UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))
+    )
+      return true;
     queue.push(cause);
     if (Array.isArray(errors)) queue.push(...errors);
   }

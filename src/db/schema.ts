@@ -27,7 +27,9 @@ export const users = pgTable(
     email: text('email').notNull(),
     name: text('name').notNull(),
     passwordHash: text('password_hash').notNull(),
-    role: text('role', { enum: ['customer', 'admin'] }).notNull().default('customer'),
+    role: text('role', { enum: ['customer', 'admin'] })
+      .notNull()
+      .default('customer'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -80,7 +82,9 @@ export const auditEntries = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
-    actorType: text('actor_type', { enum: ['user', 'admin', 'api_key', 'system', 'stripe'] }).notNull(),
+    actorType: text('actor_type', {
+      enum: ['user', 'admin', 'api_key', 'system', 'stripe'],
+    }).notNull(),
     actorId: text('actor_id'),
     action: text('action').notNull(),
     targetType: text('target_type').notNull(),
@@ -172,7 +176,9 @@ export const orders = pgTable(
     status: text('status', { enum: orderStatuses }).notNull().default('open'),
     amount: money('amount').notNull(),
     currency: text('currency').notNull(),
-    captureMethod: text('capture_method', { enum: ['automatic', 'manual'] }).notNull().default('automatic'),
+    captureMethod: text('capture_method', { enum: ['automatic', 'manual'] })
+      .notNull()
+      .default('automatic'),
     description: text('description'),
     metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
     amountRefunded: money('amount_refunded').notNull().default(0),
@@ -181,7 +187,10 @@ export const orders = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('orders_user_idx').on(t.userId, t.createdAt), index('orders_status_idx').on(t.status)],
+  (t) => [
+    index('orders_user_idx').on(t.userId, t.createdAt),
+    index('orders_status_idx').on(t.status),
+  ],
 );
 
 export const orderItems = pgTable(
@@ -267,7 +276,15 @@ export const payments = pgTable(
   ],
 );
 
-export const refundStatuses = ['creating', 'unknown', 'pending', 'requires_action', 'succeeded', 'failed', 'canceled'] as const;
+export const refundStatuses = [
+  'creating',
+  'unknown',
+  'pending',
+  'requires_action',
+  'succeeded',
+  'failed',
+  'canceled',
+] as const;
 export type RefundStatus = (typeof refundStatuses)[number];
 
 export const refunds = pgTable(
@@ -321,7 +338,9 @@ export const webhookEvents = pgTable(
     livemode: boolean('livemode').notNull().default(false),
     stripeCreatedAt: timestamp('stripe_created_at', { withTimezone: true }).notNull(),
     payload: jsonb('payload'),
-    status: text('status', { enum: ['received', 'processed', 'ignored', 'failed'] }).notNull().default('received'),
+    status: text('status', { enum: ['received', 'processed', 'ignored', 'failed'] })
+      .notNull()
+      .default('received'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     receivedAt: createdAt(),
@@ -343,14 +362,19 @@ export const idempotencyKeys = pgTable(
     method: text('method').notNull(),
     path: text('path').notNull(),
     requestHash: text('request_hash').notNull(),
-    state: text('state', { enum: ['in_progress', 'completed'] }).notNull().default('in_progress'),
+    state: text('state', { enum: ['in_progress', 'completed'] })
+      .notNull()
+      .default('in_progress'),
     responseStatus: integer('response_status'),
     responseBody: text('response_body'),
     lockedAt: timestamp('locked_at', { withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
-  (t) => [uniqueIndex('idempotency_keys_scope_key').on(t.scope, t.key), index('idempotency_keys_expiry_idx').on(t.expiresAt)],
+  (t) => [
+    uniqueIndex('idempotency_keys_scope_key').on(t.scope, t.key),
+    index('idempotency_keys_expiry_idx').on(t.expiresAt),
+  ],
 );
 
 export const apiKeys = pgTable('api_keys', {

@@ -27,7 +27,11 @@ export interface JobDefinition<T extends object = object> {
 
 export interface JobQueue {
   boss: PgBoss;
-  send<T extends object>(name: string, data: T, options?: PgBoss.SendOptions): Promise<string | null>;
+  send<T extends object>(
+    name: string,
+    data: T,
+    options?: PgBoss.SendOptions,
+  ): Promise<string | null>;
   stop(): Promise<void>;
 }
 
@@ -77,14 +81,25 @@ export async function startJobQueue(options: {
                 retryCount: item.retryCount,
               });
               metrics.jobs.inc({ queue: job.name, outcome: 'completed' });
-              options.logger.debug({ job: job.name, job_id: item.id, ms: Date.now() - started }, 'job done');
+              options.logger.debug(
+                { job: job.name, job_id: item.id, ms: Date.now() - started },
+                'job done',
+              );
             } catch (err) {
               metrics.jobs.inc({ queue: job.name, outcome: 'failed' });
-              options.logger.warn({ err, job: job.name, job_id: item.id }, 'job failed; pg-boss will retry');
+              options.logger.warn(
+                { err, job: job.name, job_id: item.id },
+                'job failed; pg-boss will retry',
+              );
               // During a database outage this write fails too; the job then expires and is retried.
-              await boss.fail(job.name, item.id, { message: (err as Error).message?.slice(0, 500) }).catch((failErr: unknown) => {
-                options.logger.warn({ err: failErr, job: job.name, job_id: item.id }, 'could not mark the job failed');
-              });
+              await boss
+                .fail(job.name, item.id, { message: (err as Error).message?.slice(0, 500) })
+                .catch((failErr: unknown) => {
+                  options.logger.warn(
+                    { err: failErr, job: job.name, job_id: item.id },
+                    'could not mark the job failed',
+                  );
+                });
             } finally {
               endTimer();
             }
@@ -94,7 +109,12 @@ export async function startJobQueue(options: {
     }
   }
 
-  const depthTimer = options.work ? setInterval(() => void sampleQueueDepths(boss, options.jobs, options.logger), QUEUE_DEPTH_INTERVAL_MS) : undefined;
+  const depthTimer = options.work
+    ? setInterval(
+        () => void sampleQueueDepths(boss, options.jobs, options.logger),
+        QUEUE_DEPTH_INTERVAL_MS,
+      )
+    : undefined;
   depthTimer?.unref();
 
   return {
@@ -126,9 +146,14 @@ export function surviveDatabaseOutages(logger: Logger): void {
 }
 
 /** Sets the queue_depth gauge: jobs waiting (created or retrying) in each queue. */
-async function sampleQueueDepths(boss: PgBoss, jobs: JobDefinition<never>[], logger: Logger): Promise<void> {
+async function sampleQueueDepths(
+  boss: PgBoss,
+  jobs: JobDefinition<never>[],
+  logger: Logger,
+): Promise<void> {
   try {
-    for (const job of jobs) metrics.queueDepth.set({ queue: job.name }, await boss.getQueueSize(job.name));
+    for (const job of jobs)
+      metrics.queueDepth.set({ queue: job.name }, await boss.getQueueSize(job.name));
   } catch (err) {
     logger.debug({ err }, 'queue depth not sampled');
   }
@@ -136,7 +161,11 @@ async function sampleQueueDepths(boss: PgBoss, jobs: JobDefinition<never>[], log
 
 /** What domain code needs of the queue: to send a job. */
 export interface JobSender {
-  send(name: string, data: object, options?: { startAfter?: Date | number; singletonKey?: string }): Promise<void>;
+  send(
+    name: string,
+    data: object,
+    options?: { startAfter?: Date | number; singletonKey?: string },
+  ): Promise<void>;
 }
 
 /**
@@ -153,7 +182,11 @@ export class LateBoundJobSender implements JobSender {
     this.queue = queue;
   }
 
-  async send(name: string, data: object, options: { startAfter?: Date | number; singletonKey?: string } = {}) {
+  async send(
+    name: string,
+    data: object,
+    options: { startAfter?: Date | number; singletonKey?: string } = {},
+  ) {
     if (!this.queue) return this.onDrop(name);
     await this.queue.send(name, data, {
       ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
@@ -162,7 +195,11 @@ export class LateBoundJobSender implements JobSender {
   }
 }
 
-async function mapWithConcurrency<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function mapWithConcurrency<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
     while (next < items.length) await fn(items[next++]!);

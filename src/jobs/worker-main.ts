@@ -15,9 +15,19 @@ async function run(): Promise<void> {
   const infra = await openInfrastructure(config, logger);
   // The app is built (not listened on) so jobs use exactly the services the HTTP side uses.
   const jobSender = new LateBoundJobSender();
-  const app = await buildApp({ config, database: infra.database, jobs: jobSender, ...(infra.redis ? { redis: infra.redis } : {}) });
+  const app = await buildApp({
+    config,
+    database: infra.database,
+    jobs: jobSender,
+    ...(infra.redis ? { redis: infra.redis } : {}),
+  });
   await app.ready();
-  const jobs = await startJobQueue({ connectionString: infra.databaseUrl, jobs: allJobs(app), work: true, logger });
+  const jobs = await startJobQueue({
+    connectionString: infra.databaseUrl,
+    jobs: allJobs(app),
+    work: true,
+    logger,
+  });
   jobSender.attach(jobs);
   logger.info('worker started');
   const stop = async () => {

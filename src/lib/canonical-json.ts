@@ -14,7 +14,8 @@ export function canonicalJson(value: unknown): string {
 function sortKeys(value: unknown, depth: number): unknown {
   if (value instanceof Date) return value.toISOString();
   if (!value || typeof value !== 'object') return value;
-  if (depth >= MAX_CANONICAL_DEPTH) throw new RangeError(`canonicalJson: value nested deeper than ${MAX_CANONICAL_DEPTH} levels`);
+  if (depth >= MAX_CANONICAL_DEPTH)
+    throw new RangeError(`canonicalJson: value nested deeper than ${MAX_CANONICAL_DEPTH} levels`);
   if (Array.isArray(value)) return value.map((item) => sortKeys(item, depth + 1));
   return Object.fromEntries(
     Object.keys(value)

@@ -19,9 +19,11 @@ export function serializeError(err: unknown): unknown {
 function scrub(value: Record<string, unknown>, depth: number): Record<string, unknown> {
   const { params: _params, ...rest } = value;
   for (const key of ['message', 'stack'] as const) {
-    if (typeof rest[key] === 'string') rest[key] = (rest[key] as string).replace(QUERY_PARAMS, '\nparams: [redacted]');
+    if (typeof rest[key] === 'string')
+      rest[key] = (rest[key] as string).replace(QUERY_PARAMS, '\nparams: [redacted]');
   }
-  if (rest.cause && typeof rest.cause === 'object' && depth < 5) rest.cause = scrub(rest.cause as Record<string, unknown>, depth + 1);
+  if (rest.cause && typeof rest.cause === 'object' && depth < 5)
+    rest.cause = scrub(rest.cause as Record<string, unknown>, depth + 1);
   return rest;
 }
 

@@ -78,7 +78,10 @@ export function checkChargeAmount(amount: number, currency: string): MoneyProble
     };
   }
   if (!Number.isSafeInteger(amount) || amount <= 0) {
-    return { code: 'amount_invalid', message: 'The amount must be a positive integer in the minor unit.' };
+    return {
+      code: 'amount_invalid',
+      message: 'The amount must be a positive integer in the minor unit.',
+    };
   }
   const { exponent, minimum } = rule(currency);
   if (exponent === 3 && amount % 10 !== 0) {
@@ -94,7 +97,10 @@ export function checkChargeAmount(amount: number, currency: string): MoneyProble
     };
   }
   if (amount > MAX_AMOUNT) {
-    return { code: 'amount_too_large', message: `The amount must be at most ${formatMoney(MAX_AMOUNT, currency)}.` };
+    return {
+      code: 'amount_too_large',
+      message: `The amount must be at most ${formatMoney(MAX_AMOUNT, currency)}.`,
+    };
   }
   return undefined;
 }

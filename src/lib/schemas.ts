@@ -19,8 +19,14 @@ export function errorResponses(...statuses: number[]): Record<number, typeof Err
 }
 
 /** A request body object: unknown fields are refused. */
-export function StrictObject<T extends Record<string, TSchema>>(properties: T, description?: string) {
-  return Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
+export function StrictObject<T extends Record<string, TSchema>>(
+  properties: T,
+  description?: string,
+) {
+  return Type.Object(properties, {
+    additionalProperties: false,
+    ...(description ? { description } : {}),
+  });
 }
 
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
@@ -54,7 +60,16 @@ export interface InputProblem {
 
 /** A path as clients read it ("items.0.product_id"), with any forbidden character shown as U+FFFD. */
 export function fieldPath(path: string[]): string {
-  return path.map((key) => (hasForbiddenCharacter(key) ? key.replace(/[\ud800-\udfff]/g, '\ufffd').split('\u0000').join('\ufffd') : key)).join('.');
+  return path
+    .map((key) =>
+      hasForbiddenCharacter(key)
+        ? key
+            .replace(/[\ud800-\udfff]/g, '\ufffd')
+            .split('\u0000')
+            .join('\ufffd')
+        : key,
+    )
+    .join('.');
 }
 
 /**
@@ -62,7 +77,10 @@ export function fieldPath(path: string[]): string {
  * given: a forbidden character in a string or an object key, or nesting deeper than `maxDepth`.
  * Iterative, so that no input can exhaust the stack. Buffers are opaque bytes and not inspected.
  */
-export function findInputProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): InputProblem | undefined {
+export function findInputProblem(
+  value: unknown,
+  maxDepth = MAX_JSON_DEPTH,
+): InputProblem | undefined {
   const pending: Array<{ value: unknown; path: string[] }> = [{ value, path: [] }];
   for (let next = pending.pop(); next; next = pending.pop()) {
     const { value: current, path } = next;
@@ -72,9 +90,12 @@ export function findInputProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): Inp
     }
     if (current === null || typeof current !== 'object' || Buffer.isBuffer(current)) continue;
     if (path.length >= maxDepth) return { problem: 'too_deep', path };
-    const entries = Array.isArray(current) ? current.map((item, i) => [String(i), item] as const) : Object.entries(current);
+    const entries = Array.isArray(current)
+      ? current.map((item, i) => [String(i), item] as const)
+      : Object.entries(current);
     for (const [key, item] of entries.reverse()) {
-      if (hasForbiddenCharacter(key)) return { problem: 'invalid_characters', path: [...path, key] };
+      if (hasForbiddenCharacter(key))
+        return { problem: 'invalid_characters', path: [...path, key] };
       pending.push({ value: item, path: [...path, key] });
     }
   }

@@ -115,7 +115,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   app.decorate('readinessChecks', new Map());
   const provider = options.provider ?? providerFromConfig(config);
-  const jobs = options.jobs ?? new LateBoundJobSender((name) => app.log.warn({ job: name }, 'job not queued: no queue attached'));
+  const jobs =
+    options.jobs ??
+    new LateBoundJobSender((name) =>
+      app.log.warn({ job: name }, 'job not queued: no queue attached'),
+    );
   app.decorate('services', createServices(ctx, provider, jobs, app.log as unknown as Logger));
   app.readinessChecks.set('stripe', () => provider.ping());
 

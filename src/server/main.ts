@@ -30,7 +30,8 @@ export async function main(): Promise<void> {
   ];
   if (config.seedDemoData) {
     lines.push('  Demo sign-in:');
-    for (const a of demoAccounts) lines.push(`    ${a.role.padEnd(8)} ${a.email}  /  ${a.password}`);
+    for (const a of demoAccounts)
+      lines.push(`    ${a.role.padEnd(8)} ${a.email}  /  ${a.password}`);
   }
   console.log(lines.join('\n') + '\n');
 

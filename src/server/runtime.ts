@@ -8,9 +8,19 @@ import type { Config } from '../config.ts';
 import { connectDatabase, type Database } from '../db/client.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded.ts';
 import { migrateDatabase } from '../db/migrate.ts';
-import { LateBoundJobSender, startJobQueue, type JobDefinition, type JobQueue } from '../jobs/queue.ts';
+import {
+  LateBoundJobSender,
+  startJobQueue,
+  type JobDefinition,
+  type JobQueue,
+} from '../jobs/queue.ts';
 import { idempotencyReaperJob } from '../modules/idempotency/plugin.ts';
-import { offSessionRetryJob, settleStaleJob, syncPaymentJob, syncRefundJob } from '../modules/payments/jobs.ts';
+import {
+  offSessionRetryJob,
+  settleStaleJob,
+  syncPaymentJob,
+  syncRefundJob,
+} from '../modules/payments/jobs.ts';
 import { REDRIVE_AFTER_MS, SETTLE_STALE_JOB } from '../modules/payments/service.ts';
 import { loggerOptions } from '../lib/logger.ts';
 import { buildApp } from './app.ts';
@@ -43,10 +53,17 @@ export async function openInfrastructure(
     databaseUrl = embedded.url;
   }
   // The embedded database runs one statement batch at a time, so waits for it are longer.
-  const database = connectDatabase(databaseUrl, { max: 20, ...(embedded ? { connectionTimeoutMs: 60_000 } : {}) });
+  const database = connectDatabase(databaseUrl, {
+    max: 20,
+    ...(embedded ? { connectionTimeoutMs: 60_000 } : {}),
+  });
   await migrateDatabase(database.pool);
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2000, enableOfflineQueue: true })
+    ? new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 2,
+        connectTimeout: 2000,
+        enableOfflineQueue: true,
+      })
     : undefined;
   redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   return {
@@ -88,7 +105,12 @@ export interface RunningPaydeck {
 
 export async function startPaydeck(
   config: Config,
-  options: { logger?: Logger; embeddedInMemory?: boolean; logStream?: NodeJS.WritableStream; rateLimitNamespace?: string } = {},
+  options: {
+    logger?: Logger;
+    embeddedInMemory?: boolean;
+    logStream?: NodeJS.WritableStream;
+    rateLimitNamespace?: string;
+  } = {},
 ): Promise<RunningPaydeck> {
   const logger = options.logger ?? pino(loggerOptions(config.logLevel));
   const infra = await openInfrastructure(config, logger, options);
@@ -112,7 +134,9 @@ export async function startPaydeck(
   // youngest of them is old enough to re-drive, not only at the next minute's sweep.
   await jobs.send(SETTLE_STALE_JOB, {});
   await jobs.send(SETTLE_STALE_JOB, {}, { startAfter: Math.ceil(REDRIVE_AFTER_MS / 1000) + 2 });
-  const seeded = config.seedDemoData ? await seedDemoData(infra.database.db, app.authService) : false;
+  const seeded = config.seedDemoData
+    ? await seedDemoData(infra.database.db, app.authService)
+    : false;
   if (config.seedDemoData) await app.services.catalog.seedDemo();
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
@@ -120,7 +144,12 @@ export async function startPaydeck(
   const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
   if (config.stripe.mode === 'simulated') {
     try {
-      await registerSimulatorEndpoint(app.services.provider, config.publicUrl, app.webhookSecrets, config.dataDir);
+      await registerSimulatorEndpoint(
+        app.services.provider,
+        config.publicUrl,
+        app.webhookSecrets,
+        config.dataDir,
+      );
     } catch (err) {
       // Not fatal: the reconciler settles payments without webhooks, only later.
       logger.error({ err }, 'could not register the webhook endpoint at the simulator');

@@ -28,15 +28,30 @@ declare module 'fastify' {
   }
 }
 
-export function createServices(ctx: AppContext, provider: PaymentProvider, jobs: JobSender, logger: Logger): Services {
+export function createServices(
+  ctx: AppContext,
+  provider: PaymentProvider,
+  jobs: JobSender,
+  logger: Logger,
+): Services {
   const db = ctx.database.db;
   const customers = new CustomersService(db, provider);
   const paymentMethods = new PaymentMethodsService(db, ctx.clock, provider, customers);
   const catalog = new CatalogService(db, ctx.clock);
   const orders = new OrdersService(db, ctx.clock, catalog, ctx.config.publicUrl);
-  const payments = new PaymentsService(db, ctx.clock, provider, customers, paymentMethods, orders, jobs, logger, {
-    offSessionRetryDelaysMinutes: ctx.config.offSessionRetryDelaysMinutes,
-  });
+  const payments = new PaymentsService(
+    db,
+    ctx.clock,
+    provider,
+    customers,
+    paymentMethods,
+    orders,
+    jobs,
+    logger,
+    {
+      offSessionRetryDelaysMinutes: ctx.config.offSessionRetryDelaysMinutes,
+    },
+  );
   const refunds = new RefundsService(db, ctx.clock, provider, jobs, logger);
   return { provider, jobs, customers, paymentMethods, catalog, orders, payments, refunds };
 }

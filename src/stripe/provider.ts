@@ -94,7 +94,12 @@ export interface Answer<T> {
 /** A confirmation that Stripe answered: either the intent, or a card error with the intent. */
 export type ConfirmOutcome =
   | { kind: 'intent'; intent: IntentSnapshot; requestId: string | null }
-  | { kind: 'card_error'; error: CardError; intent: IntentSnapshot | null; requestId: string | null };
+  | {
+      kind: 'card_error';
+      error: CardError;
+      intent: IntentSnapshot | null;
+      requestId: string | null;
+    };
 
 export interface CreateIntentInput {
   amount: number;
@@ -111,29 +116,55 @@ export interface CreateIntentInput {
 
 export interface PaymentProvider {
   readonly name: string;
-  createCustomer(input: { userId: string }, idempotencyKey: string): Promise<Answer<{ id: string }>>;
+  createCustomer(
+    input: { userId: string },
+    idempotencyKey: string,
+  ): Promise<Answer<{ id: string }>>;
   /** Deletes the customer at Stripe (its saved cards go with it). */
   deleteCustomer(customerId: string): Promise<Answer<void>>;
-  createSetupIntent(customerId: string, idempotencyKey: string): Promise<Answer<{ id: string; clientSecret: string }>>;
+  createSetupIntent(
+    customerId: string,
+    idempotencyKey: string,
+  ): Promise<Answer<{ id: string; clientSecret: string }>>;
   retrievePaymentMethod(id: string): Promise<Answer<CardDetails>>;
-  attachPaymentMethod(id: string, customerId: string, idempotencyKey: string): Promise<Answer<CardDetails>>;
+  attachPaymentMethod(
+    id: string,
+    customerId: string,
+    idempotencyKey: string,
+  ): Promise<Answer<CardDetails>>;
   detachPaymentMethod(id: string, idempotencyKey: string): Promise<Answer<void>>;
-  setDefaultPaymentMethod(customerId: string, paymentMethodId: string, idempotencyKey: string): Promise<Answer<void>>;
+  setDefaultPaymentMethod(
+    customerId: string,
+    paymentMethodId: string,
+    idempotencyKey: string,
+  ): Promise<Answer<void>>;
   createAndConfirmIntent(input: CreateIntentInput, idempotencyKey: string): Promise<ConfirmOutcome>;
   retrieveIntent(id: string): Promise<Answer<IntentSnapshot>>;
   /** Finds the intent created for one of our payments (when we never learnt its id). */
   findIntentByPaymentId(paymentId: string): Promise<Answer<IntentSnapshot | null>>;
-  captureIntent(id: string, amount: number | undefined, idempotencyKey: string): Promise<Answer<IntentSnapshot>>;
+  captureIntent(
+    id: string,
+    amount: number | undefined,
+    idempotencyKey: string,
+  ): Promise<Answer<IntentSnapshot>>;
   cancelIntent(id: string, idempotencyKey: string): Promise<Answer<IntentSnapshot>>;
   createRefund(
-    input: { paymentIntentId: string; amount: number; metadata: Record<string, string>; reason?: string },
+    input: {
+      paymentIntentId: string;
+      amount: number;
+      metadata: Record<string, string>;
+      reason?: string;
+    },
     idempotencyKey: string,
   ): Promise<Answer<RefundSnapshot>>;
   retrieveRefund(id: string): Promise<Answer<RefundSnapshot>>;
   listRefunds(paymentIntentId: string): Promise<Answer<RefundSnapshot[]>>;
   /** Verifies a webhook against each secret in turn; throws AppError 400 when none matches. */
   verifyWebhook(rawBody: Buffer, signatureHeader: string, secrets: string[]): ProviderEvent;
-  createWebhookEndpoint(url: string, events: string[]): Promise<Answer<{ id: string; secret: string }>>;
+  createWebhookEndpoint(
+    url: string,
+    events: string[],
+  ): Promise<Answer<{ id: string; secret: string }>>;
   listWebhookEndpoints(): Promise<Answer<Array<{ id: string; url: string }>>>;
   deleteWebhookEndpoint(id: string): Promise<Answer<void>>;
   /** Cheap authenticated call for readiness. */

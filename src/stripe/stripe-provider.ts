@@ -35,11 +35,21 @@ export interface StripeProviderOptions {
 type WithResponse = { lastResponse?: { requestId?: string } };
 const requestIdOf = (obj: unknown) => (obj as WithResponse)?.lastResponse?.requestId ?? null;
 
-type CardFields = { brand: string | null; last4: string | null; exp_month: number | null; exp_year: number | null };
+type CardFields = {
+  brand: string | null;
+  last4: string | null;
+  exp_month: number | null;
+  exp_year: number | null;
+};
 
 function toCardSummary(card: CardFields | null | undefined): CardSummary | null {
   if (!card?.brand || !card.last4) return null;
-  return { brand: card.brand, last4: card.last4, expMonth: card.exp_month ?? null, expYear: card.exp_year ?? null };
+  return {
+    brand: card.brand,
+    last4: card.last4,
+    expMonth: card.exp_month ?? null,
+    expYear: card.exp_year ?? null,
+  };
 }
 
 function toIntent(pi: Stripe.PaymentIntent): IntentSnapshot {
@@ -56,13 +66,18 @@ function toIntent(pi: Stripe.PaymentIntent): IntentSnapshot {
     captureMethod: pi.capture_method === 'manual' ? 'manual' : 'automatic',
     clientSecret: pi.client_secret ?? null,
     nextAction: (pi.next_action as Record<string, unknown> | null) ?? null,
-    paymentMethodId: typeof pi.payment_method === 'string' ? pi.payment_method : (pi.payment_method?.id ?? null),
+    paymentMethodId:
+      typeof pi.payment_method === 'string' ? pi.payment_method : (pi.payment_method?.id ?? null),
     card: toCardSummary(charge?.payment_method_details?.card) ?? toCardSummary(paymentMethod?.card),
     latestChargeId: typeof pi.latest_charge === 'string' ? pi.latest_charge : (charge?.id ?? null),
     amountRefunded: charge?.amount_refunded ?? 0,
     disputed: charge?.disputed ?? false,
     lastError: err
-      ? { code: err.code ?? 'card_error', declineCode: err.decline_code ?? null, message: err.message ?? 'The card was declined.' }
+      ? {
+          code: err.code ?? 'card_error',
+          declineCode: err.decline_code ?? null,
+          message: err.message ?? 'The card was declined.',
+        }
       : null,
     metadata: (pi.metadata ?? {}) as Record<string, string>,
     created: pi.created,
@@ -75,14 +90,18 @@ function toRefund(r: Stripe.Refund): RefundSnapshot {
     status: (r.status ?? 'pending') as RefundSnapshot['status'],
     amount: r.amount,
     currency: r.currency,
-    paymentIntentId: typeof r.payment_intent === 'string' ? r.payment_intent : (r.payment_intent?.id ?? null),
+    paymentIntentId:
+      typeof r.payment_intent === 'string' ? r.payment_intent : (r.payment_intent?.id ?? null),
     failureReason: r.failure_reason ?? null,
     metadata: (r.metadata ?? {}) as Record<string, string>,
   };
 }
 
 function toCard(pm: Stripe.PaymentMethod): CardDetails {
-  if (!pm.card) throw new AppError(400, 'payment_method_not_card', 'Only card payment methods are supported.', { field: 'payment_method_id' });
+  if (!pm.card)
+    throw new AppError(400, 'payment_method_not_card', 'Only card payment methods are supported.', {
+      field: 'payment_method_id',
+    });
   return {
     id: pm.id,
     customerId: typeof pm.customer === 'string' ? pm.customer : (pm.customer?.id ?? null),
@@ -98,7 +117,9 @@ function toCard(pm: Stripe.PaymentMethod): CardDetails {
 function translate(err: unknown, operation: string): AppError {
   if (err instanceof AppError) return err;
   if (!(err instanceof Stripe.errors.StripeError)) {
-    return new AppError(500, 'internal_error', `Unexpected failure in ${operation}`, { cause: err });
+    return new AppError(500, 'internal_error', `Unexpected failure in ${operation}`, {
+      cause: err,
+    });
   }
   const requestId = err.requestId ?? null;
   const details = requestId ? { stripe_request_id: requestId } : undefined;
@@ -106,10 +127,15 @@ function translate(err: unknown, operation: string): AppError {
     case 'StripeConnectionError':
     case 'StripeAPIError':
     case 'StripeRateLimitError':
-      return new AppError(503, PROVIDER_UNAVAILABLE, 'The payment provider is not answering. Try again shortly.', {
-        cause: err,
-        ...(details ? { details } : {}),
-      });
+      return new AppError(
+        503,
+        PROVIDER_UNAVAILABLE,
+        'The payment provider is not answering. Try again shortly.',
+        {
+          cause: err,
+          ...(details ? { details } : {}),
+        },
+      );
     case 'StripeCardError':
       return new AppError(402, err.code ?? 'card_declined', err.message, {
         cause: err,
@@ -117,16 +143,29 @@ function translate(err: unknown, operation: string): AppError {
       });
     case 'StripeInvalidRequestError':
       if (err.code === 'resource_missing') {
-        return new AppError(404, 'not_found', 'The referenced payment object does not exist.', { cause: err, field: err.param ?? undefined });
+        return new AppError(404, 'not_found', 'The referenced payment object does not exist.', {
+          cause: err,
+          field: err.param ?? undefined,
+        });
       }
-      return new AppError(err.statusCode === 404 ? 404 : 400, err.code ?? 'invalid_request', err.message, {
-        cause: err,
-        ...(err.param ? { field: err.param } : {}),
-        ...(details ? { details } : {}),
-      });
+      return new AppError(
+        err.statusCode === 404 ? 404 : 400,
+        err.code ?? 'invalid_request',
+        err.message,
+        {
+          cause: err,
+          ...(err.param ? { field: err.param } : {}),
+          ...(details ? { details } : {}),
+        },
+      );
     default:
       // Authentication, permission, idempotency errors: our configuration or our bug.
-      return new AppError(500, 'payment_provider_error', `Stripe refused ${operation}: ${err.message}`, { cause: err });
+      return new AppError(
+        500,
+        'payment_provider_error',
+        `Stripe refused ${operation}: ${err.message}`,
+        { cause: err },
+      );
   }
 }
 
@@ -167,7 +206,11 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  private async answer<T, R>(operation: string, fn: () => Promise<R>, map: (r: R) => T): Promise<Answer<T>> {
+  private async answer<T, R>(
+    operation: string,
+    fn: () => Promise<R>,
+    map: (r: R) => T,
+  ): Promise<Answer<T>> {
     try {
       const result = await this.call(operation, fn);
       return { value: map(result), requestId: requestIdOf(result) };
@@ -180,13 +223,21 @@ export class StripeProvider implements PaymentProvider {
     // No name or email at Stripe: the customer is ours by metadata only (less personal data).
     return this.answer(
       'customers.create',
-      () => this.stripe.customers.create({ metadata: { paydeck_user_id: input.userId } }, { idempotencyKey }),
+      () =>
+        this.stripe.customers.create(
+          { metadata: { paydeck_user_id: input.userId } },
+          { idempotencyKey },
+        ),
       (c) => ({ id: c.id }),
     );
   }
 
   deleteCustomer(customerId: string) {
-    return this.answer('customers.del', () => this.stripe.customers.del(customerId), () => undefined);
+    return this.answer(
+      'customers.del',
+      () => this.stripe.customers.del(customerId),
+      () => undefined,
+    );
   }
 
   createSetupIntent(customerId: string, idempotencyKey: string) {
@@ -202,7 +253,11 @@ export class StripeProvider implements PaymentProvider {
   }
 
   retrievePaymentMethod(id: string) {
-    return this.answer('payment_methods.retrieve', () => this.stripe.paymentMethods.retrieve(id), toCard);
+    return this.answer(
+      'payment_methods.retrieve',
+      () => this.stripe.paymentMethods.retrieve(id),
+      toCard,
+    );
   }
 
   attachPaymentMethod(id: string, customerId: string, idempotencyKey: string) {
@@ -234,7 +289,10 @@ export class StripeProvider implements PaymentProvider {
     );
   }
 
-  async createAndConfirmIntent(input: CreateIntentInput, idempotencyKey: string): Promise<ConfirmOutcome> {
+  async createAndConfirmIntent(
+    input: CreateIntentInput,
+    idempotencyKey: string,
+  ): Promise<ConfirmOutcome> {
     const params: Stripe.PaymentIntentCreateParams = {
       amount: input.amount,
       currency: input.currency,
@@ -247,7 +305,9 @@ export class StripeProvider implements PaymentProvider {
       expand: ['latest_charge'],
       ...(input.description ? { description: input.description } : {}),
       ...(input.offSession ? { off_session: true } : {}),
-      ...(input.setupFutureUsage && !input.offSession ? { setup_future_usage: input.setupFutureUsage } : {}),
+      ...(input.setupFutureUsage && !input.offSession
+        ? { setup_future_usage: input.setupFutureUsage }
+        : {}),
     };
     try {
       const pi = await this.call('payment_intents.create', () =>
@@ -260,8 +320,14 @@ export class StripeProvider implements PaymentProvider {
         const intent = err.payment_intent ? toIntent(err.payment_intent) : null;
         return {
           kind: 'card_error',
-          error: { code: err.code ?? 'card_declined', declineCode: err.decline_code ?? null, message: err.message },
-          intent: intent ? { ...intent, card: intent.card ?? toCardSummary(err.payment_method?.card) } : null,
+          error: {
+            code: err.code ?? 'card_declined',
+            declineCode: err.decline_code ?? null,
+            message: err.message,
+          },
+          intent: intent
+            ? { ...intent, card: intent.card ?? toCardSummary(err.payment_method?.card) }
+            : null,
           requestId: err.requestId ?? null,
         };
       }
@@ -280,7 +346,11 @@ export class StripeProvider implements PaymentProvider {
   async findIntentByPaymentId(paymentId: string): Promise<Answer<IntentSnapshot | null>> {
     const found = await this.answer(
       'payment_intents.search',
-      () => this.stripe.paymentIntents.search({ query: `metadata['paydeck_payment_id']:'${paymentId}'`, limit: 2 }),
+      () =>
+        this.stripe.paymentIntents.search({
+          query: `metadata['paydeck_payment_id']:'${paymentId}'`,
+          limit: 2,
+        }),
       (r) => r.data,
     );
     const first = found.value[0];
@@ -295,7 +365,10 @@ export class StripeProvider implements PaymentProvider {
       () =>
         this.stripe.paymentIntents.capture(
           id,
-          { ...(amount !== undefined ? { amount_to_capture: amount } : {}), expand: ['latest_charge'] },
+          {
+            ...(amount !== undefined ? { amount_to_capture: amount } : {}),
+            expand: ['latest_charge'],
+          },
           { idempotencyKey },
         ),
       toIntent,
@@ -305,13 +378,19 @@ export class StripeProvider implements PaymentProvider {
   cancelIntent(id: string, idempotencyKey: string) {
     return this.answer(
       'payment_intents.cancel',
-      () => this.stripe.paymentIntents.cancel(id, { expand: ['latest_charge'] }, { idempotencyKey }),
+      () =>
+        this.stripe.paymentIntents.cancel(id, { expand: ['latest_charge'] }, { idempotencyKey }),
       toIntent,
     );
   }
 
   createRefund(
-    input: { paymentIntentId: string; amount: number; metadata: Record<string, string>; reason?: string },
+    input: {
+      paymentIntentId: string;
+      amount: number;
+      metadata: Record<string, string>;
+      reason?: string;
+    },
     idempotencyKey: string,
   ) {
     return this.answer(
@@ -363,7 +442,11 @@ export class StripeProvider implements PaymentProvider {
       }
     }
     const message = (lastError as Error | undefined)?.message ?? 'no webhook secret configured';
-    throw new AppError(400, 'webhook_signature_invalid', `Webhook signature verification failed: ${message.split('\n')[0]}`);
+    throw new AppError(
+      400,
+      'webhook_signature_invalid',
+      `Webhook signature verification failed: ${message.split('\n')[0]}`,
+    );
   }
 
   createWebhookEndpoint(url: string, events: string[]) {
@@ -388,10 +471,18 @@ export class StripeProvider implements PaymentProvider {
   }
 
   deleteWebhookEndpoint(id: string) {
-    return this.answer('webhook_endpoints.del', () => this.stripe.webhookEndpoints.del(id), () => undefined);
+    return this.answer(
+      'webhook_endpoints.del',
+      () => this.stripe.webhookEndpoints.del(id),
+      () => undefined,
+    );
   }
 
   async ping(): Promise<void> {
-    await this.answer('customers.list', () => this.stripe.customers.list({ limit: 1 }), () => undefined);
+    await this.answer(
+      'customers.list',
+      () => this.stripe.customers.list({ limit: 1 }),
+      () => undefined,
+    );
   }
 }

@@ -39,20 +39,33 @@ export async function checkIntegrity(system: ChaosSystem): Promise<IntegrityRepo
   const intents = system.sim.sim.store.newestFirst<SimIntent>('payment_intents');
   const simRefunds = system.sim.sim.store.newestFirst<SimRefund>('refunds');
   const payments = (
-    await system.db.query<{ id: string; order_id: string; status: string; amount_captured: number; currency: string; pi: string | null }>(
+    await system.db.query<{
+      id: string;
+      order_id: string;
+      status: string;
+      amount_captured: number;
+      currency: string;
+      pi: string | null;
+    }>(
       'select id, order_id, status, amount_captured, currency, stripe_payment_intent_id as pi from payments',
     )
   ).rows;
-  const refunds = (await system.db.query<{ amount: number; currency: string }>("select amount, currency from refunds where status = 'succeeded'")).rows;
+  const refunds = (
+    await system.db.query<{ amount: number; currency: string }>(
+      "select amount, currency from refunds where status = 'succeeded'",
+    )
+  ).rows;
 
   const net: IntegrityReport['net'] = {};
   const add = (currency: string, side: 'paydeck' | 'stripe', amount: number) => {
     net[currency] ??= { paydeck: 0, stripe: 0 };
     net[currency][side] += amount;
   };
-  for (const p of payments) if (p.status === 'succeeded') add(p.currency, 'paydeck', Number(p.amount_captured));
+  for (const p of payments)
+    if (p.status === 'succeeded') add(p.currency, 'paydeck', Number(p.amount_captured));
   for (const r of refunds) add(r.currency, 'paydeck', -Number(r.amount));
-  for (const pi of intents) if (pi.status === 'succeeded') add(pi.currency, 'stripe', pi.amount_received);
+  for (const pi of intents)
+    if (pi.status === 'succeeded') add(pi.currency, 'stripe', pi.amount_received);
   for (const r of simRefunds) if (r.status === 'succeeded') add(r.currency, 'stripe', -r.amount);
 
   const byIntent = new Map(payments.filter((p) => p.pi).map((p) => [p.pi!, p]));
@@ -71,7 +84,9 @@ export async function checkIntegrity(system: ChaosSystem): Promise<IntegrityRepo
     }
   }
   const doubleCharged = [...succeededPerOrder].filter(([, n]) => n > 1).map(([order]) => order);
-  const unsettled = payments.filter((p) => p.status === 'creating' || p.status === 'unknown').length;
+  const unsettled = payments.filter(
+    (p) => p.status === 'creating' || p.status === 'unknown',
+  ).length;
 
   const database = connectDatabase(system.databaseUrl, { max: 1 });
   let auditChain: IntegrityReport['auditChain'];
@@ -92,5 +107,14 @@ export async function checkIntegrity(system: ChaosSystem): Promise<IntegrityRepo
     ...(unsettled ? [`${unsettled} payments still creating/unknown`] : []),
     ...(auditChain.ok ? [] : ['the audit chain does not verify']),
   ];
-  return { ok: problems.length === 0, net, mismatched, unknownToPaydeck, doubleCharged, unsettled, auditChain, problems };
+  return {
+    ok: problems.length === 0,
+    net,
+    mismatched,
+    unknownToPaydeck,
+    doubleCharged,
+    unsettled,
+    auditChain,
+    problems,
+  };
 }

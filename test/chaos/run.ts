@@ -5,16 +5,43 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkIntegrity, type IntegrityReport } from './integrity.ts';
-import { crashes, databaseOutage, fuzz, identicalPays, stripeFaults, webhookStorm, type ScenarioResult } from './scenarios.ts';
+import {
+  crashes,
+  databaseOutage,
+  fuzz,
+  identicalPays,
+  stripeFaults,
+  webhookStorm,
+  type ScenarioResult,
+} from './scenarios.ts';
 import { startChaosSystem, type ChaosSystem } from './system.ts';
 
 export const SIZES = {
-  full: { identical: 1000, webhooks: 10_000, faults: 500, crashPayments: 1000, kills: 5, outageSeconds: 10, fuzz: 100_000 },
-  short: { identical: 60, webhooks: 400, faults: 40, crashPayments: 40, kills: 1, outageSeconds: 4, fuzz: 600 },
+  full: {
+    identical: 1000,
+    webhooks: 10_000,
+    faults: 500,
+    crashPayments: 1000,
+    kills: 5,
+    outageSeconds: 10,
+    fuzz: 100_000,
+  },
+  short: {
+    identical: 60,
+    webhooks: 400,
+    faults: 40,
+    crashPayments: 40,
+    kills: 1,
+    outageSeconds: 4,
+    fuzz: 600,
+  },
 };
 export type Sizes = (typeof SIZES)['full'];
 
-export const SCENARIOS: Array<{ id: string; run: (system: ChaosSystem, sizes: Sizes) => Promise<ScenarioResult> }> = [
+export const SCENARIOS: Array<{
+  id: string;
+  run: (system: ChaosSystem, sizes: Sizes) => Promise<ScenarioResult>;
+}> = [
   { id: 'identical-pays', run: (s, z) => identicalPays(s, z.identical) },
   { id: 'webhook-storm', run: (s, z) => webhookStorm(s, z.webhooks) },
   { id: 'stripe-faults', run: (s, z) => stripeFaults(s, z.faults) },
@@ -31,7 +58,11 @@ export interface ScenarioReport extends ScenarioResult {
 }
 
 /** Runs one scenario on a fresh system and checks money integrity afterwards. */
-export async function runScenario(id: string, sizes: Sizes, databaseServerUrl: string | undefined): Promise<ScenarioReport> {
+export async function runScenario(
+  id: string,
+  sizes: Sizes,
+  databaseServerUrl: string | undefined,
+): Promise<ScenarioReport> {
   const scenario = SCENARIOS.find((s) => s.id === id);
   if (!scenario) throw new Error(`no scenario ${id}`);
   const system = await startChaosSystem({ databaseServerUrl });
@@ -39,7 +70,13 @@ export async function runScenario(id: string, sizes: Sizes, databaseServerUrl: s
   try {
     const result = await scenario.run(system, sizes);
     const integrity = await checkIntegrity(system);
-    return { id, ...result, seconds: Math.round((Date.now() - started) / 1000), integrity, ok: result.problems.length === 0 && integrity.ok };
+    return {
+      id,
+      ...result,
+      seconds: Math.round((Date.now() - started) / 1000),
+      integrity,
+      ok: result.problems.length === 0 && integrity.ok,
+    };
   } finally {
     await system.close();
   }
@@ -50,7 +87,12 @@ async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   // `--set fuzz=20000,kills=3` overrides single sizes.
   const overrides = Object.fromEntries(
-    (process.argv.find((a) => a.startsWith('--set='))?.slice('--set='.length).split(',') ?? [])
+    (
+      process.argv
+        .find((a) => a.startsWith('--set='))
+        ?.slice('--set='.length)
+        .split(',') ?? []
+    )
       .map((pair) => pair.split('='))
       .filter(([key, value]) => key && key in SIZES.full && Number.isFinite(Number(value)))
       .map(([key, value]) => [key, Number(value)]),
@@ -61,16 +103,24 @@ async function main(): Promise<void> {
     process.stdout.write(`\n== ${id}\n`);
     const report = await runScenario(id, sizes, process.env.DATABASE_URL);
     reports.push(report);
-    process.stdout.write(`${report.ok ? 'ok' : 'FAILED'} in ${report.seconds} s — ${report.name}\n`);
-    for (const [name, value] of Object.entries(report.figures)) process.stdout.write(`  ${name.padEnd(34)} ${value}\n`);
-    process.stdout.write(`  ${'money integrity'.padEnd(34)} ${report.integrity.ok ? 'ok' : 'BROKEN'} (audit chain ${report.integrity.auditChain.checked} entries)\n`);
-    for (const problem of [...report.problems, ...report.integrity.problems]) process.stdout.write(`  ! ${problem}\n`);
+    process.stdout.write(
+      `${report.ok ? 'ok' : 'FAILED'} in ${report.seconds} s — ${report.name}\n`,
+    );
+    for (const [name, value] of Object.entries(report.figures))
+      process.stdout.write(`  ${name.padEnd(34)} ${value}\n`);
+    process.stdout.write(
+      `  ${'money integrity'.padEnd(34)} ${report.integrity.ok ? 'ok' : 'BROKEN'} (audit chain ${report.integrity.auditChain.checked} entries)\n`,
+    );
+    for (const problem of [...report.problems, ...report.integrity.problems])
+      process.stdout.write(`  ! ${problem}\n`);
   }
   const file = path.resolve('test-results', 'chaos', 'report.json');
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), sizes, reports }, null, 2));
   const failed = reports.filter((r) => !r.ok);
-  process.stdout.write(`\n${reports.length - failed.length} passed, ${failed.length} failed (report: ${path.relative(process.cwd(), file)})\n`);
+  process.stdout.write(
+    `\n${reports.length - failed.length} passed, ${failed.length} failed (report: ${path.relative(process.cwd(), file)})\n`,
+  );
   process.exit(failed.length ? 1 : 0);
 }
 

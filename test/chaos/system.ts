@@ -30,7 +30,16 @@ export interface ChaosSystem {
   baseUrl: string;
   /** Everything the server processes printed. */
   log(): string;
-  call(method: string, url: string, options?: { body?: unknown; headers?: Record<string, string>; raw?: string; timeoutMs?: number }): Promise<Answer>;
+  call(
+    method: string,
+    url: string,
+    options?: {
+      body?: unknown;
+      headers?: Record<string, string>;
+      raw?: string;
+      timeoutMs?: number;
+    },
+  ): Promise<Answer>;
   /** Whether the server process is running (it was not killed and did not exit). */
   alive(): boolean;
   /** Kills the server with SIGKILL and waits for it to be gone. */
@@ -46,19 +55,27 @@ export interface ChaosSystem {
  * A database of the system's own: a new one on the PostgreSQL server at `serverUrl`, or a fresh
  * embedded PGlite (served over the wire protocol) when there is none.
  */
-async function ownDatabase(serverUrl: string | undefined): Promise<{ url: string; drop(): Promise<void> }> {
+async function ownDatabase(
+  serverUrl: string | undefined,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const fresh = await freshDatabase(serverUrl, 'paydeck_chaos');
   if (fresh) return fresh;
   const embedded = await startEmbeddedDatabase();
   return { url: embedded.url, drop: () => embedded.close() };
 }
 
-export async function startChaosSystem(options: { databaseServerUrl: string | undefined; env?: Record<string, string> }): Promise<ChaosSystem> {
+export async function startChaosSystem(options: {
+  databaseServerUrl: string | undefined;
+  env?: Record<string, string>;
+}): Promise<ChaosSystem> {
   const sim = await startSimulator({ port: 0, quiet: true, webhookRetryBaseMs: 200 });
   const database = await ownDatabase(options.databaseServerUrl);
   const databaseUrl = database.url;
   const target = new URL(databaseUrl);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) }, { maxConnections: 200 });
+  const proxy = await startTcpProxy(
+    { host: target.hostname, port: Number(target.port || 5432) },
+    { maxConnections: 200 },
+  );
   const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paydeck-chaos-'));
   const port = await freePort();
@@ -106,24 +123,41 @@ export async function startChaosSystem(options: { databaseServerUrl: string | un
   async function call(
     method: string,
     url: string,
-    callOptions: { body?: unknown; headers?: Record<string, string>; raw?: string; timeoutMs?: number } = {},
+    callOptions: {
+      body?: unknown;
+      headers?: Record<string, string>;
+      raw?: string;
+      timeoutMs?: number;
+    } = {},
   ): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       const answer = await callOnce(method, url, callOptions);
       if (answer.status !== 429 || attempt >= 20) return answer;
-      await new Promise((resolve) => setTimeout(resolve, 1000 * Number(answer.headers.get('retry-after') ?? 1)));
+      await new Promise((resolve) =>
+        setTimeout(resolve, 1000 * Number(answer.headers.get('retry-after') ?? 1)),
+      );
     }
   }
 
   async function callOnce(
     method: string,
     url: string,
-    callOptions: { body?: unknown; headers?: Record<string, string>; raw?: string; timeoutMs?: number },
+    callOptions: {
+      body?: unknown;
+      headers?: Record<string, string>;
+      raw?: string;
+      timeoutMs?: number;
+    },
   ): Promise<Answer> {
-    const body = callOptions.raw ?? (callOptions.body !== undefined ? JSON.stringify(callOptions.body) : undefined);
+    const body =
+      callOptions.raw ??
+      (callOptions.body !== undefined ? JSON.stringify(callOptions.body) : undefined);
     const res = await fetch(`${baseUrl}${url}`, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...callOptions.headers },
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...callOptions.headers,
+      },
       ...(body !== undefined ? { body } : {}),
       signal: AbortSignal.timeout(callOptions.timeoutMs ?? 30_000),
     });
@@ -160,7 +194,8 @@ export async function startChaosSystem(options: { databaseServerUrl: string | un
       server = spawnServer();
       const deadline = Date.now() + 120_000;
       while (Date.now() < deadline) {
-        if (server.exitCode !== null) throw new Error(`the server exited at start:\n${output.slice(-3000)}`);
+        if (server.exitCode !== null)
+          throw new Error(`the server exited at start:\n${output.slice(-3000)}`);
         try {
           if ((await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) })).ok) return;
         } catch {
@@ -188,11 +223,20 @@ export async function startChaosSystem(options: { databaseServerUrl: string | un
 }
 
 /** A browser-like session: the cookie and CSRF token headers. */
-export async function signIn(system: ChaosSystem, email: string, password: string, signup = false): Promise<Record<string, string>> {
+export async function signIn(
+  system: ChaosSystem,
+  email: string,
+  password: string,
+  signup = false,
+): Promise<Record<string, string>> {
   const res = await fetch(`${system.baseUrl}/api/auth/${signup ? 'signup' : 'login'}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(signup ? { email, password, name: 'Chaos Customer', accept_terms: true } : { email, password }),
+    body: JSON.stringify(
+      signup
+        ? { email, password, name: 'Chaos Customer', accept_terms: true }
+        : { email, password },
+    ),
   });
   if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
   const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
@@ -208,7 +252,15 @@ export async function merchantKey(system: ChaosSystem): Promise<Record<string, s
   const key = await system.call('POST', '/api/admin/api-keys', {
     body: {
       name: `chaos ${Date.now()}`,
-      scopes: ['orders:read', 'orders:write', 'payments:read', 'payments:write', 'refunds:read', 'refunds:write', 'customers:read'],
+      scopes: [
+        'orders:read',
+        'orders:write',
+        'payments:read',
+        'payments:write',
+        'refunds:read',
+        'refunds:write',
+        'customers:read',
+      ],
     },
     headers: admin,
   });
@@ -217,27 +269,46 @@ export async function merchantKey(system: ChaosSystem): Promise<Record<string, s
 }
 
 /** A new customer with a saved Visa card, signed in. */
-export async function customerWithCard(system: ChaosSystem): Promise<{ email: string; session: Record<string, string> }> {
+export async function customerWithCard(
+  system: ChaosSystem,
+): Promise<{ email: string; session: Record<string, string> }> {
   const email = `chaos.${process.pid}.${Date.now().toString(36)}.${emails++}@example.test`;
   const session = await signIn(system, email, 'a-long-enough-password', true);
-  const card = await system.call('POST', '/api/payment-methods', { body: { payment_method_id: 'pm_card_visa' }, headers: session });
+  const card = await system.call('POST', '/api/payment-methods', {
+    body: { payment_method_id: 'pm_card_visa' },
+    headers: session,
+  });
   if (card.status !== 201) throw new Error(`card: ${card.status} ${JSON.stringify(card.json)}`);
   return { email, session };
 }
 
 /** Merchant orders for a customer. */
-export async function merchantOrders(system: ChaosSystem, key: Record<string, string>, email: string, count: number, currency = 'usd'): Promise<string[]> {
+export async function merchantOrders(
+  system: ChaosSystem,
+  key: Record<string, string>,
+  email: string,
+  count: number,
+  currency = 'usd',
+): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const order = await system.call('POST', '/api/v1/orders', { body: { customer_email: email, amount: 1000 + (i % 500), currency }, headers: key });
-    if (order.status !== 201) throw new Error(`order: ${order.status} ${JSON.stringify(order.json)}`);
+    const order = await system.call('POST', '/api/v1/orders', {
+      body: { customer_email: email, amount: 1000 + (i % 500), currency },
+      headers: key,
+    });
+    if (order.status !== 201)
+      throw new Error(`order: ${order.status} ${JSON.stringify(order.json)}`);
     ids.push(String(order.json!.id));
   }
   return ids;
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */
-export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function inParallel<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(
@@ -254,7 +325,11 @@ export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T, 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `check` is true or `ms` passed; returns whether it became true. */
-export async function within(ms: number, check: () => Promise<boolean>, everyMs = 500): Promise<boolean> {
+export async function within(
+  ms: number,
+  check: () => Promise<boolean>,
+  everyMs = 500,
+): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (await check()) return true;

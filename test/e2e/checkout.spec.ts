@@ -4,7 +4,15 @@ import { readFile } from 'node:fs/promises';
 // failed) and a decline followed by another card; receipts and the orders list.
 import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { CARDS, CARD_FRAME, CHALLENGE_FRAME, fillCard, screenshot, signUpNewCustomer, watchConsoleInEveryTest } from './helpers/customer.ts';
+import {
+  CARDS,
+  CARD_FRAME,
+  CHALLENGE_FRAME,
+  fillCard,
+  screenshot,
+  signUpNewCustomer,
+  watchConsoleInEveryTest,
+} from './helpers/customer.ts';
 
 test.use({ baseURL: process.env.E2E_BASE_URL ?? 'http://localhost:3000' });
 
@@ -40,7 +48,9 @@ async function pay(page: Page, total: string): Promise<void> {
 }
 
 async function expectPaidReceipt(page: Page, orderId: string, total: string): Promise<void> {
-  await expect(page).toHaveURL((url) => url.pathname === `/orders/${orderId}` && url.search === '?paid=1');
+  await expect(page).toHaveURL(
+    (url) => url.pathname === `/orders/${orderId}` && url.search === '?paid=1',
+  );
   await expect(page.getByText('Thank you — your payment went through')).toBeVisible();
   await expect(page.locator('.receipt__head').getByText('Paid', { exact: true })).toBeVisible();
   await expect(page.getByTestId('order-total')).toHaveText(total);
@@ -53,13 +63,18 @@ test('when a new customer saves a card and buys two products with it, then the o
   await signUpNewCustomer(page);
 
   // Wallet: add 4242 through a SetupIntent.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet' }).click();
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Wallet' })
+    .click();
   await expect(page.getByText('No saved cards yet.')).toBeVisible();
   await page.getByRole('button', { name: 'Add a card' }).click();
   await expect(page.locator(CARD_FRAME)).toBeVisible();
   await fillCard(page, CARDS.visa);
   await page.getByRole('button', { name: 'Save card' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Visa ending in 4242 was saved.' })).toBeVisible();
+  await expect(
+    page.getByRole('status').filter({ hasText: 'Visa ending in 4242 was saved.' }),
+  ).toBeVisible();
   const saved = page.getByTestId('saved-card');
   await expect(saved).toHaveCount(1);
   await expect(saved).toContainText('Visa');
@@ -91,7 +106,9 @@ test('when a new customer saves a card and buys two products with it, then the o
   await screenshot(page, 'orders');
 });
 
-test('when a new card needs 3-D Secure and the customer completes it, then the order is paid', async ({ page }) => {
+test('when a new card needs 3-D Secure and the customer completes it, then the order is paid', async ({
+  page,
+}) => {
   await signUpNewCustomer(page);
   const total = '$32.00';
   const orderId = await buy(page, { 'Ceramic dripper': 1 }, total);
@@ -106,7 +123,10 @@ test('when a new card needs 3-D Secure and the customer completes it, then the o
   await screenshot(page, 'checkout-new-card-360');
   await page.setViewportSize({ width: 1280, height: 720 });
   await pay(page, total);
-  await page.frameLocator(CHALLENGE_FRAME).getByRole('button', { name: 'Complete authentication' }).click();
+  await page
+    .frameLocator(CHALLENGE_FRAME)
+    .getByRole('button', { name: 'Complete authentication' })
+    .click();
 
   await expectPaidReceipt(page, orderId, total);
 });
@@ -120,7 +140,10 @@ test('when the customer fails 3-D Secure, then a clear message is shown and the 
 
   await fillCard(page, CARDS.threeDSecure);
   await pay(page, total);
-  await page.frameLocator(CHALLENGE_FRAME).getByRole('button', { name: 'Fail authentication' }).click();
+  await page
+    .frameLocator(CHALLENGE_FRAME)
+    .getByRole('button', { name: 'Fail authentication' })
+    .click();
 
   const alert = page.getByRole('alert').filter({ hasText: 'Your payment did not go through' });
   await expect(alert).toContainText(/unable to authenticate/i);
@@ -171,7 +194,9 @@ test('when a customer manages the wallet, then cards can be added, made default 
     await page.getByRole('button', { name: 'Add a card' }).click();
     await fillCard(page, number);
     await page.getByRole('button', { name: 'Save card' }).click();
-    await expect(page.getByRole('status').filter({ hasText: `ending in ${number.slice(-4)} was saved.` })).toBeVisible();
+    await expect(
+      page.getByRole('status').filter({ hasText: `ending in ${number.slice(-4)} was saved.` }),
+    ).toBeVisible();
   }
   const visa = page.getByTestId('saved-card').filter({ hasText: '4242' });
   const mastercard = page.getByTestId('saved-card').filter({ hasText: '4444' });
@@ -192,18 +217,25 @@ test('when a customer manages the wallet, then cards can be added, made default 
 
   await visa.getByRole('button', { name: 'Remove' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Remove card' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Visa ending in 4242 was removed.' })).toBeVisible();
+  await expect(
+    page.getByRole('status').filter({ hasText: 'Visa ending in 4242 was removed.' }),
+  ).toBeVisible();
   await expect(page.getByTestId('saved-card')).toHaveCount(1);
   await expect(mastercard).toContainText('Default');
 
   // Account: the export downloads a JSON file with the saved card; deletion asks for the password,
   // signs the customer out and says it was done.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Account' })
+    .click();
   const download = page.waitForEvent('download');
   await page.getByRole('link', { name: 'Download my data' }).click();
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- the file Playwright downloaded
   const exported = JSON.parse(await readFile((await (await download).path())!, 'utf8'));
-  expect(exported.payment_methods).toEqual([expect.objectContaining({ brand: 'mastercard', last4: '4444' })]);
+  expect(exported.payment_methods).toEqual([
+    expect.objectContaining({ brand: 'mastercard', last4: '4444' }),
+  ]);
   // A wrong password (403) and, after deletion, signing in again (401) are expected refusals.
   consoleWatch.expect(/status of 403 \(Forbidden\)/);
   consoleWatch.expect(/status of 401 \(Unauthorized\)/);
@@ -223,7 +255,9 @@ test('when a customer manages the wallet, then cards can be added, made default 
   await password.fill(customer.password);
   await deletion.getByRole('button', { name: 'Delete my account' }).click();
   await expect(page).toHaveURL(/\/login$/);
-  await expect(page.getByRole('status').filter({ hasText: 'Your account was deleted' })).toBeVisible();
+  await expect(
+    page.getByRole('status').filter({ hasText: 'Your account was deleted' }),
+  ).toBeVisible();
   // The account is gone: its password no longer signs in.
   await page.getByLabel('Email').fill(customer.email);
   await page.getByLabel('Password').fill(customer.password);
@@ -231,7 +265,9 @@ test('when a customer manages the wallet, then cards can be added, made default 
   await expect(page.getByRole('alert').filter({ hasText: 'Could not sign you in' })).toBeVisible();
 });
 
-test('when a signed-out customer opens a checkout link, then signing in brings them to that checkout', async ({ page }) => {
+test('when a signed-out customer opens a checkout link, then signing in brings them to that checkout', async ({
+  page,
+}) => {
   const customer = await signUpNewCustomer(page);
   const orderId = await buy(page, { 'Paper filters (100)': 2 }, '$12.00');
   await page.goto('/orders');
@@ -239,7 +275,9 @@ test('when a signed-out customer opens a checkout link, then signing in brings t
   await expect(page).toHaveURL(/\/login$/);
 
   await page.goto(`/checkout/${orderId}`);
-  await expect(page).toHaveURL((url) => url.pathname === '/login' && url.searchParams.get('next') === `/checkout/${orderId}`);
+  await expect(page).toHaveURL(
+    (url) => url.pathname === '/login' && url.searchParams.get('next') === `/checkout/${orderId}`,
+  );
   await page.getByLabel('Email').fill(customer.email);
   await page.getByLabel('Password').fill(customer.password);
   await page.getByRole('button', { name: 'Sign in' }).click();

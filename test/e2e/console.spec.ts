@@ -3,7 +3,12 @@
 // API keys show their secret once; a webhook event is replayed; the audit chain verifies.
 import { test, expect } from '@playwright/test';
 import type { Browser, Page } from '@playwright/test';
-import { CARDS, signUpNewCustomer, watchConsole, watchConsoleInEveryTest } from './helpers/customer.ts';
+import {
+  CARDS,
+  signUpNewCustomer,
+  watchConsole,
+  watchConsoleInEveryTest,
+} from './helpers/customer.ts';
 import { openConsoleSection, signInAsAdmin } from './helpers/operator.ts';
 import { payWithNewCard, startCheckout } from './helpers/shop.ts';
 
@@ -13,7 +18,9 @@ test.use({ baseURL });
 watchConsoleInEveryTest();
 
 /** The operator works in a browser of their own, next to the customer's. */
-async function operatorPage(browser: Browser): Promise<{ operator: Page; close: () => Promise<void> }> {
+async function operatorPage(
+  browser: Browser,
+): Promise<{ operator: Page; close: () => Promise<void> }> {
   const context = await browser.newContext({ baseURL });
   const operator = await context.newPage();
   const watch = watchConsole(operator);
@@ -33,11 +40,18 @@ test('when an operator refunds part of a customer’s payment from the console, 
 }) => {
   const customer = await signUpNewCustomer(page);
   const total = '$107.00'; // 2 × $24.00 + 1 × $59.00
-  const orderId = await startCheckout(page, { 'Espresso beans, 1 kg': 2, 'Pour-over kettle': 1 }, total);
+  const orderId = await startCheckout(
+    page,
+    { 'Espresso beans, 1 kg': 2, 'Pour-over kettle': 1 },
+    total,
+  );
   await payWithNewCard(page, orderId, total, CARDS.visa);
 
   const { operator, close } = await operatorPage(browser);
-  await operator.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Console' }).click();
+  await operator
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Console' })
+    .click();
   await expect(operator).toHaveURL(/\/console\/payments$/);
   await expect(operator.getByRole('heading', { level: 1, name: 'Payments' })).toBeVisible();
 
@@ -54,18 +68,25 @@ test('when an operator refunds part of a customer’s payment from the console, 
   const detailHref = await rows.getByRole('link').first().getAttribute('href');
   expect(detailHref).toMatch(/^\/console\/payments\/[0-9a-f-]{36}$/);
   for (const name of [customer.email, total, detailHref!.split('/').pop()!.slice(0, 8)]) {
-    await expect(rows.getByRole('link', { name, exact: true })).toHaveAttribute('href', detailHref!);
+    await expect(rows.getByRole('link', { name, exact: true })).toHaveAttribute(
+      'href',
+      detailHref!,
+    );
   }
   await rows.getByRole('link', { name: total, exact: true }).click();
 
   // The detail page: summary (naming the card, not its pm_… id), customer, items and a timeline.
-  await expect(operator.getByRole('heading', { level: 1, name: `Payment of ${total}` })).toBeVisible();
+  await expect(
+    operator.getByRole('heading', { level: 1, name: `Payment of ${total}` }),
+  ).toBeVisible();
   const summary = operator.getByRole('region', { name: 'Summary' });
   await expect(summary).toContainText('Visa •••• 4242');
   await expect(summary).toContainText('Expires 12/34');
   await expect(summary).not.toContainText('pm_');
   await expect(operator.getByRole('region', { name: 'Customer' })).toContainText(customer.email);
-  await expect(operator.getByRole('region', { name: 'Order items' })).toContainText('Pour-over kettle');
+  await expect(operator.getByRole('region', { name: 'Order items' })).toContainText(
+    'Pour-over kettle',
+  );
   const timeline = operator.getByRole('region', { name: 'Timeline' });
   await expect(timeline.getByTestId('timeline-entry').first()).toBeVisible();
   await expect(timeline).toContainText('payment.created');
@@ -87,8 +108,12 @@ test('when an operator refunds part of a customer’s payment from the console, 
   await dialog.getByRole('button', { name: 'Refund $10.00' }).click();
   await expect(dialog).toHaveCount(0);
   await expect(refund.getByRole('status')).toContainText('$10.00 was refunded');
-  await expect(operator.getByRole('region', { name: 'Summary' })).toContainText('Partially refunded');
-  await expect(operator.getByRole('region', { name: 'Refunds' }).getByTestId('refund')).toContainText('$10.00');
+  await expect(operator.getByRole('region', { name: 'Summary' })).toContainText(
+    'Partially refunded',
+  );
+  await expect(
+    operator.getByRole('region', { name: 'Refunds' }).getByTestId('refund'),
+  ).toContainText('$10.00');
   await expect(timeline).toContainText('refund.created');
   await close();
 
@@ -101,7 +126,9 @@ test('when an operator refunds part of a customer’s payment from the console, 
   await expect(page.getByTestId('receipt-payment')).toContainText('Visa •••• 4242');
 });
 
-test('when an operator creates an API key, then its secret is shown once and never again', async ({ page }) => {
+test('when an operator creates an API key, then its secret is shown once and never again', async ({
+  page,
+}) => {
   await signInAsAdmin(page);
   await page.goto('/console/api-keys');
   await expect(page.getByRole('heading', { level: 1, name: 'API keys' })).toBeVisible();
@@ -137,7 +164,10 @@ test('when an operator creates an API key, then its secret is shown once and nev
   await expect(page.getByTestId('api-key-row').filter({ hasText: name })).toContainText('Revoked');
 });
 
-test('when an operator replays a webhook event, then it is processed again and the log says so', async ({ page, browser }) => {
+test('when an operator replays a webhook event, then it is processed again and the log says so', async ({
+  page,
+  browser,
+}) => {
   // A payment makes Stripe send events.
   await signUpNewCustomer(page);
   const orderId = await startCheckout(page, { 'Paper filters (100)': 1 }, '$6.00');
@@ -152,21 +182,29 @@ test('when an operator replays a webhook event, then it is processed again and t
   await expect(first).toContainText('payment_intent.succeeded');
   await first.getByRole('link').click();
 
-  await expect(operator.getByRole('heading', { level: 1, name: 'payment_intent.succeeded' })).toBeVisible();
-  await expect(operator.getByRole('region', { name: 'Payload' })).toContainText('"type": "payment_intent.succeeded"');
+  await expect(
+    operator.getByRole('heading', { level: 1, name: 'payment_intent.succeeded' }),
+  ).toBeVisible();
+  await expect(operator.getByRole('region', { name: 'Payload' })).toContainText(
+    '"type": "payment_intent.succeeded"',
+  );
   await operator.getByRole('button', { name: 'Replay event' }).click();
   await expect(operator.getByRole('status').filter({ hasText: 'Event replayed' })).toBeVisible();
   await expect(operator.getByRole('region', { name: 'Event' })).toContainText('Processed');
   await close();
 });
 
-test('when an operator verifies the audit chain, then the console reports it intact', async ({ page }) => {
+test('when an operator verifies the audit chain, then the console reports it intact', async ({
+  page,
+}) => {
   await signInAsAdmin(page);
   await page.goto('/console/audit');
   await expect(page.getByRole('heading', { level: 1, name: 'Audit log' })).toBeVisible();
   await expect(page.getByTestId('audit-row').first()).toBeVisible();
   await page.getByRole('button', { name: 'Verify chain' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'The audit chain is intact' })).toContainText(/\d+ entries checked/);
+  await expect(
+    page.getByRole('status').filter({ hasText: 'The audit chain is intact' }),
+  ).toContainText(/\d+ entries checked/);
   await openConsoleSection(page, 'Reconciliation');
   await page.getByRole('button', { name: 'Run now' }).click();
   await expect(page.getByTestId('reconciliation-run').first()).toContainText('payments checked');
@@ -186,7 +224,10 @@ test('when an operator looks a customer up and manages the catalog, then the loo
   await expect(row).toHaveCount(1);
   await expect(row).toContainText(customer.email);
   await row.getByRole('link', { name: `Payments by ${customer.email}` }).click();
-  await expect(operator).toHaveURL((url) => url.pathname === '/console/payments' && url.searchParams.get('email') === customer.email);
+  await expect(operator).toHaveURL(
+    (url) =>
+      url.pathname === '/console/payments' && url.searchParams.get('email') === customer.email,
+  );
   await expect(operator.getByLabel('Customer email')).toHaveValue(customer.email);
   await expect(operator.getByText('No payments match these filters.')).toBeVisible();
 
@@ -198,7 +239,9 @@ test('when an operator looks a customer up and manages the catalog, then the loo
   await form.getByLabel('Price').fill('12.5');
   await form.getByLabel('For sale in the shop').uncheck();
   await form.getByRole('button', { name: 'Add product' }).click();
-  await expect(operator.getByRole('status').filter({ hasText: `${name} was added.` })).toBeVisible();
+  await expect(
+    operator.getByRole('status').filter({ hasText: `${name} was added.` }),
+  ).toBeVisible();
   const product = operator.getByTestId('product-row').filter({ hasText: name });
   await expect(product).toContainText('$12.50');
   await expect(product).toContainText('Hidden');
@@ -208,7 +251,9 @@ test('when an operator looks a customer up and manages the catalog, then the loo
   await expect(edit.getByLabel('Name')).toBeFocused();
   await edit.getByLabel('Price').fill('14');
   await edit.getByRole('button', { name: 'Save changes' }).click();
-  await expect(operator.getByRole('status').filter({ hasText: `${name} was saved.` })).toBeVisible();
+  await expect(
+    operator.getByRole('status').filter({ hasText: `${name} was saved.` }),
+  ).toBeVisible();
   await expect(product).toContainText('$14.00');
   await close();
 });

@@ -10,7 +10,14 @@ import type { BrowserContext, Page, Request } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { findCardNumbers } from '../helpers/pci.ts';
-import { CARDS, CARD_FRAME, CHALLENGE_FRAME, fillCard, screenshot, signUpNewCustomer } from './helpers/customer.ts';
+import {
+  CARDS,
+  CARD_FRAME,
+  CHALLENGE_FRAME,
+  fillCard,
+  screenshot,
+  signUpNewCustomer,
+} from './helpers/customer.ts';
 import { signInAsAdmin } from './helpers/operator.ts';
 import { payWithNewCard, startCheckout } from './helpers/shop.ts';
 
@@ -36,7 +43,12 @@ function recordRequests(context: BrowserContext) {
         const headers = await request.allHeaders().catch(() => request.headers());
         const body = request.postDataBuffer()?.toString('utf8') ?? '';
         const url = request.url();
-        const text = [`${request.method()} ${url}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', body].join('\n');
+        const text = [
+          `${request.method()} ${url}`,
+          ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+          '',
+          body,
+        ].join('\n');
         (new URL(url).origin === ourOrigin ? ours : others).push({ url, text });
       })(),
     );
@@ -50,7 +62,9 @@ function recordRequests(context: BrowserContext) {
 }
 
 function cardNumbersIn(records: Recorded[]): { url: string; digits: string }[] {
-  return records.flatMap((record) => findCardNumbers(record.text).map((hit) => ({ url: record.url, digits: hit.digits })));
+  return records.flatMap((record) =>
+    findCardNumbers(record.text).map((hit) => ({ url: record.url, digits: hit.digits })),
+  );
 }
 
 test('when a customer saves a card and pays with new cards, with and without 3-D Secure, then no card number reaches our server', async ({
@@ -65,7 +79,9 @@ test('when a customer saves a card and pays with new cards, with and without 3-D
   await page.getByRole('button', { name: 'Add a card' }).click();
   await fillCard(page, CARDS.visa);
   await page.getByRole('button', { name: 'Save card' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Visa ending in 4242 was saved.' })).toBeVisible();
+  await expect(
+    page.getByRole('status').filter({ hasText: 'Visa ending in 4242 was saved.' }),
+  ).toBeVisible();
 
   // Checkout with a new card, saved for later…
   const first = await startCheckout(page, { 'Ceramic dripper': 1 }, '$32.00');
@@ -79,13 +95,18 @@ test('when a customer saves a card and pays with new cards, with and without 3-D
 
   const { ours, others } = await recorder.settle();
   expect(ours.length, 'requests to our server were recorded').toBeGreaterThan(20);
-  expect(ours.some((r) => r.url.includes('/api/orders/') && r.url.endsWith('/pay')), 'the pay requests were recorded').toBe(true);
+  expect(
+    ours.some((r) => r.url.includes('/api/orders/') && r.url.endsWith('/pay')),
+    'the pay requests were recorded',
+  ).toBe(true);
   expect(cardNumbersIn(ours)).toEqual([]);
 
   // Control: the numbers did travel — to Stripe (the simulator), from Stripe's own frame — so the
   // scan above would have seen them had they come our way.
   const toStripe = cardNumbersIn(others).map((hit) => hit.digits);
-  expect(toStripe).toEqual(expect.arrayContaining([CARDS.visa, '5555555555554444', CARDS.threeDSecure]));
+  expect(toStripe).toEqual(
+    expect.arrayContaining([CARDS.visa, '5555555555554444', CARDS.threeDSecure]),
+  );
 });
 
 test('when the server logs and database are scanned after card payments, then they hold no card number', async () => {
@@ -108,15 +129,26 @@ test('when the server logs and database are scanned after card payments, then th
         ORDER BY 1, 2`,
     );
     const names = tables.rows.map((t) => t.table_name);
-    expect(names).toEqual(expect.arrayContaining(['payments', 'payment_methods', 'webhook_events', 'audit_entries', 'idempotency_keys']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'payments',
+        'payment_methods',
+        'webhook_events',
+        'audit_entries',
+        'idempotency_keys',
+      ]),
+    );
     let rows = 0;
     const found: { table: string; digits: string }[] = [];
     for (const { table_schema: schema, table_name: table } of tables.rows) {
       const ident = `"${schema.replace(/"/g, '""')}"."${table.replace(/"/g, '""')}"`;
-      const result = await client.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM ${ident} t`);
+      const result = await client.query<{ row: string }>(
+        `SELECT row_to_json(t)::text AS row FROM ${ident} t`,
+      );
       rows += result.rows.length;
       for (const { row } of result.rows) {
-        for (const hit of findCardNumbers(row)) found.push({ table: `${schema}.${table}`, digits: hit.digits });
+        for (const hit of findCardNumbers(row))
+          found.push({ table: `${schema}.${table}`, digits: hit.digits });
       }
     }
     expect(rows, 'the database holds the payments just made').toBeGreaterThan(10);
@@ -131,7 +163,9 @@ async function watchCsp(page: Page): Promise<string[]> {
   const violations: string[] = [];
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (event) => {
-      console.error(`securitypolicyviolation: ${event.violatedDirective} blocked ${event.blockedURI} in ${event.documentURI}`);
+      console.error(
+        `securitypolicyviolation: ${event.violatedDirective} blocked ${event.blockedURI} in ${event.documentURI}`,
+      );
     });
   });
   page.on('console', (message) => {
@@ -165,7 +199,8 @@ test('when every page is opened, then each has a CSP header and none violates it
 
   // A customer: every page, and a checkout that goes through Stripe's card frame and 3-D Secure.
   const customer = await signUpNewCustomer(page);
-  for (const path of ['/', '/shop', '/wallet', '/orders', '/account', '/legal/terms']) await openPage(page, path);
+  for (const path of ['/', '/shop', '/wallet', '/orders', '/account', '/legal/terms'])
+    await openPage(page, path);
 
   await page.goto('/wallet');
   await page.getByRole('button', { name: 'Add a card' }).click();
@@ -189,7 +224,10 @@ test('when every page is opened, then each has a CSP header and none violates it
   await fillCard(page, CARDS.threeDSecure);
   await page.getByRole('button', { name: 'Pay $107.00' }).click();
   await expect(page.locator(CHALLENGE_FRAME)).toBeVisible();
-  await page.frameLocator(CHALLENGE_FRAME).getByRole('button', { name: 'Complete authentication' }).click();
+  await page
+    .frameLocator(CHALLENGE_FRAME)
+    .getByRole('button', { name: 'Complete authentication' })
+    .click();
   await expect(page.getByText('Thank you — your payment went through')).toBeVisible();
   await screenshot(page, 'receipt');
   await openPage(page, `/orders/${orderId}`);
@@ -205,7 +243,14 @@ test('when every page is opened, then each has a CSP header and none violates it
   await signInAsAdmin(operator);
   await openPage(operator, '/console');
   await expect(operator).toHaveURL(/\/console\/payments$/);
-  for (const path of ['/console/customers', '/console/catalog', '/console/api-keys', '/console/webhooks', '/console/audit', '/console/reconciliation']) {
+  for (const path of [
+    '/console/customers',
+    '/console/catalog',
+    '/console/api-keys',
+    '/console/webhooks',
+    '/console/audit',
+    '/console/reconciliation',
+  ]) {
     await openPage(operator, path);
   }
   await openPage(operator, `/console/payments?email=${encodeURIComponent(customer.email)}`);
@@ -214,8 +259,15 @@ test('when every page is opened, then each has a CSP header and none violates it
   await openPage(operator, '/console/payments');
   await expect(operator.getByTestId('payment-row').first()).toBeVisible();
   await screenshot(operator, 'console-payments', { forReadme: true });
-  await operator.getByTestId('payment-row').filter({ hasText: customer.email }).first().getByRole('link', { name: customer.email }).click();
-  await expect(operator.getByRole('heading', { level: 1, name: 'Payment of $107.00' })).toBeVisible();
+  await operator
+    .getByTestId('payment-row')
+    .filter({ hasText: customer.email })
+    .first()
+    .getByRole('link', { name: customer.email })
+    .click();
+  await expect(
+    operator.getByRole('heading', { level: 1, name: 'Payment of $107.00' }),
+  ).toBeVisible();
   await expect(operator.getByRole('region', { name: 'Timeline' })).toContainText('payment.created');
   await screenshot(operator, 'console-payment-detail', { forReadme: true });
 
@@ -223,7 +275,10 @@ test('when every page is opened, then each has a CSP header and none violates it
   await operator.setViewportSize({ width: 360, height: 740 });
   for (const path of ['/console/payments', operator.url()]) {
     await openPage(operator, path);
-    expect(await operator.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(360);
+    expect(
+      await operator.evaluate(() => document.documentElement.scrollWidth),
+      path,
+    ).toBeLessThanOrEqual(360);
   }
   await screenshot(operator, 'console-payment-detail-360');
   await operatorContext.close();
@@ -232,7 +287,9 @@ test('when every page is opened, then each has a CSP header and none violates it
   expect(operatorViolations, 'CSP violations on console pages').toEqual([]);
 });
 
-test('when the API docs page is opened, then it has a CSP header and does not violate it', async ({ page }) => {
+test('when the API docs page is opened, then it has a CSP header and does not violate it', async ({
+  page,
+}) => {
   // Swagger UI inserts one inline <style>; /docs allows exactly that one by its hash.
   const violations = await watchCsp(page);
   await openPage(page, '/docs');

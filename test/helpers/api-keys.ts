@@ -18,10 +18,16 @@ export const ALL_SCOPES = [
 export async function anAdmin(t: TestApp) {
   const email = uniqueEmail('admin');
   const password = 'an-operator-password';
-  const user = await t.app.authService.createAccount({ email, password, name: 'Olive Operator', role: 'admin' });
+  const user = await t.app.authService.createAccount({
+    email,
+    password,
+    name: 'Olive Operator',
+    role: 'admin',
+  });
   const client = new TestClient(t.app);
   const login = await client.request('POST', '/api/auth/login', { body: { email, password } });
-  if (login.statusCode !== 200) throw new Error(`admin login failed: ${login.statusCode} ${login.body}`);
+  if (login.statusCode !== 200)
+    throw new Error(`admin login failed: ${login.statusCode} ${login.body}`);
   await client.request('GET', '/api/auth/session');
   return { client, user, email };
 }
@@ -29,7 +35,9 @@ export async function anAdmin(t: TestApp) {
 /** An API key created by an operator through POST /api/admin/api-keys. */
 export async function anApiKey(t: TestApp, scopes: string[] = ALL_SCOPES, admin?: TestClient) {
   const operator = admin ?? (await anAdmin(t)).client;
-  const res = await operator.request('POST', '/api/admin/api-keys', { body: { name: 'test key', scopes } });
+  const res = await operator.request('POST', '/api/admin/api-keys', {
+    body: { name: 'test key', scopes },
+  });
   if (res.statusCode !== 201) throw new Error(`api key failed: ${res.statusCode} ${res.body}`);
   const key = res.json() as { id: string; secret: string; prefix: string; scopes: string[] };
   return { ...key, api: new ApiClient(t, key.secret) };
@@ -47,13 +55,20 @@ export class ApiClient {
     url: string,
     options: { body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<LightMyRequestResponse> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.secret}`, ...options.headers };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.secret}`,
+      ...options.headers,
+    };
     if (options.body !== undefined) headers['content-type'] ??= 'application/json';
     return this.t.app.inject({
       method,
       url,
       headers,
-      ...(options.body !== undefined ? { payload: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
+      ...(options.body !== undefined
+        ? {
+            payload: typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+          }
+        : {}),
     });
   }
 }

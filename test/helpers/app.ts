@@ -9,7 +9,11 @@ import { connectDatabase, type Database } from '../../src/db/client.ts';
 import { buildApp } from '../../src/server/app.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import { randomToken } from '../../src/lib/crypto.ts';
-import { DEFAULT_RETRY_LIMIT, LateBoundJobSender, type JobDefinition } from '../../src/jobs/queue.ts';
+import {
+  DEFAULT_RETRY_LIMIT,
+  LateBoundJobSender,
+  type JobDefinition,
+} from '../../src/jobs/queue.ts';
 import { allJobs } from '../../src/server/runtime.ts';
 import { startSimulator, type SimulatorHandle } from '../../simulator/index.ts';
 
@@ -59,8 +63,16 @@ export interface JobRun {
  * `options` and `retryCount` are readable but not enumerable, so a test comparing a queued job
  * with `{ name, data }` (toEqual, toContainEqual) still matches it.
  */
-function queuedJob(name: string, data: object, options: QueuedJob['options'], retryCount: number): QueuedJob {
-  return Object.defineProperties({ name, data }, { options: { value: options }, retryCount: { value: retryCount } }) as QueuedJob;
+function queuedJob(
+  name: string,
+  data: object,
+  options: QueuedJob['options'],
+  retryCount: number,
+): QueuedJob {
+  return Object.defineProperties(
+    { name, data },
+    { options: { value: options }, retryCount: { value: retryCount } },
+  ) as QueuedJob;
 }
 
 export const testEnv: Record<string, string> = {
@@ -89,7 +101,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const sim = await startSimulator({ port: 0, quiet: true, webhookRetryBaseMs: 20 });
   // Stripe test mode (opt-in suite): the real Stripe API instead of the simulator.
   const stripeEnv = options.stripeTestMode
-    ? { STRIPE_SECRET_KEY: options.stripeTestMode.secretKey, STRIPE_PUBLISHABLE_KEY: options.stripeTestMode.publishableKey }
+    ? {
+        STRIPE_SECRET_KEY: options.stripeTestMode.secretKey,
+        STRIPE_PUBLISHABLE_KEY: options.stripeTestMode.publishableKey,
+      }
     : { STRIPE_API_BASE: sim.url, STRIPE_JS_URL: `${sim.url}/v3/`, STRIPE_SIMULATED: 'true' };
   const config = loadConfig({
     ...testEnv,
@@ -126,7 +141,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   options.routes?.(app);
   await app.ready();
-  const definitions = new Map<string, JobDefinition>(allJobs(app).map((job) => [job.name, job as unknown as JobDefinition]));
+  const definitions = new Map<string, JobDefinition>(
+    allJobs(app).map((job) => [job.name, job as unknown as JobDefinition]),
+  );
   let jobIds = 0;
   return {
     app,
@@ -142,14 +159,31 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       const runs: JobRun[] = [];
       for (const job of due) {
         const definition = definitions.get(job.name);
-        if (!definition) throw new Error(`No worker handles the job "${job.name}" (it is not in allJobs).`);
+        if (!definition)
+          throw new Error(`No worker handles the job "${job.name}" (it is not in allJobs).`);
         try {
-          await definition.handler(JSON.parse(JSON.stringify(job.data)) as object, { id: `test-job-${++jobIds}`, retryCount: job.retryCount });
-          runs.push({ name: job.name, data: job.data, retryCount: job.retryCount, ok: true, retried: false });
+          await definition.handler(JSON.parse(JSON.stringify(job.data)) as object, {
+            id: `test-job-${++jobIds}`,
+            retryCount: job.retryCount,
+          });
+          runs.push({
+            name: job.name,
+            data: job.data,
+            retryCount: job.retryCount,
+            ok: true,
+            retried: false,
+          });
         } catch (err) {
           const retried = job.retryCount < (definition.retryLimit ?? DEFAULT_RETRY_LIMIT);
           if (retried) jobs.push(queuedJob(job.name, job.data, job.options, job.retryCount + 1));
-          runs.push({ name: job.name, data: job.data, retryCount: job.retryCount, ok: false, error: (err as Error).message, retried });
+          runs.push({
+            name: job.name,
+            data: job.data,
+            retryCount: job.retryCount,
+            ok: false,
+            error: (err as Error).message,
+            retried,
+          });
         }
       }
       return runs;

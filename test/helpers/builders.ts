@@ -7,10 +7,14 @@ import type { ApiClient } from './api-keys.ts';
 import { cardPaymentMethod } from './stripe.ts';
 
 let keyCounter = 0;
-export const newKey = (label = 'k') => `${label}-${Date.now().toString(36)}-${process.pid}-${keyCounter++}`;
+export const newKey = (label = 'k') =>
+  `${label}-${Date.now().toString(36)}-${process.pid}-${keyCounter++}`;
 
 export async function aProduct(t: TestApp, unitAmount = 2500, currency = 'usd') {
-  return t.app.services.catalog.create({ name: `Product ${newKey()}`, unit_amount: unitAmount, currency }, systemActor('test'));
+  return t.app.services.catalog.create(
+    { name: `Product ${newKey()}`, unit_amount: unitAmount, currency },
+    systemActor('test'),
+  );
 }
 
 export async function aCustomer(t: TestApp) {
@@ -20,16 +24,34 @@ export async function aCustomer(t: TestApp) {
 }
 
 /** A signed-in customer with an open order for `quantity` × a fresh product. */
-export async function aCustomerWithOrder(t: TestApp, options: { unitAmount?: number; quantity?: number; currency?: string } = {}) {
+export async function aCustomerWithOrder(
+  t: TestApp,
+  options: { unitAmount?: number; quantity?: number; currency?: string } = {},
+) {
   const { client, user } = await aCustomer(t);
   const product = await aProduct(t, options.unitAmount ?? 2500, options.currency ?? 'usd');
-  const res = await client.request('POST', '/api/orders', { body: { items: [{ product_id: product.id, quantity: options.quantity ?? 1 }] } });
+  const res = await client.request('POST', '/api/orders', {
+    body: { items: [{ product_id: product.id, quantity: options.quantity ?? 1 }] },
+  });
   if (res.statusCode !== 201) throw new Error(`order failed: ${res.statusCode} ${res.body}`);
-  return { client, user, product, order: res.json() as { id: string; amount: number; currency: string; status: string } };
+  return {
+    client,
+    user,
+    product,
+    order: res.json() as { id: string; amount: number; currency: string; status: string },
+  };
 }
 
-export function pay(client: TestClient, orderId: string, body: Record<string, unknown> = {}, key = newKey('pay')) {
-  return client.request('POST', `/api/orders/${orderId}/pay`, { body, headers: { 'idempotency-key': key } });
+export function pay(
+  client: TestClient,
+  orderId: string,
+  body: Record<string, unknown> = {},
+  key = newKey('pay'),
+) {
+  return client.request('POST', `/api/orders/${orderId}/pay`, {
+    body,
+    headers: { 'idempotency-key': key },
+  });
 }
 
 /**
@@ -44,14 +66,24 @@ export async function aCustomerWithCard(t: TestApp, number = '4242424242424242')
 
 /** Saves another card to a signed-in customer's wallet. */
 export async function aSavedCard(t: TestApp, client: TestClient, number: string) {
-  const saved = await client.request('POST', '/api/payment-methods', { body: { payment_method_id: await cardPaymentMethod(t, number) } });
+  const saved = await client.request('POST', '/api/payment-methods', {
+    body: { payment_method_id: await cardPaymentMethod(t, number) },
+  });
   if (saved.statusCode !== 201) throw new Error(`card failed: ${saved.statusCode} ${saved.body}`);
   return saved.json() as { id: string; brand: string; last4: string };
 }
 
 /** An order created by a merchant's backend through POST /api/v1/orders. */
 export async function aMerchantOrder(api: ApiClient, body: Record<string, unknown>) {
-  const res = await api.request('POST', '/api/v1/orders', { body: { amount: 5000, currency: 'usd', ...body } });
+  const res = await api.request('POST', '/api/v1/orders', {
+    body: { amount: 5000, currency: 'usd', ...body },
+  });
   if (res.statusCode !== 201) throw new Error(`order failed: ${res.statusCode} ${res.body}`);
-  return res.json() as { id: string; amount: number; currency: string; status: string; customer_id: string };
+  return res.json() as {
+    id: string;
+    amount: number;
+    currency: string;
+    status: string;
+    customer_id: string;
+  };
 }

@@ -57,7 +57,9 @@ export default async function globalSetup(project: TestProject): Promise<() => P
     try {
       const result = await verifyAuditChain(check.db);
       if (!result.ok) {
-        throw new Error(`The audit chain is broken after the suite at entry ${result.firstBroken?.id} (${result.firstBroken?.reason}).`);
+        throw new Error(
+          `The audit chain is broken after the suite at entry ${result.firstBroken?.id} (${result.firstBroken?.reason}).`,
+        );
       }
       console.log(`Audit chain after the suite: ${result.checked} entries verified.`);
     } finally {

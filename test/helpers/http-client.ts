@@ -15,14 +15,17 @@ export class TestClient {
   ): Promise<LightMyRequestResponse> {
     const headers: Record<string, string> = { ...options.headers };
     if (this.cookie) headers.cookie = this.cookie;
-    if (options.csrf !== false && this.csrfToken && method !== 'GET') headers['x-csrf-token'] = this.csrfToken;
+    if (options.csrf !== false && this.csrfToken && method !== 'GET')
+      headers['x-csrf-token'] = this.csrfToken;
     if (options.body !== undefined) headers['content-type'] ??= 'application/json';
     const response = await this.app.inject({
       method,
       url,
       headers,
       ...(options.body !== undefined
-        ? { payload: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }
+        ? {
+            payload: typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+          }
         : {}),
     });
     const setCookie = response.headers['set-cookie'];
@@ -48,7 +51,10 @@ export class TestClient {
       body: { email, password, name, accept_terms: true },
     });
     if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`);
-    return res.json() as { user: { id: string; email: string; name: string; role: string }; csrf_token: string };
+    return res.json() as {
+      user: { id: string; email: string; name: string; role: string };
+      csrf_token: string;
+    };
   }
 }
 

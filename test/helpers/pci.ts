@@ -53,7 +53,8 @@ const isDigit = (text: string, index: number) => {
 };
 
 function separatorAt(text: string, index: number): number {
-  for (const separator of SEPARATORS) if (text.startsWith(separator, index)) return separator.length;
+  for (const separator of SEPARATORS)
+    if (text.startsWith(separator, index)) return separator.length;
   return 0;
 }
 
@@ -88,7 +89,8 @@ export function findCardNumbers(text: string): CardNumberHit[] {
   return hits;
 }
 
-const isAlphanumeric = (text: string, index: number) => index >= 0 && index < text.length && /[0-9A-Za-z]/.test(text[index]!);
+const isAlphanumeric = (text: string, index: number) =>
+  index >= 0 && index < text.length && /[0-9A-Za-z]/.test(text[index]!);
 
 /**
  * Digits that are part of a larger token — a UUID's all-digit groups ("…c3d4-6657-8029-9927-7e4f…"),
@@ -96,7 +98,8 @@ const isAlphanumeric = (text: string, index: number) => index >= 0 && index < te
  * on its own (bounded by anything but a letter or digit, or a dash joined to one).
  */
 function gluedIntoToken(text: string, start: number, end: number): boolean {
-  const before = isAlphanumeric(text, start - 1) || (text[start - 1] === '-' && isAlphanumeric(text, start - 2));
+  const before =
+    isAlphanumeric(text, start - 1) || (text[start - 1] === '-' && isAlphanumeric(text, start - 2));
   const after = isAlphanumeric(text, end) || (text[end] === '-' && isAlphanumeric(text, end + 1));
   return before || after;
 }

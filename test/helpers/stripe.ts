@@ -5,7 +5,12 @@ import type { TestApp } from './app.ts';
 
 export function stripeFor(t: TestApp): Stripe {
   const url = new URL(t.sim.url);
-  return new Stripe('sk_test_paydeck_tests', { host: url.hostname, port: url.port, protocol: 'http', maxNetworkRetries: 0 });
+  return new Stripe('sk_test_paydeck_tests', {
+    host: url.hostname,
+    port: url.port,
+    protocol: 'http',
+    maxNetworkRetries: 0,
+  });
 }
 
 /** What Stripe.js does in the browser: a PaymentMethod from a card number. */
@@ -18,16 +23,24 @@ export async function cardPaymentMethod(t: TestApp, number: string): Promise<str
 }
 
 /** The customer passes (or fails) the 3-D Secure challenge at the simulator. */
-export async function authenticate(t: TestApp, clientSecret: string, result: 'complete' | 'fail'): Promise<void> {
+export async function authenticate(
+  t: TestApp,
+  clientSecret: string,
+  result: 'complete' | 'fail',
+): Promise<void> {
   const intentId = clientSecret.split('_secret_')[0];
   const res = await fetch(`${t.sim.url}/_sim/3ds/${intentId}/${result}`, { method: 'POST' });
   if (!res.ok) throw new Error(`3DS ${result} failed: ${res.status} ${await res.text()}`);
 }
 
 /** PaymentIntent creations that reached the simulator (not replays), for "no double charge" checks. */
-export async function intentCreations(t: TestApp): Promise<Array<{ idempotency_key: string | null; status: number; outcome: string }>> {
+export async function intentCreations(
+  t: TestApp,
+): Promise<Array<{ idempotency_key: string | null; status: number; outcome: string }>> {
   const res = await fetch(`${t.sim.url}/_sim/requests?method=POST&path=/v1/payment_intents`);
-  const body = (await res.json()) as { data: Array<{ idempotency_key: string | null; status: number; outcome: string }> };
+  const body = (await res.json()) as {
+    data: Array<{ idempotency_key: string | null; status: number; outcome: string }>;
+  };
   return body.data;
 }
 

@@ -61,7 +61,10 @@ export interface StartOptions {
   logFile?: string;
 }
 
-export async function startSystem(env: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningSystem> {
+export async function startSystem(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<RunningSystem> {
   const simulator = await startSimulator({ port: 0, quiet: true, webhookRetryBaseMs: 50 });
   const database = await freshDatabase();
   const port = await freePort();
@@ -86,12 +89,19 @@ export async function startSystem(env: Record<string, string> = {}, options: Sta
     ...env,
   });
   // No DATA_DIR persistence for tests: an in-memory embedded database when DATABASE_URL is unset.
-  const logStream = options.logFile ? pino.destination({ dest: options.logFile, sync: true, mkdir: true }) : undefined;
+  const logStream = options.logFile
+    ? pino.destination({ dest: options.logFile, sync: true, mkdir: true })
+    : undefined;
   const logger = logStream ? pino(loggerOptions('info'), logStream) : pino({ level: 'warn' });
   // The HTTP app logs (every request) go to the same file, through the production redaction.
   // Own rate-limit counters per run: with REDIS_URL they would otherwise carry over between runs.
   const rateLimitNamespace = `e2e-rl-${Date.now()}-${process.pid}:`;
-  const paydeck = await startPaydeck(config, { logger, embeddedInMemory: true, rateLimitNamespace, ...(logStream ? { logStream: logStream as unknown as NodeJS.WritableStream } : {}) });
+  const paydeck = await startPaydeck(config, {
+    logger,
+    embeddedInMemory: true,
+    rateLimitNamespace,
+    ...(logStream ? { logStream: logStream as unknown as NodeJS.WritableStream } : {}),
+  });
   return {
     baseUrl: `http://localhost:${port}`,
     simulatorUrl: simulator.url,

@@ -11,11 +11,19 @@ export const TEST_WEBHOOK_SECRET = 'whsec_paydeck_tests_primary';
 
 export function stripeFor(t: TestApp): Stripe {
   const url = new URL(t.sim.url);
-  return new Stripe('sk_test_paydeck_tests', { host: url.hostname, port: url.port, protocol: 'http' });
+  return new Stripe('sk_test_paydeck_tests', {
+    host: url.hostname,
+    port: url.port,
+    protocol: 'http',
+  });
 }
 
 /** A Stripe event envelope around `object`, shaped like the ones Stripe sends. */
-export function anEvent(type: string, object: Record<string, unknown>, options: { id?: string; created?: number } = {}) {
+export function anEvent(
+  type: string,
+  object: Record<string, unknown>,
+  options: { id?: string; created?: number } = {},
+) {
   return {
     id: options.id ?? `evt_${newKey('t').replace(/[^A-Za-z0-9]/g, '')}`,
     object: 'event',
@@ -48,13 +56,19 @@ export function deliver(
     method: 'POST',
     url: '/webhooks/stripe',
     payload,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...(signature !== null ? { 'stripe-signature': signature } : {}) },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      ...(signature !== null ? { 'stripe-signature': signature } : {}),
+    },
     ...(options.ip ? { remoteAddress: options.ip } : {}),
   });
 }
 
 /** Runs (and removes) the webhook-processing jobs the app queued, in the order given. */
-export async function processQueuedWebhooks(t: TestApp, order: (ids: string[]) => string[] = (ids) => ids): Promise<string[]> {
+export async function processQueuedWebhooks(
+  t: TestApp,
+  order: (ids: string[]) => string[] = (ids) => ids,
+): Promise<string[]> {
   const queued = t.jobs.filter((j) => j.name === PROCESS_WEBHOOK_JOB);
   t.jobs.splice(0, t.jobs.length, ...t.jobs.filter((j) => j.name !== PROCESS_WEBHOOK_JOB));
   const ids = order(queued.map((j) => (j.data as { eventId: string }).eventId));

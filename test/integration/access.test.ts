@@ -36,7 +36,8 @@ function sessionHeaders(client: TestClient): Record<string, string> {
   return { cookie: client.cookie!, 'x-csrf-token': client.csrfToken! };
 }
 
-const anyone = (route: DeclaredRoute) => ['public', 'visitor', 'stripe_signature'].includes(route.auth!);
+const anyone = (route: DeclaredRoute) =>
+  ['public', 'visitor', 'stripe_signature'].includes(route.auth!);
 
 beforeAll(async () => {
   t = await createTestApp({ env: { METRICS_TOKEN } });
@@ -51,7 +52,17 @@ beforeAll(async () => {
   expect(revoke.statusCode).toBe(200);
   // One key per scope that holds every scope but that one.
   const lacking = new Map<string, string>();
-  for (const scope of ALL_SCOPES) lacking.set(scope, (await anApiKey(t, ALL_SCOPES.filter((s) => s !== scope), admin)).secret);
+  for (const scope of ALL_SCOPES)
+    lacking.set(
+      scope,
+      (
+        await anApiKey(
+          t,
+          ALL_SCOPES.filter((s) => s !== scope),
+          admin,
+        )
+      ).secret,
+    );
 
   callers = [
     { name: 'nobody', headers: {}, allowedBy: anyone },
@@ -65,7 +76,11 @@ beforeAll(async () => {
       headers: sessionHeaders(admin),
       allowedBy: (r) => anyone(r) || r.auth === 'session' || r.auth === 'admin',
     },
-    { name: 'a revoked key', headers: { authorization: `Bearer ${revoked.secret}` }, allowedBy: anyone },
+    {
+      name: 'a revoked key',
+      headers: { authorization: `Bearer ${revoked.secret}` },
+      allowedBy: anyone,
+    },
     // A valid key opens no session or operator route: one of them tries every route, the
     // others only the routes that need the scope they lack.
     ...ALL_SCOPES.map((scope, i) => ({
@@ -74,7 +89,11 @@ beforeAll(async () => {
       allowedBy: (r: DeclaredRoute) => anyone(r) || (r.auth === 'api_key' && r.scope !== scope),
       tries: (r: DeclaredRoute) => i === 0 || r.scope === scope,
     })),
-    { name: 'a wrong metrics token', headers: { authorization: 'Bearer not-the-metrics-token-at-all' }, allowedBy: anyone },
+    {
+      name: 'a wrong metrics token',
+      headers: { authorization: 'Bearer not-the-metrics-token-at-all' },
+      allowedBy: anyone,
+    },
   ];
 });
 afterAll(() => t.close());
@@ -82,7 +101,9 @@ afterAll(() => t.close());
 /** A concrete path for a route pattern: each parameter gets a plausible value. */
 function concretePath(url: string): string {
   const samples: Record<string, string> = { document: 'terms' };
-  return url.replace(/:(\w+)/g, (_, name: string) => samples[name] ?? 'ord_1x2y3z').replace(/\*$/, 'file.js');
+  return url
+    .replace(/:(\w+)/g, (_, name: string) => samples[name] ?? 'ord_1x2y3z')
+    .replace(/\*$/, 'file.js');
 }
 
 const encodeChar = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
@@ -90,14 +111,24 @@ const encodeChar = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()
 /** The spellings an attacker tries: each should reach the same route, another one, or none. */
 function spellings(path: string): string[] {
   const segments = path.split('/').slice(1); // path starts with '/'
-  const at = (i: number, f: (segment: string) => string) => '/' + segments.map((s, j) => (j === i ? f(s) : s)).join('/');
-  const variants = new Set<string>([path, `${path}/`, `${path}?`, `${path}?x=1`, `/${path}`, path.toUpperCase()]);
+  const at = (i: number, f: (segment: string) => string) =>
+    '/' + segments.map((s, j) => (j === i ? f(s) : s)).join('/');
+  const variants = new Set<string>([
+    path,
+    `${path}/`,
+    `${path}?`,
+    `${path}?x=1`,
+    `/${path}`,
+    path.toUpperCase(),
+  ]);
   segments.forEach((segment, i) => {
     if (!segment) return;
     const letter = segment.search(/[a-z]/i);
-    if (letter >= 0) variants.add(at(i, (s) => s.slice(0, letter) + encodeChar(s[letter]!) + s.slice(letter + 1)));
+    if (letter >= 0)
+      variants.add(at(i, (s) => s.slice(0, letter) + encodeChar(s[letter]!) + s.slice(letter + 1)));
     const digit = segment.search(/[0-9]/);
-    if (digit >= 0) variants.add(at(i, (s) => s.slice(0, digit) + encodeChar(s[digit]!) + s.slice(digit + 1)));
+    if (digit >= 0)
+      variants.add(at(i, (s) => s.slice(0, digit) + encodeChar(s[digit]!) + s.slice(digit + 1)));
     variants.add(at(i, (s) => s[0]!.toUpperCase() + s.slice(1)));
     variants.add(at(i, (s) => `${s};jsessionid=1`));
     variants.add(at(i, (s) => [...s].map(encodeChar).join('')));
@@ -121,7 +152,8 @@ function answeredBy(res: LightMyRequestResponse): string {
   const id = String(res.headers['x-request-id']);
   for (let i = t.logs.length - 1; i >= 0; i--) {
     const line = t.logs[i]!;
-    if (line.includes(`"reqId":"${id}"`) && line.includes('"request completed"')) return (JSON.parse(line) as { route: string }).route;
+    if (line.includes(`"reqId":"${id}"`) && line.includes('"request completed"'))
+      return (JSON.parse(line) as { route: string }).route;
   }
   throw new Error(`no request log line for ${id}`);
 }
@@ -133,10 +165,17 @@ function declarationOf(method: string, url: string): DeclaredRoute | undefined {
 describe('the route table', () => {
   it('when the app starts, then every route declares who may call it', () => {
     expect(t.app.routeTable.length).toBeGreaterThan(40);
-    for (const route of t.app.routeTable) expect(route.auth, `${route.method} ${route.url}`).toBeDefined();
+    for (const route of t.app.routeTable)
+      expect(route.auth, `${route.method} ${route.url}`).toBeDefined();
     // The merchant API, the console API and the customer API are all in the table.
-    expect(declarationOf('GET', '/api/v1/customers')).toMatchObject({ auth: 'api_key', scope: 'customers:read' });
-    expect(declarationOf('POST', '/api/orders/:id/pay')).toMatchObject({ auth: 'session', idempotency: 'required' });
+    expect(declarationOf('GET', '/api/v1/customers')).toMatchObject({
+      auth: 'api_key',
+      scope: 'customers:read',
+    });
+    expect(declarationOf('POST', '/api/orders/:id/pay')).toMatchObject({
+      auth: 'session',
+      idempotency: 'required',
+    });
     expect(declarationOf('GET', '/api/admin/audit')).toMatchObject({ auth: 'admin' });
   });
 
@@ -150,18 +189,26 @@ describe('the route table', () => {
           const res = await t.app.inject({
             method: route.method as 'GET',
             url: path,
-            headers: { ...caller.headers, ...(['POST', 'PUT', 'PATCH'].includes(route.method) ? { 'content-type': 'application/json' } : {}) },
+            headers: {
+              ...caller.headers,
+              ...(['POST', 'PUT', 'PATCH'].includes(route.method)
+                ? { 'content-type': 'application/json' }
+                : {}),
+            },
             ...(['POST', 'PUT', 'PATCH'].includes(route.method) ? { payload: '{}' } : {}),
           });
           checked++;
           const matched = answeredBy(res);
-          const declaration = matched === 'unmatched' ? undefined : declarationOf(route.method, matched);
+          const declaration =
+            matched === 'unmatched' ? undefined : declarationOf(route.method, matched);
           const where = `${caller.name}: ${route.method} ${path} (answered by ${matched}) → ${res.statusCode}`;
           if (res.statusCode >= 500) failures.push(`${where}: server error`);
           else if (!declaration) {
             // No route: a JSON 404, a malformed-URL 400, or the single-page app's HTML shell.
-            const page = res.statusCode === 200 && String(res.headers['content-type']).startsWith('text/html');
-            if (![400, 404].includes(res.statusCode) && !page) failures.push(`${where}: expected 404 for no route`);
+            const page =
+              res.statusCode === 200 && String(res.headers['content-type']).startsWith('text/html');
+            if (![400, 404].includes(res.statusCode) && !page)
+              failures.push(`${where}: expected 404 for no route`);
           } else if (!caller.allowedBy(declaration) && ![401, 403].includes(res.statusCode)) {
             failures.push(`${where}: the ${declaration.auth} route let the caller in`);
           }
@@ -184,8 +231,15 @@ describe('the route table', () => {
     for (const route of t.app.routeTable.filter((r) => r.method === 'GET')) {
       const [headers] = allowed.find(([, fits]) => fits(route)) ?? [];
       expect(headers, `no caller fits ${route.url}`).toBeDefined();
-      const res = await t.app.inject({ method: 'GET', url: concretePath(route.url), headers: headers! });
-      expect([401, 403], `GET ${route.url} → ${res.statusCode} ${res.body.slice(0, 200)}`).not.toContain(res.statusCode);
+      const res = await t.app.inject({
+        method: 'GET',
+        url: concretePath(route.url),
+        headers: headers!,
+      });
+      expect(
+        [401, 403],
+        `GET ${route.url} → ${res.statusCode} ${res.body.slice(0, 200)}`,
+      ).not.toContain(res.statusCode);
       expect(res.statusCode, `GET ${route.url}`).toBeLessThan(500);
     }
   });
@@ -194,7 +248,11 @@ describe('the route table', () => {
 describe('the percent-encoded merchant API (issue 8)', () => {
   /** What exists for one customer: other test files write to the same tables meanwhile. */
   async function counts(userId: string) {
-    const rows = await t.database.db.execute<{ orders: number; payments: number; refunds: number }>(sql`
+    const rows = await t.database.db.execute<{
+      orders: number;
+      payments: number;
+      refunds: number;
+    }>(sql`
       select (select count(*) from orders where user_id = ${userId})::int as orders,
              (select count(*) from payments where user_id = ${userId})::int as payments,
              (select count(*) from refunds r join payments p on p.id = r.payment_id where p.user_id = ${userId})::int as refunds`);
@@ -232,12 +290,18 @@ describe('the percent-encoded merchant API (issue 8)', () => {
         expect(list.statusCode, `${prefix}/customers`).toBe(status);
         expect(list.body).not.toContain(buyer.user.email);
         for (const res of [
-          await send('POST', '/orders', { customer_email: buyer.user.email, amount: 99_999_999, currency: 'usd' }),
+          await send('POST', '/orders', {
+            customer_email: buyer.user.email,
+            amount: 99_999_999,
+            currency: 'usd',
+          }),
           await send('POST', `/orders/${open.id}/charge`, {}),
           await send('POST', `/orders/${paid.id}/refunds`, { amount: 100 }),
         ]) {
           expect(res.statusCode, res.body).toBe(status);
-          expect(res.json().error.code).toBe(status === 401 ? 'invalid_api_key' : 'insufficient_scope');
+          expect(res.json().error.code).toBe(
+            status === 401 ? 'invalid_api_key' : 'insufficient_scope',
+          );
         }
       }
     }
@@ -247,11 +311,29 @@ describe('the percent-encoded merchant API (issue 8)', () => {
   it('when the key is valid, then an encoded spelling reaches the same route and its idempotency key is the same request', async () => {
     const key = await anApiKey(t, ALL_SCOPES, admin);
     const buyer = await aCustomerWithCard(t);
-    const headers = { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json', 'idempotency-key': `enc-${Date.now()}` };
-    const body = JSON.stringify({ amount: 1234, currency: 'usd', customer_email: buyer.user.email });
-    const first = await t.app.inject({ method: 'POST', url: '/api/v1/orders', headers, payload: body });
+    const headers = {
+      authorization: `Bearer ${key.secret}`,
+      'content-type': 'application/json',
+      'idempotency-key': `enc-${Date.now()}`,
+    };
+    const body = JSON.stringify({
+      amount: 1234,
+      currency: 'usd',
+      customer_email: buyer.user.email,
+    });
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/orders',
+      headers,
+      payload: body,
+    });
     expect(first.statusCode, first.body).toBe(201);
-    const again = await t.app.inject({ method: 'POST', url: '/api/%761/orders', headers, payload: body });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/%761/orders',
+      headers,
+      payload: body,
+    });
     expect(again.statusCode).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json().id).toBe(first.json().id);
@@ -269,10 +351,19 @@ describe('the audit actor', () => {
 
 describe('start-up', () => {
   it('when a route declares nothing, then the app refuses to start and names it', async () => {
-    const app = await buildApp({ config: t.config, database: t.database, logger: false, rateLimitNamespace: 'access-test:' });
+    const app = await buildApp({
+      config: t.config,
+      database: t.database,
+      logger: false,
+      rateLimitNamespace: 'access-test:',
+    });
     app.get('/api/forgotten', async () => ({ ok: true }));
     app.post('/api/v1/scopeless', { config: { auth: 'api_key' } }, async () => ({ ok: true }));
-    app.post('/api/anonymous-write', { config: { auth: 'public', idempotency: 'optional' } }, async () => ({ ok: true }));
+    app.post(
+      '/api/anonymous-write',
+      { config: { auth: 'public', idempotency: 'optional' } },
+      async () => ({ ok: true }),
+    );
     await expect(app.ready()).rejects.toThrow(
       /GET \/api\/forgotten declares no `config.auth`[\s\S]*POST \/api\/v1\/scopeless is an api_key route without a known `scope`[\s\S]*POST \/api\/anonymous-write accepts Idempotency-Key but identifies no caller/,
     );
@@ -291,17 +382,30 @@ describe('HTTPS redirect behind a proxy', () => {
       TRUST_PROXY: 'true',
       DATABASE_URL: t.config.databaseUrl ?? 'postgres://unused',
     });
-    const app = await buildApp({ config, database: t.database, logger: false, rateLimitNamespace: 'access-https:' });
+    const app = await buildApp({
+      config,
+      database: t.database,
+      logger: false,
+      rateLimitNamespace: 'access-https:',
+    });
     await app.ready();
     try {
       const res = await app.inject({
         method: 'GET',
         url: '/api/orders?x=1',
-        headers: { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'evil.example', host: 'evil.example' },
+        headers: {
+          'x-forwarded-proto': 'http',
+          'x-forwarded-host': 'evil.example',
+          host: 'evil.example',
+        },
       });
       expect(res.statusCode).toBe(301);
       expect(res.headers.location).toBe('https://pay.example.com/api/orders?x=1');
-      const health = await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-forwarded-proto': 'http' } });
+      const health = await app.inject({
+        method: 'GET',
+        url: '/healthz',
+        headers: { 'x-forwarded-proto': 'http' },
+      });
       expect(health.statusCode).toBe(200);
     } finally {
       await app.close();

@@ -18,7 +18,8 @@ afterAll(() => t.close());
 async function aPaidOrder(card = 'pm_card_visa', unitAmount = 2500) {
   const { client, user, order } = await aCustomerWithOrder(t, { unitAmount });
   const res = await pay(client, order.id, { payment_method_id: card });
-  const paymentId = (res.json().order?.payments?.[0]?.id ?? res.json().error?.payment?.id) as string;
+  const paymentId = (res.json().order?.payments?.[0]?.id ??
+    res.json().error?.payment?.id) as string;
   return { client, user, order, paymentId };
 }
 
@@ -28,41 +29,79 @@ describe('operator API: payments', () => {
     const b = await aPaidOrder('pm_card_visa_chargeDeclinedInsufficientFunds', 2222);
     const c = await aPaidOrder('pm_card_mastercard', 3333);
 
-    const byEmail = (await admin.request('GET', `/api/admin/payments?customer_email=${encodeURIComponent(a.user.email)}`)).json();
+    const byEmail = (
+      await admin.request(
+        'GET',
+        `/api/admin/payments?customer_email=${encodeURIComponent(a.user.email)}`,
+      )
+    ).json();
     expect(byEmail.total).toBe(1);
-    expect(byEmail.data[0]).toMatchObject({ id: a.paymentId, customer_email: a.user.email, amount: 1111, status: 'succeeded' });
+    expect(byEmail.data[0]).toMatchObject({
+      id: a.paymentId,
+      customer_email: a.user.email,
+      amount: 1111,
+      status: 'succeeded',
+    });
 
-    const declined = (await admin.request('GET', '/api/admin/payments?decline_code=insufficient_funds&status=failed')).json();
+    const declined = (
+      await admin.request(
+        'GET',
+        '/api/admin/payments?decline_code=insufficient_funds&status=failed',
+      )
+    ).json();
     expect(declined.data.map((p: { id: string }) => p.id)).toContain(b.paymentId);
-    expect(declined.data.every((p: { decline_code: string }) => p.decline_code === 'insufficient_funds')).toBe(true);
+    expect(
+      declined.data.every((p: { decline_code: string }) => p.decline_code === 'insufficient_funds'),
+    ).toBe(true);
 
-    const amounts = (await admin.request('GET', '/api/admin/payments?amount_gte=2000&amount_lte=2500')).json();
+    const amounts = (
+      await admin.request('GET', '/api/admin/payments?amount_gte=2000&amount_lte=2500')
+    ).json();
     expect(amounts.data.map((p: { id: string }) => p.id)).toContain(b.paymentId);
-    expect(amounts.data.every((p: { amount: number }) => p.amount >= 2000 && p.amount <= 2500)).toBe(true);
+    expect(
+      amounts.data.every((p: { amount: number }) => p.amount >= 2000 && p.amount <= 2500),
+    ).toBe(true);
 
-    const piId = (await admin.request('GET', `/api/admin/payments/${c.paymentId}`)).json().payment.stripe_payment_intent_id;
+    const piId = (await admin.request('GET', `/api/admin/payments/${c.paymentId}`)).json().payment
+      .stripe_payment_intent_id;
     for (const q of [c.paymentId, c.order.id, piId, c.user.email.slice(0, 20).toUpperCase()]) {
-      const found = (await admin.request('GET', `/api/admin/payments?q=${encodeURIComponent(q)}`)).json();
-      expect(found.data.map((p: { id: string }) => p.id), q).toContain(c.paymentId);
+      const found = (
+        await admin.request('GET', `/api/admin/payments?q=${encodeURIComponent(q)}`)
+      ).json();
+      expect(
+        found.data.map((p: { id: string }) => p.id),
+        q,
+      ).toContain(c.paymentId);
     }
 
     const since = new Date(Date.now() - 60_000).toISOString();
-    const page1 = (await admin.request('GET', `/api/admin/payments?created_gte=${since}&limit=2`)).json();
+    const page1 = (
+      await admin.request('GET', `/api/admin/payments?created_gte=${since}&limit=2`)
+    ).json();
     expect(page1.total).toBeGreaterThanOrEqual(3);
     expect(page1.data).toHaveLength(2);
     expect(page1.has_more).toBe(true);
-    const page2 = (await admin.request('GET', `/api/admin/payments?created_gte=${since}&limit=2&offset=2`)).json();
+    const page2 = (
+      await admin.request('GET', `/api/admin/payments?created_gte=${since}&limit=2&offset=2`)
+    ).json();
     expect(page2.total).toBe(page1.total);
     const ids = [...page1.data, ...page2.data].map((p: { id: string }) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     // Far ahead: other test files run manual clocks days into the future on the same database.
-    const future = (await admin.request('GET', `/api/admin/payments?created_gte=${Math.floor(Date.UTC(2100, 0, 1) / 1000)}`)).json();
+    const future = (
+      await admin.request(
+        'GET',
+        `/api/admin/payments?created_gte=${Math.floor(Date.UTC(2100, 0, 1) / 1000)}`,
+      )
+    ).json();
     expect(future).toMatchObject({ data: [], total: 0, has_more: false });
   });
 
   it('when the payment detail is read, then its timeline holds the audit entries with Stripe request ids and its webhook events, in time order', async () => {
     const { order, paymentId } = await aPaidOrder();
-    const refund = await admin.request('POST', `/api/admin/orders/${order.id}/refunds`, { body: { amount: 1000, reason: 'duplicate' } });
+    const refund = await admin.request('POST', `/api/admin/orders/${order.id}/refunds`, {
+      body: { amount: 1000, reason: 'duplicate' },
+    });
     expect(refund.statusCode).toBe(200);
     const first = (await admin.request('GET', `/api/admin/payments/${paymentId}`)).json();
     const pi = first.payment.stripe_payment_intent_id as string;
@@ -77,24 +116,52 @@ describe('operator API: payments', () => {
     const res = await admin.request('GET', `/api/admin/payments/${paymentId}`);
     expect(res.statusCode).toBe(200);
     const detail = res.json();
-    expect(detail.payment).toMatchObject({ id: paymentId, status: 'succeeded', amount_refunded: 1000 });
+    expect(detail.payment).toMatchObject({
+      id: paymentId,
+      status: 'succeeded',
+      amount_refunded: 1000,
+    });
     expect(detail.order.id).toBe(order.id);
     expect(detail.customer.id).toBe(detail.order.customer_id);
-    expect(detail.refunds).toEqual([expect.objectContaining({ amount: 1000, status: 'succeeded', reason: 'duplicate' })]);
+    expect(detail.refunds).toEqual([
+      expect.objectContaining({ amount: 1000, status: 'succeeded', reason: 'duplicate' }),
+    ]);
 
-    const actions = detail.timeline.filter((e: { kind: string }) => e.kind === 'audit').map((e: { action: string }) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['order.created', 'payment.created', 'payment.succeeded', 'refund.created', 'refund.succeeded']));
-    const succeeded = detail.timeline.find((e: { action?: string }) => e.action === 'payment.succeeded');
+    const actions = detail.timeline
+      .filter((e: { kind: string }) => e.kind === 'audit')
+      .map((e: { action: string }) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'order.created',
+        'payment.created',
+        'payment.succeeded',
+        'refund.created',
+        'refund.succeeded',
+      ]),
+    );
+    const succeeded = detail.timeline.find(
+      (e: { action?: string }) => e.action === 'payment.succeeded',
+    );
     expect(succeeded.stripe_request_id).toMatch(/^req_/);
-    const refunded = detail.timeline.find((e: { action?: string }) => e.action === 'refund.succeeded');
-    expect(refunded).toMatchObject({ actor_type: 'admin', stripe_request_id: expect.stringMatching(/^req_/) });
-    expect(detail.timeline.find((e: { kind: string }) => e.kind === 'webhook')).toMatchObject({ type: 'payment_intent.succeeded', object_id: pi });
+    const refunded = detail.timeline.find(
+      (e: { action?: string }) => e.action === 'refund.succeeded',
+    );
+    expect(refunded).toMatchObject({
+      actor_type: 'admin',
+      stripe_request_id: expect.stringMatching(/^req_/),
+    });
+    expect(detail.timeline.find((e: { kind: string }) => e.kind === 'webhook')).toMatchObject({
+      type: 'payment_intent.succeeded',
+      object_id: pi,
+    });
     const times = detail.timeline.map((e: { at: string }) => e.at);
     expect(times).toEqual([...times].sort());
   });
 
   it('when the payment is unknown, then 404; a malformed id 400', async () => {
-    expect((await admin.request('GET', `/api/admin/payments/${crypto.randomUUID()}`)).statusCode).toBe(404);
+    expect(
+      (await admin.request('GET', `/api/admin/payments/${crypto.randomUUID()}`)).statusCode,
+    ).toBe(404);
     const bad = await admin.request('GET', '/api/admin/payments/pi_123');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.field).toBe('id');
@@ -119,11 +186,19 @@ describe('operator API: actions', () => {
   it('when an operator refunds from the console, then partial and full refunds are recorded and over-refunds refused', async () => {
     const { order } = await aPaidOrder('pm_card_visa', 4000);
     const key = newKey('console-refund');
-    const partial = await admin.request('POST', `/api/admin/orders/${order.id}/refunds`, { body: { amount: 1500 }, headers: { 'idempotency-key': key } });
+    const partial = await admin.request('POST', `/api/admin/orders/${order.id}/refunds`, {
+      body: { amount: 1500 },
+      headers: { 'idempotency-key': key },
+    });
     expect(partial.statusCode).toBe(200);
-    const replay = await admin.request('POST', `/api/admin/orders/${order.id}/refunds`, { body: { amount: 1500 }, headers: { 'idempotency-key': key } });
+    const replay = await admin.request('POST', `/api/admin/orders/${order.id}/refunds`, {
+      body: { amount: 1500 },
+      headers: { 'idempotency-key': key },
+    });
     expect(replay.headers['idempotent-replayed']).toBe('true');
-    const over = await admin.request('POST', `/api/admin/orders/${order.id}/refunds`, { body: { amount: 2501 } });
+    const over = await admin.request('POST', `/api/admin/orders/${order.id}/refunds`, {
+      body: { amount: 2501 },
+    });
     expect(over.statusCode).toBe(400);
     expect(over.json().error).toMatchObject({ code: 'refund_exceeds_captured', field: 'amount' });
     const rest = await admin.request('POST', `/api/admin/orders/${order.id}/refunds`, { body: {} });
@@ -135,14 +210,20 @@ describe('operator API: actions', () => {
 
   it('when the CSRF token is missing, then the console refund is refused', async () => {
     const { order } = await aPaidOrder();
-    const res = await admin.request('POST', `/api/admin/orders/${order.id}/refunds`, { body: {}, csrf: false });
+    const res = await admin.request('POST', `/api/admin/orders/${order.id}/refunds`, {
+      body: {},
+      csrf: false,
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json().error.code).toBe('csrf_token_invalid');
   });
 
   it('when an operator cancels an open order, then it is canceled; capture of a non-authorized order is 409', async () => {
     const { order } = await aCustomerWithOrder(t);
-    expect((await admin.request('POST', `/api/admin/orders/${order.id}/capture`, { body: {} })).statusCode).toBe(409);
+    expect(
+      (await admin.request('POST', `/api/admin/orders/${order.id}/capture`, { body: {} }))
+        .statusCode,
+    ).toBe(409);
     const res = await admin.request('POST', `/api/admin/orders/${order.id}/cancel`);
     expect(res.statusCode).toBe(200);
     expect(res.json().status).toBe('canceled');
@@ -158,7 +239,10 @@ describe('operator API: actions', () => {
       ['POST', `/api/admin/orders/${order.id}/refunds`],
       ['POST', `/api/admin/orders/${order.id}/cancel`],
     ] as const) {
-      expect((await client.request(method, url, method === 'POST' ? { body: {} } : {})).statusCode, url).toBe(403);
+      expect(
+        (await client.request(method, url, method === 'POST' ? { body: {} } : {})).statusCode,
+        url,
+      ).toBe(403);
     }
   });
 });
@@ -166,9 +250,16 @@ describe('operator API: actions', () => {
 describe('operator API: customers and audit', () => {
   it('when looking a customer up by part of the email or the name, then they are found', async () => {
     const { user } = await aCustomerWithOrder(t);
-    const byEmail = (await admin.request('GET', `/api/admin/customers?q=${encodeURIComponent(user.email.split('@')[0]!)}`)).json();
+    const byEmail = (
+      await admin.request(
+        'GET',
+        `/api/admin/customers?q=${encodeURIComponent(user.email.split('@')[0]!)}`,
+      )
+    ).json();
     expect(byEmail.data.map((c: { id: string }) => c.id)).toContain(user.id);
-    const byName = (await admin.request('GET', '/api/admin/customers?q=test%20pers&limit=100')).json();
+    const byName = (
+      await admin.request('GET', '/api/admin/customers?q=test%20pers&limit=100')
+    ).json();
     expect(byName.data.map((c: { id: string }) => c.id)).toContain(user.id);
     const none = (await admin.request('GET', '/api/admin/customers?q=%25%25%25')).json();
     expect(none.data).toEqual([]);
@@ -176,11 +267,15 @@ describe('operator API: customers and audit', () => {
 
   it('when reading the audit log, then entries come newest first, filtered and paged', async () => {
     const { order } = await aPaidOrder();
-    const entries = (await admin.request('GET', `/api/admin/audit?target_type=order&target_id=${order.id}`)).json();
+    const entries = (
+      await admin.request('GET', `/api/admin/audit?target_type=order&target_id=${order.id}`)
+    ).json();
     expect(entries.data[0]).toMatchObject({ target_id: order.id, target_type: 'order' });
     const page1 = (await admin.request('GET', '/api/admin/audit?limit=3')).json();
     expect(page1.has_more).toBe(true);
-    const page2 = (await admin.request('GET', `/api/admin/audit?limit=3&starting_after=${page1.data[2].id}`)).json();
+    const page2 = (
+      await admin.request('GET', `/api/admin/audit?limit=3&starting_after=${page1.data[2].id}`)
+    ).json();
     expect(page2.data[0].id).toBeLessThan(page1.data[2].id);
     const bad = await admin.request('GET', '/api/admin/audit?actor_type=robot');
     expect(bad.statusCode).toBe(400);

@@ -15,11 +15,17 @@ afterAll(() => t.close());
 describe('API keys', () => {
   it('when an operator creates a key, then the secret is shown once and only its hash is stored', async () => {
     const { client } = await anAdmin(t);
-    const res = await client.request('POST', '/api/admin/api-keys', { body: { name: 'Backend', scopes: ['orders:read', 'orders:write'] } });
+    const res = await client.request('POST', '/api/admin/api-keys', {
+      body: { name: 'Backend', scopes: ['orders:read', 'orders:write'] },
+    });
     expect(res.statusCode).toBe(201);
     const key = res.json();
     expect(key.secret).toMatch(/^pd_sk_[A-Za-z0-9_-]{43}$/);
-    expect(key).toMatchObject({ name: 'Backend', scopes: ['orders:read', 'orders:write'], revoked_at: null });
+    expect(key).toMatchObject({
+      name: 'Backend',
+      scopes: ['orders:read', 'orders:write'],
+      revoked_at: null,
+    });
     expect(key.secret.startsWith(key.prefix)).toBe(true);
 
     const [row] = await t.database.db.select().from(apiKeys).where(eq(apiKeys.id, key.id));
@@ -27,13 +33,22 @@ describe('API keys', () => {
     expect(row!.keyHash).toBe(sha256Hex(key.secret));
     // The secret is nowhere in the database: not in the audit log, not in idempotency records.
     const secretTail = key.secret.slice(12);
-    const [{ hits }] = (await t.database.db.execute(sql`
+    const [{ hits }] = (
+      await t.database.db.execute(sql`
       select (select count(*) from audit_entries where after::text like ${'%' + secretTail + '%'})
-           + (select count(*) from idempotency_keys where response_body like ${'%' + secretTail + '%'}) as hits`)).rows as [{ hits: string }];
+           + (select count(*) from idempotency_keys where response_body like ${'%' + secretTail + '%'}) as hits`)
+    ).rows as [{ hits: string }];
     expect(Number(hits)).toBe(0);
 
-    const [audit] = await t.database.db.select().from(auditEntries).where(eq(auditEntries.targetId, key.id));
-    expect(audit).toMatchObject({ action: 'api_key.created', actorType: 'admin', targetType: 'api_key' });
+    const [audit] = await t.database.db
+      .select()
+      .from(auditEntries)
+      .where(eq(auditEntries.targetId, key.id));
+    expect(audit).toMatchObject({
+      action: 'api_key.created',
+      actorType: 'admin',
+      targetType: 'api_key',
+    });
 
     const list = await client.request('GET', '/api/admin/api-keys');
     expect(list.statusCode).toBe(200);
@@ -60,7 +75,9 @@ describe('API keys', () => {
     const [audit] = await t.database.db
       .select()
       .from(auditEntries)
-      .where(sql`${auditEntries.targetId} = ${key.id} and ${auditEntries.action} = 'api_key.revoked'`);
+      .where(
+        sql`${auditEntries.targetId} = ${key.id} and ${auditEntries.action} = 'api_key.revoked'`,
+      );
     expect(audit).toBeDefined();
   });
 
@@ -70,7 +87,11 @@ describe('API keys', () => {
     ['an unknown key', `Bearer pd_sk_${'A'.repeat(43)}`],
     ['Basic auth', 'Basic dXNlcjpwYXNz'],
   ])('when the request has %s, then 401 invalid_api_key as JSON', async (_label, authorization) => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/v1/orders', headers: authorization ? { authorization } : {} });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/orders',
+      headers: authorization ? { authorization } : {},
+    });
     expect(res.statusCode).toBe(401);
     expect(res.headers['content-type']).toMatch(/application\/json/);
     expect(res.json().error).toMatchObject({ code: 'invalid_api_key' });
@@ -79,9 +100,14 @@ describe('API keys', () => {
 
   it('when a key lacks the route scope, then 403 insufficient_scope naming the scope', async () => {
     const key = await anApiKey(t, ['orders:read']);
-    const res = await key.api.request('POST', '/api/v1/orders', { body: { customer_email: 'x@example.test', amount: 1000, currency: 'usd' } });
+    const res = await key.api.request('POST', '/api/v1/orders', {
+      body: { customer_email: 'x@example.test', amount: 1000, currency: 'usd' },
+    });
     expect(res.statusCode).toBe(403);
-    expect(res.json().error).toMatchObject({ code: 'insufficient_scope', required_scope: 'orders:write' });
+    expect(res.json().error).toMatchObject({
+      code: 'insufficient_scope',
+      required_scope: 'orders:write',
+    });
     const payments = await key.api.request('GET', '/api/v1/payments');
     expect(payments.statusCode).toBe(403);
   });
@@ -94,7 +120,9 @@ describe('API keys', () => {
 
   it('when a customer calls the admin API, then 403; without a session 401', async () => {
     const { client } = await aCustomer(t);
-    const create = await client.request('POST', '/api/admin/api-keys', { body: { name: 'mine', scopes: ALL_SCOPES } });
+    const create = await client.request('POST', '/api/admin/api-keys', {
+      body: { name: 'mine', scopes: ALL_SCOPES },
+    });
     expect(create.statusCode).toBe(403);
     expect((await client.request('GET', '/api/admin/api-keys')).statusCode).toBe(403);
     expect((await client.request('GET', '/api/admin/payments')).statusCode).toBe(403);
@@ -104,7 +132,10 @@ describe('API keys', () => {
 
   it('when an operator posts without the CSRF token, then 403', async () => {
     const { client } = await anAdmin(t);
-    const res = await client.request('POST', '/api/admin/api-keys', { body: { name: 'x', scopes: ['orders:read'] }, csrf: false });
+    const res = await client.request('POST', '/api/admin/api-keys', {
+      body: { name: 'x', scopes: ['orders:read'] },
+      csrf: false,
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json().error.code).toBe('csrf_token_invalid');
   });
@@ -124,14 +155,18 @@ describe('API keys', () => {
 
   it('when revoking an unknown key, then 404; a malformed id 400', async () => {
     const { client } = await anAdmin(t);
-    expect((await client.request('DELETE', `/api/admin/api-keys/${crypto.randomUUID()}`)).statusCode).toBe(404);
+    expect(
+      (await client.request('DELETE', `/api/admin/api-keys/${crypto.randomUUID()}`)).statusCode,
+    ).toBe(404);
     expect((await client.request('DELETE', '/api/admin/api-keys/nope')).statusCode).toBe(400);
   });
 
   it('when a key makes too many requests in a second, then 429 with Retry-After', async () => {
     const key = await anApiKey(t, ['orders:read']);
     const other = new ApiClient(t, (await anApiKey(t, ['orders:read'])).secret);
-    const results = await Promise.all(Array.from({ length: 130 }, () => key.api.request('GET', '/api/v1/orders?limit=1')));
+    const results = await Promise.all(
+      Array.from({ length: 130 }, () => key.api.request('GET', '/api/v1/orders?limit=1')),
+    );
     const limited = results.filter((r) => r.statusCode === 429);
     expect(limited.length).toBeGreaterThan(0);
     expect(limited[0]!.headers['retry-after']).toBeDefined();

@@ -16,7 +16,9 @@ describe('audit log', () => {
     const rows = await t.database.db.execute(
       sql`SELECT action, actor_id, ip FROM audit_entries WHERE target_id = ${user.id}`,
     );
-    expect(rows.rows).toEqual([{ action: 'account.created', actor_id: user.id, ip: expect.any(String) }]);
+    expect(rows.rows).toEqual([
+      { action: 'account.created', actor_id: user.id, ip: expect.any(String) },
+    ]);
     const result = await verifyAuditChain(t.database.db);
     expect(result.ok).toBe(true);
     expect(result.checked).toBeGreaterThan(0);
@@ -41,8 +43,11 @@ describe('audit log', () => {
   });
 
   it('when anyone tries to UPDATE, DELETE or TRUNCATE an entry, then the database refuses', async () => {
-    const refused = (err: Error & { cause?: Error }) => /append-only/.test(err.cause?.message ?? err.message);
-    await expect(t.database.db.execute(sql`UPDATE audit_entries SET action = 'x'`)).rejects.toSatisfy(refused);
+    const refused = (err: Error & { cause?: Error }) =>
+      /append-only/.test(err.cause?.message ?? err.message);
+    await expect(
+      t.database.db.execute(sql`UPDATE audit_entries SET action = 'x'`),
+    ).rejects.toSatisfy(refused);
     await expect(t.database.db.execute(sql`DELETE FROM audit_entries`)).rejects.toSatisfy(refused);
     await expect(t.database.db.execute(sql`TRUNCATE audit_entries`)).rejects.toSatisfy(refused);
   });
@@ -57,17 +62,25 @@ describe('audit chain verification', () => {
     await t.database.db
       .transaction(async (tx) => {
         await tx.execute(sql`ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only`);
-        const victim = await tx.execute<{ id: string }>(sql`SELECT id FROM audit_entries ORDER BY id LIMIT 1`);
+        const victim = await tx.execute<{ id: string }>(
+          sql`SELECT id FROM audit_entries ORDER BY id LIMIT 1`,
+        );
         victimId = Number(victim.rows[0]!.id);
         const forged = JSON.stringify({ forged: `${Date.now()}-${Math.random()}` });
-        await tx.execute(sql`UPDATE audit_entries SET after = ${forged}::jsonb WHERE id = ${victimId}`);
+        await tx.execute(
+          sql`UPDATE audit_entries SET after = ${forged}::jsonb WHERE id = ${victimId}`,
+        );
         outcome = await verifyAuditChain(tx);
         tx.rollback();
       })
       .catch((err: Error) => {
         if (!/rollback/i.test(err.message)) throw err;
       });
-    expect(outcome).toEqual({ ok: false, checked: 0, firstBroken: { id: victimId, reason: 'hash_mismatch' } });
+    expect(outcome).toEqual({
+      ok: false,
+      checked: 0,
+      firstBroken: { id: victimId, reason: 'hash_mismatch' },
+    });
     expect((await verifyAuditChain(t.database.db)).ok).toBe(true);
   });
 
@@ -79,7 +92,8 @@ describe('audit chain verification', () => {
         'npx',
         ['tsx', 'src/modules/audit/verify-main.ts'],
         { env: { ...process.env, DATABASE_URL: inject('databaseUrl') } },
-        (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, out: stdout + stderr }),
+        (err, stdout, stderr) =>
+          resolve({ code: err ? Number(err.code) : 0, out: stdout + stderr }),
       );
     });
     expect(result.out).toMatch(/Audit chain intact: \d+ entries verified/);

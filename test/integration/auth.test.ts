@@ -20,7 +20,12 @@ describe('sign-up', () => {
     const client = new TestClient(t.app);
     const email = uniqueEmail('signup');
     const res = await client.request('POST', '/api/auth/signup', {
-      body: { email: email.toUpperCase(), password: 'correct horse battery', name: ' Ann Example ', accept_terms: true },
+      body: {
+        email: email.toUpperCase(),
+        password: 'correct horse battery',
+        name: ' Ann Example ',
+        accept_terms: true,
+      },
     });
     expect(res.statusCode).toBe(201);
     const body = res.json();
@@ -34,7 +39,10 @@ describe('sign-up', () => {
 
     const [row] = await t.database.db.select().from(users).where(eq(users.email, email));
     expect(row!.passwordHash).toMatch(/^\$argon2id\$/);
-    const accepted = await t.database.db.select().from(legalAcceptances).where(eq(legalAcceptances.userId, row!.id));
+    const accepted = await t.database.db
+      .select()
+      .from(legalAcceptances)
+      .where(eq(legalAcceptances.userId, row!.id));
     expect(accepted.map((a) => [a.document, a.version]).sort()).toEqual([
       ['privacy', legalDocuments.privacy.version],
       ['terms', legalDocuments.terms.version],
@@ -45,7 +53,12 @@ describe('sign-up', () => {
     const email = uniqueEmail('dup');
     await new TestClient(t.app).signup(email);
     const res = await new TestClient(t.app).request('POST', '/api/auth/signup', {
-      body: { email: email.toUpperCase(), password: 'another long password', name: 'B', accept_terms: true },
+      body: {
+        email: email.toUpperCase(),
+        password: 'another long password',
+        name: 'B',
+        accept_terms: true,
+      },
     });
     expect(res.statusCode).toBe(409);
     expect(res.json().error).toMatchObject({ code: 'email_taken', field: 'email' });
@@ -64,18 +77,53 @@ describe('sign-up', () => {
 });
 
 describe('bad input on sign-up is a 4xx JSON error naming the problem', () => {
-  const valid = () => ({ email: uniqueEmail('bad'), password: 'correct horse battery', name: 'D', accept_terms: true });
+  const valid = () => ({
+    email: uniqueEmail('bad'),
+    password: 'correct horse battery',
+    name: 'D',
+    accept_terms: true,
+  });
   const cases: Array<[string, () => unknown, number, string, string | undefined]> = [
     ['malformed JSON', () => '{"email": ', 400, 'invalid_json', undefined],
     ['a missing field', () => ({ ...valid(), name: undefined }), 400, 'validation_failed', 'name'],
     ['an unknown field', () => ({ ...valid(), role: 'admin' }), 400, 'unknown_field', 'role'],
-    ['an oversized name', () => ({ ...valid(), name: 'x'.repeat(5000) }), 400, 'validation_failed', 'name'],
-    ['a too short password', () => ({ ...valid(), password: 'short' }), 400, 'validation_failed', 'password'],
-    ['a wrong type', () => ({ ...valid(), accept_terms: 'yes' }), 400, 'validation_failed', 'accept_terms'],
+    [
+      'an oversized name',
+      () => ({ ...valid(), name: 'x'.repeat(5000) }),
+      400,
+      'validation_failed',
+      'name',
+    ],
+    [
+      'a too short password',
+      () => ({ ...valid(), password: 'short' }),
+      400,
+      'validation_failed',
+      'password',
+    ],
+    [
+      'a wrong type',
+      () => ({ ...valid(), accept_terms: 'yes' }),
+      400,
+      'validation_failed',
+      'accept_terms',
+    ],
     ['a number as a string', () => ({ ...valid(), name: 42 }), 400, 'validation_failed', 'name'],
-    ['an invalid email', () => ({ ...valid(), email: 'not-an-email' }), 400, 'validation_failed', 'email'],
+    [
+      'an invalid email',
+      () => ({ ...valid(), email: 'not-an-email' }),
+      400,
+      'validation_failed',
+      'email',
+    ],
     ['an array body', () => [valid()], 400, 'validation_failed', undefined],
-    ['a body over 64 KiB', () => ({ ...valid(), name: 'x'.repeat(70_000) }), 413, 'payload_too_large', undefined],
+    [
+      'a body over 64 KiB',
+      () => ({ ...valid(), name: 'x'.repeat(70_000) }),
+      413,
+      'payload_too_large',
+      undefined,
+    ],
   ];
   it.each(cases)('%s', async (_label, body, status, code, field) => {
     const res = await new TestClient(t.app).request('POST', '/api/auth/signup', { body: body() });
@@ -110,7 +158,10 @@ describe('sign-in', () => {
     ]) {
       const res = await new TestClient(t.app).request('POST', '/api/auth/login', { body });
       expect(res.statusCode).toBe(401);
-      expect(res.json().error).toMatchObject({ code: 'invalid_credentials', message: 'The email or password is incorrect.' });
+      expect(res.json().error).toMatchObject({
+        code: 'invalid_credentials',
+        message: 'The email or password is incorrect.',
+      });
     }
   });
 
@@ -119,10 +170,16 @@ describe('sign-in', () => {
     const client = new TestClient(t.app);
     await client.signup(email, 'the right password!');
     const oldCookie = client.cookie!;
-    const res = await client.request('POST', '/api/auth/login', { body: { email, password: 'the right password!' } });
+    const res = await client.request('POST', '/api/auth/login', {
+      body: { email, password: 'the right password!' },
+    });
     expect(res.statusCode).toBe(200);
     expect(client.cookie).not.toBe(oldCookie);
-    const stale = await t.app.inject({ method: 'GET', url: '/api/auth/session', headers: { cookie: oldCookie } });
+    const stale = await t.app.inject({
+      method: 'GET',
+      url: '/api/auth/session',
+      headers: { cookie: oldCookie },
+    });
     expect(stale.json().user).toBeNull();
     const fresh = await client.request('GET', '/api/auth/session');
     expect(fresh.json().user.email).toBe(email);
@@ -146,7 +203,10 @@ describe('CSRF and origin', () => {
     const missing = await client.request('POST', '/api/auth/logout', { csrf: false });
     expect(missing.statusCode).toBe(403);
     expect(missing.json().error.code).toBe('csrf_token_invalid');
-    const wrong = await client.request('POST', '/api/auth/logout', { csrf: false, headers: { 'x-csrf-token': 'nope' } });
+    const wrong = await client.request('POST', '/api/auth/logout', {
+      csrf: false,
+      headers: { 'x-csrf-token': 'nope' },
+    });
     expect(wrong.statusCode).toBe(403);
     expect((await client.request('GET', '/api/auth/session')).json().user).not.toBeNull();
   });
@@ -170,7 +230,11 @@ describe('sign-out', () => {
     const cookie = client.cookie!;
     const res = await client.request('POST', '/api/auth/logout');
     expect(res.statusCode).toBe(204);
-    const after = await t.app.inject({ method: 'GET', url: '/api/auth/session', headers: { cookie } });
+    const after = await t.app.inject({
+      method: 'GET',
+      url: '/api/auth/session',
+      headers: { cookie },
+    });
     expect(after.json()).toEqual({ user: null, csrf_token: null });
   });
 
@@ -179,7 +243,9 @@ describe('sign-out', () => {
     const laptop = new TestClient(t.app);
     await laptop.signup(email, 'the right password!');
     const phone = new TestClient(t.app);
-    await phone.request('POST', '/api/auth/login', { body: { email, password: 'the right password!' } });
+    await phone.request('POST', '/api/auth/login', {
+      body: { email, password: 'the right password!' },
+    });
     const res = await laptop.request('POST', '/api/auth/logout', { body: { everywhere: true } });
     expect(res.statusCode).toBe(204);
     expect((await phone.request('GET', '/api/auth/session')).json().user).toBeNull();
@@ -242,7 +308,9 @@ describe('logs', () => {
     const password = 'a-very-secret-password-123';
     const client = new TestClient(t.app);
     const { csrf_token } = await client.signup(email, password);
-    await client.request('POST', '/api/auth/login', { body: { email, password: 'wrong-password-456' } });
+    await client.request('POST', '/api/auth/login', {
+      body: { email, password: 'wrong-password-456' },
+    });
     await client.request('GET', '/api/auth/session');
     const token = client.cookie!.split('=')[1]!;
     await client.request('POST', '/api/auth/logout');

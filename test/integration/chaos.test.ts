@@ -7,7 +7,10 @@ describe('chaos, short', () => {
   for (const { id } of SCENARIOS) {
     it(`when the ${id} scenario runs, then no invariant breaks and the money adds up`, async () => {
       const report = await runScenario(id, SIZES.short, process.env.DATABASE_URL);
-      expect([...report.problems, ...report.integrity.problems], JSON.stringify(report.figures)).toEqual([]);
+      expect(
+        [...report.problems, ...report.integrity.problems],
+        JSON.stringify(report.figures),
+      ).toEqual([]);
       expect(report.integrity.ok).toBe(true);
     }, 400_000);
   }

@@ -15,7 +15,9 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 async function intentsOfOrder(orderId: string) {
-  const found = await stripeFor(t).paymentIntents.search({ query: `metadata['paydeck_order_id']:'${orderId}'` });
+  const found = await stripeFor(t).paymentIntents.search({
+    query: `metadata['paydeck_order_id']:'${orderId}'`,
+  });
   return found.data;
 }
 
@@ -24,7 +26,9 @@ describe('one idempotency key, 100 parallel requests', () => {
     const { client, order } = await aCustomerWithOrder(t);
     const key = newKey('hundred');
     const responses = await Promise.all(
-      Array.from({ length: 100 }, () => pay(client, order.id, { payment_method_id: 'pm_card_visa' }, key)),
+      Array.from({ length: 100 }, () =>
+        pay(client, order.id, { payment_method_id: 'pm_card_visa' }, key),
+      ),
     );
     const ok = responses.filter((r) => r.statusCode === 200);
     const inUse = responses.filter((r) => r.statusCode === 409);
@@ -47,7 +51,9 @@ describe('20 parallel requests with different keys for one order', () => {
   it('exactly one succeeds; the others get a clear 4xx; one charge at Stripe', async () => {
     const { client, order } = await aCustomerWithOrder(t);
     const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => pay(client, order.id, { payment_method_id: 'pm_card_visa' }, newKey(`k${i}`))),
+      Array.from({ length: 20 }, (_, i) =>
+        pay(client, order.id, { payment_method_id: 'pm_card_visa' }, newKey(`k${i}`)),
+      ),
     );
     const statuses = responses.map((r) => r.statusCode);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -66,15 +72,25 @@ describe('first payments in parallel', () => {
     const product = await aProduct(t);
     const orders = await Promise.all(
       [1, 2, 3].map(async () =>
-        (await client.request('POST', '/api/orders', { body: { items: [{ product_id: product.id, quantity: 1 }] } })).json(),
+        (
+          await client.request('POST', '/api/orders', {
+            body: { items: [{ product_id: product.id, quantity: 1 }] },
+          })
+        ).json(),
       ),
     );
-    const results = await Promise.all(orders.map((o) => pay(client, o.id, { payment_method_id: 'pm_card_visa' })));
+    const results = await Promise.all(
+      orders.map((o) => pay(client, o.id, { payment_method_id: 'pm_card_visa' })),
+    );
     expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200]);
-    const rows = await t.database.db.select().from(stripeCustomers).where(eq(stripeCustomers.userId, user.id));
+    const rows = await t.database.db
+      .select()
+      .from(stripeCustomers)
+      .where(eq(stripeCustomers.userId, user.id));
     expect(rows).toHaveLength(1);
     const customers = new Set<string>();
-    for (const o of orders) for (const pi of await intentsOfOrder(o.id)) customers.add(String(pi.customer));
+    for (const o of orders)
+      for (const pi of await intentsOfOrder(o.id)) customers.add(String(pi.customer));
     expect([...customers]).toEqual([rows[0]!.stripeCustomerId]);
   });
 });
@@ -82,9 +98,13 @@ describe('first payments in parallel', () => {
 describe('refunds in parallel', () => {
   it('never refund more than was captured', async () => {
     const { client, order } = await aCustomerWithOrder(t, { unitAmount: 10_000 });
-    expect((await pay(client, order.id, { payment_method_id: 'pm_card_visa' })).statusCode).toBe(200);
+    expect((await pay(client, order.id, { payment_method_id: 'pm_card_visa' })).statusCode).toBe(
+      200,
+    );
     const attempts = await Promise.allSettled(
-      Array.from({ length: 6 }, () => t.app.services.refunds.refund({ orderId: order.id, amount: 4_000 }, systemActor('test'))),
+      Array.from({ length: 6 }, () =>
+        t.app.services.refunds.refund({ orderId: order.id, amount: 4_000 }, systemActor('test')),
+      ),
     );
     const succeeded = attempts.filter((a) => a.status === 'fulfilled');
     expect(succeeded).toHaveLength(2);
@@ -97,10 +117,14 @@ describe('refunds in parallel', () => {
     const rest = await t.app.services.refunds.refund({ orderId: order.id }, systemActor('test'));
     expect(rest.refund.amount).toBe(2_000);
     expect((await client.request('GET', `/api/orders/${order.id}`)).json().status).toBe('refunded');
-    await expect(t.app.services.refunds.refund({ orderId: order.id, amount: 1 }, systemActor('test'))).rejects.toMatchObject({
+    await expect(
+      t.app.services.refunds.refund({ orderId: order.id, amount: 1 }, systemActor('test')),
+    ).rejects.toMatchObject({
       code: 'charge_already_refunded',
     });
-    const stripeRefunds = await stripeFor(t).refunds.list({ payment_intent: after.payments[0].stripe_payment_intent_id });
+    const stripeRefunds = await stripeFor(t).refunds.list({
+      payment_intent: after.payments[0].stripe_payment_intent_id,
+    });
     expect(stripeRefunds.data.reduce((s, r) => s + r.amount, 0)).toBe(10_000);
   });
 });

@@ -18,14 +18,24 @@ afterEach(() => clearFaults(t));
 afterAll(() => t.close());
 
 async function intentsOf(orderId: string) {
-  return (await stripeFor(t).paymentIntents.search({ query: `metadata['paydeck_order_id']:'${orderId}'` })).data;
+  return (
+    await stripeFor(t).paymentIntents.search({ query: `metadata['paydeck_order_id']:'${orderId}'` })
+  ).data;
 }
 
 /** Runs the sync jobs the app queued, as the worker would. */
 async function runQueuedSyncs(): Promise<void> {
   for (const job of t.jobs.splice(0)) {
-    if (job.name === SYNC_PAYMENT_JOB) await t.app.services.payments.syncPayment((job.data as { paymentId: string }).paymentId, systemActor('test'));
-    if (job.name === SYNC_REFUND_JOB) await t.app.services.refunds.syncRefund((job.data as { refundId: string }).refundId, systemActor('test'));
+    if (job.name === SYNC_PAYMENT_JOB)
+      await t.app.services.payments.syncPayment(
+        (job.data as { paymentId: string }).paymentId,
+        systemActor('test'),
+      );
+    if (job.name === SYNC_REFUND_JOB)
+      await t.app.services.refunds.syncRefund(
+        (job.data as { refundId: string }).refundId,
+        systemActor('test'),
+      );
   }
 }
 
@@ -36,34 +46,42 @@ describe('Stripe fails while the PaymentIntent is created', () => {
     ['connection reset after Stripe acted', { kind: 'reset', phase: 'after' }],
     ['500 before Stripe acted', { kind: 'error_500', phase: 'before' }],
     ['connection reset before Stripe acted', { kind: 'reset', phase: 'before' }],
-  ])('%s: 202 unknown, then the sync job settles it with exactly one charge', async (_label, fault) => {
-    const { client, order } = await aCustomerWithOrder(t);
-    // Enough occurrences to defeat the SDK's own retries (1 + 2).
-    await addFault(t, { match: 'POST /v1/payment_intents', count: 3, ...fault });
-    const res = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
-    expect(res.statusCode).toBe(202);
-    expect(res.json().payment.status).toBe('unknown');
-    expect(res.json().order.status).toBe('processing');
-    expect(t.jobs.some((j) => j.name === SYNC_PAYMENT_JOB)).toBe(true);
+  ])(
+    '%s: 202 unknown, then the sync job settles it with exactly one charge',
+    async (_label, fault) => {
+      const { client, order } = await aCustomerWithOrder(t);
+      // Enough occurrences to defeat the SDK's own retries (1 + 2).
+      await addFault(t, { match: 'POST /v1/payment_intents', count: 3, ...fault });
+      const res = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
+      expect(res.statusCode).toBe(202);
+      expect(res.json().payment.status).toBe('unknown');
+      expect(res.json().order.status).toBe('processing');
+      expect(t.jobs.some((j) => j.name === SYNC_PAYMENT_JOB)).toBe(true);
 
-    await clearFaults(t);
-    // Another pay attempt while unknown cannot start a second charge.
-    const second = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
-    expect(second.statusCode).toBe(409);
+      await clearFaults(t);
+      // Another pay attempt while unknown cannot start a second charge.
+      const second = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
+      expect(second.statusCode).toBe(409);
 
-    await runQueuedSyncs();
-    const after = (await client.request('GET', `/api/orders/${order.id}`)).json();
-    expect(after.status).toBe('paid');
-    expect(after.payments).toHaveLength(1);
-    expect(after.payments[0].status).toBe('succeeded');
-    const intents = await intentsOf(order.id);
-    expect(intents).toHaveLength(1);
-    expect(intents[0]!.status).toBe('succeeded');
-  });
+      await runQueuedSyncs();
+      const after = (await client.request('GET', `/api/orders/${order.id}`)).json();
+      expect(after.status).toBe('paid');
+      expect(after.payments).toHaveLength(1);
+      expect(after.payments[0].status).toBe('succeeded');
+      const intents = await intentsOf(order.id);
+      expect(intents).toHaveLength(1);
+      expect(intents[0]!.status).toBe('succeeded');
+    },
+  );
 
   it('a 500 that the SDK retries through is invisible: paid at once, one charge', async () => {
     const { client, order } = await aCustomerWithOrder(t);
-    await addFault(t, { match: 'POST /v1/payment_intents', kind: 'error_500', phase: 'after', count: 1 });
+    await addFault(t, {
+      match: 'POST /v1/payment_intents',
+      kind: 'error_500',
+      phase: 'after',
+      count: 1,
+    });
     const res = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
     expect(res.statusCode).toBe(200);
     expect(res.json().order.status).toBe('paid');
@@ -91,7 +109,10 @@ describe('Stripe fails while a refund is created', () => {
     const { client, order } = await aCustomerWithOrder(t, { unitAmount: 5000 });
     await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
     await addFault(t, { match: 'POST /v1/refunds', kind: 'reset', phase: 'after', count: 3 });
-    const { refund, httpStatus } = await t.app.services.refunds.refund({ orderId: order.id, amount: 2000 }, systemActor('test'));
+    const { refund, httpStatus } = await t.app.services.refunds.refund(
+      { orderId: order.id, amount: 2000 },
+      systemActor('test'),
+    );
     expect(httpStatus).toBe(202);
     expect(refund.status).toBe('unknown');
     await clearFaults(t);
@@ -99,7 +120,9 @@ describe('Stripe fails while a refund is created', () => {
     const after = (await client.request('GET', `/api/orders/${order.id}`)).json();
     expect(after.refunds[0]).toMatchObject({ status: 'succeeded', amount: 2000 });
     expect(after.amount_refunded).toBe(2000);
-    const stripeRefunds = await stripeFor(t).refunds.list({ payment_intent: after.payments[0].stripe_payment_intent_id });
+    const stripeRefunds = await stripeFor(t).refunds.list({
+      payment_intent: after.payments[0].stripe_payment_intent_id,
+    });
     expect(stripeRefunds.data).toHaveLength(1);
   });
 });

@@ -19,8 +19,14 @@ describe('idempotency keys are scoped to the caller', () => {
     const key = newKey('shared');
     const body = { items: [{ product_id: product.id, quantity: 1 }] };
 
-    const a = await alice.client.request('POST', '/api/orders', { body, headers: { 'idempotency-key': key } });
-    const b = await bob.client.request('POST', '/api/orders', { body, headers: { 'idempotency-key': key } });
+    const a = await alice.client.request('POST', '/api/orders', {
+      body,
+      headers: { 'idempotency-key': key },
+    });
+    const b = await bob.client.request('POST', '/api/orders', {
+      body,
+      headers: { 'idempotency-key': key },
+    });
     expect(a.statusCode).toBe(201);
     expect(b.statusCode).toBe(201);
     expect(b.headers['idempotent-replayed']).toBeUndefined();
@@ -30,7 +36,10 @@ describe('idempotency keys are scoped to the caller', () => {
     expect((await bob.client.request('GET', `/api/orders/${b.json().id}`)).statusCode).toBe(200);
 
     // The key is remembered for its own caller: Alice's retry is a replay of her order.
-    const again = await alice.client.request('POST', '/api/orders', { body, headers: { 'idempotency-key': key } });
+    const again = await alice.client.request('POST', '/api/orders', {
+      body,
+      headers: { 'idempotency-key': key },
+    });
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json().id).toBe(a.json().id);
   });
@@ -40,8 +49,15 @@ describe('idempotency keys are scoped to the caller', () => {
     const key = newKey('pay-shared');
     const results = [];
     for (const who of [await aCustomer(t), await aCustomer(t)]) {
-      const order = await who.client.request('POST', '/api/orders', { body: { items: [{ product_id: product.id, quantity: 1 }] } });
-      const res = await pay(who.client, order.json().id, { payment_method_id: 'pm_card_visa' }, key);
+      const order = await who.client.request('POST', '/api/orders', {
+        body: { items: [{ product_id: product.id, quantity: 1 }] },
+      });
+      const res = await pay(
+        who.client,
+        order.json().id,
+        { payment_method_id: 'pm_card_visa' },
+        key,
+      );
       results.push({ order: order.json().id as string, res });
     }
     for (const { order, res } of results) {
@@ -58,18 +74,29 @@ describe('idempotency keys are scoped to the caller', () => {
     const key = newKey('api-shared');
     const body = { customer_id: user.id, amount: 4400, currency: 'usd' };
 
-    const a = await first.api.request('POST', '/api/v1/orders', { body, headers: { 'idempotency-key': key } });
-    const b = await second.api.request('POST', '/api/v1/orders', { body, headers: { 'idempotency-key': key } });
+    const a = await first.api.request('POST', '/api/v1/orders', {
+      body,
+      headers: { 'idempotency-key': key },
+    });
+    const b = await second.api.request('POST', '/api/v1/orders', {
+      body,
+      headers: { 'idempotency-key': key },
+    });
     expect(a.statusCode).toBe(201);
     expect(b.statusCode).toBe(201);
     expect(b.headers['idempotent-replayed']).toBeUndefined();
     expect(b.json().id).not.toBe(a.json().id);
 
-    const again = await second.api.request('POST', '/api/v1/orders', { body, headers: { 'idempotency-key': key } });
+    const again = await second.api.request('POST', '/api/v1/orders', {
+      body,
+      headers: { 'idempotency-key': key },
+    });
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json().id).toBe(b.json().id);
     const listed = (await first.api.request('GET', `/api/v1/orders?customer_id=${user.id}`)).json();
-    expect(listed.data.map((o: { id: string }) => o.id).sort()).toEqual([a.json().id, b.json().id].sort());
+    expect(listed.data.map((o: { id: string }) => o.id).sort()).toEqual(
+      [a.json().id, b.json().id].sort(),
+    );
   });
 
   it('when an API key creates an order with a key a customer already used, then its order is created (no replay of the customer one)', async () => {
@@ -77,9 +104,15 @@ describe('idempotency keys are scoped to the caller', () => {
     const customer = await aCustomer(t);
     const product = await aProduct(t, 2600);
     const key = newKey('mixed');
-    const own = await customer.client.request('POST', '/api/orders', { body: { items: [{ product_id: product.id, quantity: 1 }] }, headers: { 'idempotency-key': key } });
+    const own = await customer.client.request('POST', '/api/orders', {
+      body: { items: [{ product_id: product.id, quantity: 1 }] },
+      headers: { 'idempotency-key': key },
+    });
     expect(own.statusCode).toBe(201);
-    const merchant = await api.request('POST', '/api/v1/orders', { body: { customer_id: customer.user.id, amount: 2600, currency: 'usd' }, headers: { 'idempotency-key': key } });
+    const merchant = await api.request('POST', '/api/v1/orders', {
+      body: { customer_id: customer.user.id, amount: 2600, currency: 'usd' },
+      headers: { 'idempotency-key': key },
+    });
     expect(merchant.statusCode).toBe(201);
     expect(merchant.headers['idempotent-replayed']).toBeUndefined();
     expect(merchant.json().id).not.toBe(own.json().id);

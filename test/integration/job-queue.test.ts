@@ -43,7 +43,11 @@ afterAll(async () => {
 });
 
 /** Reads until `done` holds (the worker polls every second), or fails after `timeoutMs`. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -55,19 +59,28 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 describe('the pg-boss queue', () => {
   it('when the app queues a payment sync and a worker runs it, then the unknown payment settles as paid', async () => {
     const { client, order } = await aCustomerWithOrder(t);
-    await addFault(t, { match: 'POST /v1/payment_intents', kind: 'error_500', phase: 'after', count: 3 });
+    await addFault(t, {
+      match: 'POST /v1/payment_intents',
+      kind: 'error_500',
+      phase: 'after',
+      count: 3,
+    });
     const res = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
     expect(res.statusCode).toBe(202);
     const paymentId = res.json().payment.id as string;
     await clearFaults(t);
 
     // Forward what the app queued, as the attached LateBoundJobSender would.
-    const sent = t.jobs.filter((j) => j.name === SYNC_PAYMENT_JOB && (j.data as { paymentId: string }).paymentId === paymentId);
+    const sent = t.jobs.filter(
+      (j) =>
+        j.name === SYNC_PAYMENT_JOB && (j.data as { paymentId: string }).paymentId === paymentId,
+    );
     expect(sent).toHaveLength(1);
     expect(await queue.send(sent[0]!.name, sent[0]!.data)).toEqual(expect.any(String));
 
     const settled = await eventually(
-      async () => (await t.database.db.select().from(payments).where(eq(payments.id, paymentId)))[0]!,
+      async () =>
+        (await t.database.db.select().from(payments).where(eq(payments.id, paymentId)))[0]!,
       (p) => p.status !== 'unknown',
     );
     expect(settled).toMatchObject({ status: 'succeeded', amountCaptured: order.amount });

@@ -1,13 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { aCustomerWithOrder, pay } from '../helpers/builders.ts';
-import { TEST_WEBHOOK_SECRET, anEvent, deliver, processQueuedWebhooks } from '../helpers/webhooks.ts';
+import {
+  TEST_WEBHOOK_SECRET,
+  anEvent,
+  deliver,
+  processQueuedWebhooks,
+} from '../helpers/webhooks.ts';
 
 const TOKEN = 'metrics-token-for-tests-0123456789';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ env: { METRICS_TOKEN: TOKEN, STRIPE_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET } });
+  t = await createTestApp({
+    env: { METRICS_TOKEN: TOKEN, STRIPE_WEBHOOK_SECRETS: TEST_WEBHOOK_SECRET },
+  });
 });
 afterAll(() => t.close());
 
@@ -18,15 +25,22 @@ describe('GET /metrics', () => {
   it('when a token is configured, then a scrape without it (or with another) gets 401 in our error shape', async () => {
     const none = await scrape();
     expect(none.statusCode).toBe(401);
-    expect(none.json().error).toMatchObject({ code: 'metrics_token_invalid', request_id: expect.any(String) });
+    expect(none.json().error).toMatchObject({
+      code: 'metrics_token_invalid',
+      request_id: expect.any(String),
+    });
     expect((await scrape('Bearer not-the-token')).statusCode).toBe(401);
   });
 
   it('after some traffic, then payment, Stripe, webhook and HTTP series are exported', async () => {
     const { client, order } = await aCustomerWithOrder(t);
-    expect((await pay(client, order.id, { payment_method_id: 'pm_card_visa' })).statusCode).toBe(200);
+    expect((await pay(client, order.id, { payment_method_id: 'pm_card_visa' })).statusCode).toBe(
+      200,
+    );
     const { order: declined } = await aCustomerWithOrder(t);
-    await pay(client, declined.id, { payment_method_id: 'pm_card_visa_chargeDeclinedInsufficientFunds' });
+    await pay(client, declined.id, {
+      payment_method_id: 'pm_card_visa_chargeDeclinedInsufficientFunds',
+    });
     await deliver(t, anEvent('customer.created', { id: 'cus_metrics' }));
     await deliver(t, anEvent('customer.created', { id: 'cus_metrics' }), { secret: 'whsec_wrong' });
     await processQueuedWebhooks(t);
@@ -36,20 +50,36 @@ describe('GET /metrics', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const text = res.body;
-    expect(text).toMatch(/paydeck_payment_attempts_total\{currency="usd",off_session="false"\} [1-9]/);
-    expect(text).toMatch(/paydeck_payment_outcomes_total\{outcome="succeeded",currency="usd",decline_code=""\} [1-9]/);
+    expect(text).toMatch(
+      /paydeck_payment_attempts_total\{currency="usd",off_session="false"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /paydeck_payment_outcomes_total\{outcome="succeeded",currency="usd",decline_code=""\} [1-9]/,
+    );
     expect(text).toMatch(/paydeck_payment_amount_minor_total\{currency="usd"\} [1-9]/);
-    expect(text).toMatch(/paydeck_stripe_request_duration_seconds_count\{operation="payment_intents.create",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(
+      /paydeck_stripe_request_duration_seconds_count\{operation="payment_intents.create",outcome="ok"\} [1-9]/,
+    );
     expect(text).toMatch(/paydeck_webhooks_received_total\{result="accepted"\} [1-9]/);
     expect(text).toMatch(/paydeck_webhooks_received_total\{result="bad_signature"\} [1-9]/);
-    expect(text).toMatch(/paydeck_webhooks_processed_total\{type="customer.created",outcome="ignored"\} [1-9]/);
+    expect(text).toMatch(
+      /paydeck_webhooks_processed_total\{type="customer.created",outcome="ignored"\} [1-9]/,
+    );
     expect(text).toMatch(/paydeck_webhook_lag_seconds_count [1-9]/);
     // Route patterns, never raw URLs: no order id appears in any label.
-    expect(text).toMatch(/paydeck_http_requests_total\{method="POST",route="\/api\/orders\/:id\/pay",status="2xx"\} [1-9]/);
-    expect(text).toMatch(/paydeck_http_requests_total\{method="POST",route="\/webhooks\/stripe",status="4xx"\} [1-9]/);
+    expect(text).toMatch(
+      /paydeck_http_requests_total\{method="POST",route="\/api\/orders\/:id\/pay",status="2xx"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /paydeck_http_requests_total\{method="POST",route="\/webhooks\/stripe",status="4xx"\} [1-9]/,
+    );
     // The web app's fallback answers unknown paths; they are counted under one label.
-    expect(text).toMatch(/paydeck_http_requests_total\{method="GET",route="unmatched",status="\dxx"\} [1-9]/);
-    expect(text).toMatch(/paydeck_http_request_duration_seconds_count\{method="POST",route="\/api\/orders\/:id\/pay"\} [1-9]/);
+    expect(text).toMatch(
+      /paydeck_http_requests_total\{method="GET",route="unmatched",status="\dxx"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /paydeck_http_request_duration_seconds_count\{method="POST",route="\/api\/orders\/:id\/pay"\} [1-9]/,
+    );
     expect(text).not.toContain(order.id);
     expect(text).not.toContain('/no/such/page');
     expect(text).toContain('paydeck_process_');

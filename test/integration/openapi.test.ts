@@ -56,36 +56,88 @@ describe('OpenAPI document', () => {
       expect(op, `${method} ${path}`).toBeDefined();
       expect(op!.security, `${method} ${path}`).toEqual([{ apiKey: [] }]);
       expect(op!['x-required-scope'], `${method} ${path}`).toMatch(/^[a-z]+:(read|write)$/);
-      const responses = op!.responses as Record<string, { content?: Record<string, { schema: unknown }> }>;
+      const responses = op!.responses as Record<
+        string,
+        { content?: Record<string, { schema: unknown }> }
+      >;
       const success = Object.keys(responses).find((code) => code.startsWith('2'));
-      expect(responses[success!]?.content?.['application/json']?.schema, `${method} ${path} response`).toBeDefined();
+      expect(
+        responses[success!]?.content?.['application/json']?.schema,
+        `${method} ${path} response`,
+      ).toBeDefined();
       expect(responses['401'], `${method} ${path} 401`).toBeDefined();
       if (path.includes('{id}')) {
-        expect((op!.parameters as Array<{ in: string; name: string }>).some((p) => p.in === 'path' && p.name === 'id')).toBe(true);
+        expect(
+          (op!.parameters as Array<{ in: string; name: string }>).some(
+            (p) => p.in === 'path' && p.name === 'id',
+          ),
+        ).toBe(true);
       }
     }
-    const create = doc.paths['/api/v1/orders']!.post! as { requestBody: { content: Record<string, { schema: { properties: Record<string, unknown>; additionalProperties: boolean } }> } };
+    const create = doc.paths['/api/v1/orders']!.post! as {
+      requestBody: {
+        content: Record<
+          string,
+          { schema: { properties: Record<string, unknown>; additionalProperties: boolean } }
+        >;
+      };
+    };
     const body = create.requestBody.content['application/json']!.schema;
-    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['customer_id', 'customer_email', 'amount', 'currency', 'items', 'capture_method', 'metadata']));
+    expect(Object.keys(body.properties)).toEqual(
+      expect.arrayContaining([
+        'customer_id',
+        'customer_email',
+        'amount',
+        'currency',
+        'items',
+        'capture_method',
+        'metadata',
+      ]),
+    );
     expect(body.additionalProperties).toBe(false);
-    const list = doc.paths['/api/v1/payments']!.get! as { parameters: Array<{ in: string; name: string }> };
+    const list = doc.paths['/api/v1/payments']!.get! as {
+      parameters: Array<{ in: string; name: string }>;
+    };
     expect(list.parameters.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(
-      expect.arrayContaining(['limit', 'starting_after', 'status', 'customer_id', 'order_id', 'decline_code', 'created_gte', 'created_lte']),
+      expect.arrayContaining([
+        'limit',
+        'starting_after',
+        'status',
+        'customer_id',
+        'order_id',
+        'decline_code',
+        'created_gte',
+        'created_lte',
+      ]),
     );
   });
 
   it('when listing the rest, then the customer, operator and operational endpoints are there too, and pages and assets are not', () => {
-    for (const path of ['/api/orders/{id}/pay', '/api/admin/payments', '/api/admin/payments/{id}', '/api/admin/api-keys', '/api/auth/login', '/healthz']) {
+    for (const path of [
+      '/api/orders/{id}/pay',
+      '/api/admin/payments',
+      '/api/admin/payments/{id}',
+      '/api/admin/api-keys',
+      '/api/auth/login',
+      '/healthz',
+    ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
     expect(doc.paths['/api/admin/payments']!.get!.security).toEqual([{ session: [] }]);
-    expect(doc.paths['/api/admin/orders/{id}/refunds']!.post!.security).toEqual([{ session: [], csrfToken: [] }]);
-    expect(Object.keys(doc.paths).filter((p) => !/^\/(api|webhooks|healthz|readyz|metrics)/.test(p))).toEqual([]);
+    expect(doc.paths['/api/admin/orders/{id}/refunds']!.post!.security).toEqual([
+      { session: [], csrfToken: [] },
+    ]);
+    expect(
+      Object.keys(doc.paths).filter((p) => !/^\/(api|webhooks|healthz|readyz|metrics)/.test(p)),
+    ).toEqual([]);
   });
 
   it('when /docs is opened, then Swagger UI is served as HTML with its assets from our own origin', async () => {
     const page = await t.app.inject({ method: 'GET', url: '/docs' });
-    const html = page.statusCode === 302 ? await t.app.inject({ method: 'GET', url: page.headers.location as string }) : page;
+    const html =
+      page.statusCode === 302
+        ? await t.app.inject({ method: 'GET', url: page.headers.location as string })
+        : page;
     expect(html.statusCode).toBe(200);
     expect(html.headers['content-type']).toMatch(/text\/html/);
     expect(html.body).toContain('swagger-ui');

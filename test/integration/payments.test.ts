@@ -8,7 +8,11 @@ let stripe: Stripe;
 beforeAll(async () => {
   t = await createTestApp();
   const url = new URL(t.sim.url);
-  stripe = new Stripe('sk_test_paydeck_tests', { host: url.hostname, port: url.port, protocol: 'http' });
+  stripe = new Stripe('sk_test_paydeck_tests', {
+    host: url.hostname,
+    port: url.port,
+    protocol: 'http',
+  });
 });
 afterAll(() => t.close());
 
@@ -21,21 +25,36 @@ describe('paying an order with a card', () => {
     const body = res.json();
     expect(body.payment.status).toBe('succeeded');
     expect(body.order.status).toBe('paid');
-    expect(body.order.payments[0]).toMatchObject({ amount: 2500, amount_captured: 2500, status: 'succeeded' });
-    const pi = await stripe.paymentIntents.retrieve(body.order.payments[0].stripe_payment_intent_id);
+    expect(body.order.payments[0]).toMatchObject({
+      amount: 2500,
+      amount_captured: 2500,
+      status: 'succeeded',
+    });
+    const pi = await stripe.paymentIntents.retrieve(
+      body.order.payments[0].stripe_payment_intent_id,
+    );
     expect(pi.status).toBe('succeeded');
     expect(pi.amount).toBe(2500);
   });
 
   it('when the card is declined for insufficient funds, then 402 with a message a customer understands', async () => {
     const { client, order } = await aCustomerWithOrder(t);
-    const res = await pay(client, order.id, { payment_method_id: 'pm_card_visa_chargeDeclinedInsufficientFunds' });
+    const res = await pay(client, order.id, {
+      payment_method_id: 'pm_card_visa_chargeDeclinedInsufficientFunds',
+    });
     expect(res.statusCode).toBe(402);
-    expect(res.json().error).toMatchObject({ code: 'card_declined', decline_code: 'insufficient_funds' });
+    expect(res.json().error).toMatchObject({
+      code: 'card_declined',
+      decline_code: 'insufficient_funds',
+    });
     expect(res.json().error.message).toMatch(/insufficient funds/i);
     const after = (await client.request('GET', `/api/orders/${order.id}`)).json();
     expect(after.status).toBe('open');
-    expect(after.payments[0]).toMatchObject({ status: 'failed', decline_code: 'insufficient_funds', failure_code: 'card_declined' });
+    expect(after.payments[0]).toMatchObject({
+      status: 'failed',
+      decline_code: 'insufficient_funds',
+      failure_code: 'card_declined',
+    });
     // and the order can still be paid with another card
     const retry = await pay(client, order.id, { payment_method_id: 'pm_card_mastercard' });
     expect(retry.statusCode).toBe(200);
@@ -44,7 +63,9 @@ describe('paying an order with a card', () => {
 
   it('when 3-D Secure is required, then requires_action with client_secret, and sync settles it after authentication', async () => {
     const { client, order } = await aCustomerWithOrder(t);
-    const res = await pay(client, order.id, { payment_method_id: 'pm_card_authenticationRequired' });
+    const res = await pay(client, order.id, {
+      payment_method_id: 'pm_card_authenticationRequired',
+    });
     expect(res.statusCode).toBe(200);
     const { payment } = res.json();
     expect(payment.status).toBe('requires_action');
@@ -73,7 +94,9 @@ describe('paying an order with a card', () => {
 
   it('when paying without an Idempotency-Key, then 400', async () => {
     const { client, order } = await aCustomerWithOrder(t);
-    const res = await client.request('POST', `/api/orders/${order.id}/pay`, { body: { payment_method_id: 'pm_card_visa' } });
+    const res = await client.request('POST', `/api/orders/${order.id}/pay`, {
+      body: { payment_method_id: 'pm_card_visa' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('idempotency_key_required');
   });

@@ -3,7 +3,9 @@ import { createTestApp, uniqueEmail, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ env: { RATE_LIMIT_AUTH_PER_MINUTE: '3', RATE_LIMIT_AUTH_PER_EMAIL_PER_HOUR: '1000' } });
+  t = await createTestApp({
+    env: { RATE_LIMIT_AUTH_PER_MINUTE: '3', RATE_LIMIT_AUTH_PER_EMAIL_PER_HOUR: '1000' },
+  });
 });
 afterAll(() => t.close());
 
@@ -32,7 +34,9 @@ describe('rate limits on sign-in', () => {
 describe('rate limits per email', () => {
   let strict: TestApp;
   beforeAll(async () => {
-    strict = await createTestApp({ env: { RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_AUTH_PER_EMAIL_PER_HOUR: '2' } });
+    strict = await createTestApp({
+      env: { RATE_LIMIT_AUTH_PER_MINUTE: '1000', RATE_LIMIT_AUTH_PER_EMAIL_PER_HOUR: '2' },
+    });
   });
   afterAll(() => strict.close());
 

@@ -17,7 +17,12 @@ let stripe: Stripe;
 let api: ApiClient;
 beforeAll(async () => {
   system = await startSystem({ RUN_WORKERS: 'false' });
-  t = { app: system.paydeck.app, database: system.paydeck.infra.database, sim: system.simulator, jobs: [] } as unknown as TestApp;
+  t = {
+    app: system.paydeck.app,
+    database: system.paydeck.infra.database,
+    sim: system.simulator,
+    jobs: [],
+  } as unknown as TestApp;
   stripe = stripeFor(t);
   api = (await anApiKey(t)).api;
 });
@@ -33,10 +38,17 @@ async function runNow() {
 /** An 8000 manual-capture order, authorized through Paydeck; returns it and its payment row. */
 async function anAuthorizedOrder() {
   const { user } = await aCustomerWithCard(t);
-  const order = await aMerchantOrder(api, { customer_id: user.id, amount: 8000, capture_method: 'manual' });
+  const order = await aMerchantOrder(api, {
+    customer_id: user.id,
+    amount: 8000,
+    capture_method: 'manual',
+  });
   const auth = await api.request('POST', `/api/v1/orders/${order.id}/charge`, { body: {} });
   expect(auth.json().order.status).toBe('authorized');
-  const [payment] = await t.database.db.select().from(payments).where(eq(payments.orderId, order.id));
+  const [payment] = await t.database.db
+    .select()
+    .from(payments)
+    .where(eq(payments.orderId, order.id));
   expect(payment).toMatchObject({ status: 'requires_capture', amountCaptured: 0 });
   return { order, payment: payment! };
 }
@@ -45,7 +57,9 @@ describe('reconciliation of captured amounts', () => {
   it('when a payment was captured in part at Stripe but not in Paydeck, then reconcile reports amount_captured drift and fixes it', async () => {
     const { order, payment } = await anAuthorizedOrder();
     // Captured in Stripe's dashboard (or by a call whose answer never came back).
-    await stripe.paymentIntents.capture(payment.stripePaymentIntentId!, { amount_to_capture: 6000 });
+    await stripe.paymentIntents.capture(payment.stripePaymentIntentId!, {
+      amount_to_capture: 6000,
+    });
 
     const run = await runNow();
     const ofPayment = run.discrepancies.filter((d) => d.object_id === payment.id);
@@ -59,13 +73,28 @@ describe('reconciliation of captured amounts', () => {
         fixed: true,
       }),
     );
-    expect(ofPayment).toContainEqual(expect.objectContaining({ field: 'status', ours: 'requires_capture', theirs: 'succeeded', fixed: true }));
+    expect(ofPayment).toContainEqual(
+      expect.objectContaining({
+        field: 'status',
+        ours: 'requires_capture',
+        theirs: 'succeeded',
+        fixed: true,
+      }),
+    );
 
     const after = (await api.request('GET', `/api/v1/orders/${order.id}`)).json();
-    expect(after).toMatchObject({ status: 'paid', payments: [{ status: 'succeeded', amount_captured: 6000 }] });
+    expect(after).toMatchObject({
+      status: 'paid',
+      payments: [{ status: 'succeeded', amount_captured: 6000 }],
+    });
     // What can be refunded now follows Stripe's capture, not the authorization.
-    const refund = await api.request('POST', `/api/v1/orders/${order.id}/refunds`, { body: { amount: 6001 } });
-    expect(refund.json().error).toMatchObject({ code: 'refund_exceeds_captured', refundable: 6000 });
+    const refund = await api.request('POST', `/api/v1/orders/${order.id}/refunds`, {
+      body: { amount: 6001 },
+    });
+    expect(refund.json().error).toMatchObject({
+      code: 'refund_exceeds_captured',
+      refundable: 6000,
+    });
 
     const again = await runNow();
     expect(again.discrepancies.filter((d) => d.object_id === payment.id)).toEqual([]);
@@ -73,14 +102,28 @@ describe('reconciliation of captured amounts', () => {
 
   it('when our record of a paid payment shows another captured amount than Stripe, then reconcile reports amount_captured alone and fixes it', async () => {
     const { payment } = await anAuthorizedOrder();
-    const captured = await api.request('POST', `/api/v1/orders/${payment.orderId}/capture`, { body: { amount: 5000 } });
-    expect(captured.json().payments[0]).toMatchObject({ status: 'succeeded', amount_captured: 5000 });
+    const captured = await api.request('POST', `/api/v1/orders/${payment.orderId}/capture`, {
+      body: { amount: 5000 },
+    });
+    expect(captured.json().payments[0]).toMatchObject({
+      status: 'succeeded',
+      amount_captured: 5000,
+    });
     // A record gone wrong (a bug, a hand edit): the status agrees with Stripe, the amount does not.
-    await t.database.db.update(payments).set({ amountCaptured: 8000 }).where(eq(payments.id, payment.id));
+    await t.database.db
+      .update(payments)
+      .set({ amountCaptured: 8000 })
+      .where(eq(payments.id, payment.id));
 
     const run = await runNow();
     expect(run.discrepancies.filter((d) => d.object_id === payment.id)).toEqual([
-      expect.objectContaining({ object_type: 'payment', field: 'amount_captured', ours: '8000', theirs: '5000', fixed: true }),
+      expect.objectContaining({
+        object_type: 'payment',
+        field: 'amount_captured',
+        ours: '8000',
+        theirs: '5000',
+        fixed: true,
+      }),
     ]);
     const [row] = await t.database.db.select().from(payments).where(eq(payments.id, payment.id));
     expect(row).toMatchObject({ status: 'succeeded', amountCaptured: 5000 });

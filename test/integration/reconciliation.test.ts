@@ -18,7 +18,12 @@ let t: TestApp;
 let stripe: Stripe;
 beforeAll(async () => {
   system = await startSystem({ RUN_WORKERS: 'false' });
-  t = { app: system.paydeck.app, database: system.paydeck.infra.database, sim: system.simulator, jobs: [] } as unknown as TestApp;
+  t = {
+    app: system.paydeck.app,
+    database: system.paydeck.infra.database,
+    sim: system.simulator,
+    jobs: [],
+  } as unknown as TestApp;
   stripe = stripeFor(t);
 });
 afterAll(() => system.close());
@@ -52,7 +57,13 @@ describe('start-up in simulated mode', () => {
 describe('reconciliation', () => {
   it('when Stripe made a payment but its answer was lost, then reconcile settles it and records the discrepancy', async () => {
     const { client, order } = await aCustomerWithOrder(t);
-    await fault({ match: 'POST /v1/payment_intents', kind: 'error_500', phase: 'after', should_retry: false, count: 1 });
+    await fault({
+      match: 'POST /v1/payment_intents',
+      kind: 'error_500',
+      phase: 'after',
+      should_retry: false,
+      count: 1,
+    });
     const res = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
     expect(res.statusCode).toBe(202);
     expect(res.json().payment.status).toBe('unknown');
@@ -61,23 +72,37 @@ describe('reconciliation', () => {
     const { run } = await runNow();
     expect(run.finished_at).not.toBeNull();
     expect(run.discrepancies).toContainEqual(
-      expect.objectContaining({ object_type: 'payment', object_id: paymentId, field: 'status', ours: 'unknown', theirs: 'succeeded', fixed: true }),
+      expect.objectContaining({
+        object_type: 'payment',
+        object_id: paymentId,
+        field: 'status',
+        ours: 'unknown',
+        theirs: 'succeeded',
+        fixed: true,
+      }),
     );
     expect((await client.request('GET', `/api/orders/${order.id}`)).json().status).toBe('paid');
     // Stripe made exactly one PaymentIntent for it: the re-drive replayed the same idempotency key.
-    const intents = await stripe.paymentIntents.search({ query: `metadata['paydeck_payment_id']:'${paymentId}'` });
+    const intents = await stripe.paymentIntents.search({
+      query: `metadata['paydeck_payment_id']:'${paymentId}'`,
+    });
     expect(intents.data).toHaveLength(1);
 
     // A second run finds nothing more about this payment.
     const { run: again } = await runNow();
-    expect(again.discrepancies.filter((d: { object_id: string }) => d.object_id === paymentId)).toEqual([]);
+    expect(
+      again.discrepancies.filter((d: { object_id: string }) => d.object_id === paymentId),
+    ).toEqual([]);
   });
 
   it('when a refund is made directly at Stripe, then it shows up as an amount_refunded discrepancy and is imported', async () => {
     const { client, order } = await aCustomerWithOrder(t, { unitAmount: 3000 });
     const paid = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
     expect(paid.json().payment.status).toBe('succeeded');
-    const [payment] = await t.database.db.select().from(payments).where(eq(payments.orderId, order.id));
+    const [payment] = await t.database.db
+      .select()
+      .from(payments)
+      .where(eq(payments.orderId, order.id));
     await stripe.refunds.create({ payment_intent: payment!.stripePaymentIntentId!, amount: 700 });
 
     const { client: admin, run } = await runNow();
@@ -99,23 +124,46 @@ describe('reconciliation', () => {
     expect(after.refunds).toEqual([expect.objectContaining({ amount: 700, status: 'succeeded' })]);
     const report = await admin.request('GET', '/api/admin/reconciliation/runs?limit=1');
     expect(report.statusCode).toBe(200);
-    expect(report.json().data[0]).toMatchObject({ id: run.id, discrepancy_count: run.discrepancies.length });
+    expect(report.json().data[0]).toMatchObject({
+      id: run.id,
+      discrepancy_count: run.discrepancies.length,
+    });
     const text = await registry.metrics();
-    expect(text).toMatch(/paydeck_reconciliation_discrepancies_total\{object="payment",field="amount_refunded"\} [1-9]/);
+    expect(text).toMatch(
+      /paydeck_reconciliation_discrepancies_total\{object="payment",field="amount_refunded"\} [1-9]/,
+    );
     expect(text).toMatch(/paydeck_payments_unsettled\{status="unknown"\} \d+/);
   });
 
   it('when a refund through Paydeck lost its answer, then reconcile settles the refund', async () => {
     const { client, order } = await aCustomerWithOrder(t);
-    expect((await pay(client, order.id, { payment_method_id: 'pm_card_visa' })).json().payment.status).toBe('succeeded');
-    await fault({ match: 'POST /v1/refunds', kind: 'error_500', phase: 'after', should_retry: false, count: 1 });
-    const { refund, httpStatus } = await t.app.services.refunds.refund({ orderId: order.id, amount: 1000 }, systemActor('test'));
+    expect(
+      (await pay(client, order.id, { payment_method_id: 'pm_card_visa' })).json().payment.status,
+    ).toBe('succeeded');
+    await fault({
+      match: 'POST /v1/refunds',
+      kind: 'error_500',
+      phase: 'after',
+      should_retry: false,
+      count: 1,
+    });
+    const { refund, httpStatus } = await t.app.services.refunds.refund(
+      { orderId: order.id, amount: 1000 },
+      systemActor('test'),
+    );
     expect(httpStatus).toBe(202);
     expect(refund.status).toBe('unknown');
 
     const { run } = await runNow();
     expect(run.discrepancies).toContainEqual(
-      expect.objectContaining({ object_type: 'refund', object_id: refund.id, field: 'status', ours: 'unknown', theirs: 'succeeded', fixed: true }),
+      expect.objectContaining({
+        object_type: 'refund',
+        object_id: refund.id,
+        field: 'status',
+        ours: 'unknown',
+        theirs: 'succeeded',
+        fixed: true,
+      }),
     );
     const view = (await client.request('GET', `/api/orders/${order.id}`)).json();
     expect(view).toMatchObject({ status: 'partially_refunded', amount_refunded: 1000 });

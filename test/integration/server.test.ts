@@ -59,7 +59,11 @@ describe('errors and headers', () => {
 
   it('the legal documents are served with their version', async () => {
     const res = await t.app.inject('/api/legal/terms');
-    expect(res.json()).toMatchObject({ document: 'terms', version: expect.any(String), title: 'Terms of Service' });
+    expect(res.json()).toMatchObject({
+      document: 'terms',
+      version: expect.any(String),
+      title: 'Terms of Service',
+    });
     expect((await t.app.inject('/api/legal/cookies')).statusCode).toBe(400);
   });
 
@@ -68,7 +72,8 @@ describe('errors and headers', () => {
     const { database } = t.app.ctx;
     const original = database.pool.query.bind(database.pool);
     // Simulate the database breaking mid-request.
-    (database.pool as { query: unknown }).query = () => Promise.reject(new Error('boom: connection lost'));
+    (database.pool as { query: unknown }).query = () =>
+      Promise.reject(new Error('boom: connection lost'));
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/auth/login',
@@ -100,6 +105,8 @@ describe('requests the HTTP parser refuses', () => {
     expect(head).toMatch(/^HTTP\/1\.1 431 /);
     expect(head).toMatch(/x-request-id: req_/i);
     expect(head).toMatch(/cache-control: no-store/i);
-    expect(JSON.parse(body!)).toMatchObject({ error: { code: 'request_too_large', request_id: expect.stringMatching(/^req_/) } });
+    expect(JSON.parse(body!)).toMatchObject({
+      error: { code: 'request_too_large', request_id: expect.stringMatching(/^req_/) },
+    });
   });
 });

@@ -10,8 +10,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const order = async (client: Awaited<ReturnType<typeof aCustomerWithOrder>>['client'], id: string) =>
-  (await client.request('GET', `/api/orders/${id}`)).json();
+const order = async (
+  client: Awaited<ReturnType<typeof aCustomerWithOrder>>['client'],
+  id: string,
+) => (await client.request('GET', `/api/orders/${id}`)).json();
 
 describe('cards that succeed', () => {
   it.each([
@@ -31,31 +33,82 @@ describe('cards that succeed', () => {
 
 describe('cards that decline', () => {
   it.each([
-    ['generic decline', 'pm_card_visa_chargeDeclined', 'card_declined', 'generic_decline', /declined/i],
-    ['insufficient funds', 'pm_card_visa_chargeDeclinedInsufficientFunds', 'card_declined', 'insufficient_funds', /insufficient funds/i],
+    [
+      'generic decline',
+      'pm_card_visa_chargeDeclined',
+      'card_declined',
+      'generic_decline',
+      /declined/i,
+    ],
+    [
+      'insufficient funds',
+      'pm_card_visa_chargeDeclinedInsufficientFunds',
+      'card_declined',
+      'insufficient_funds',
+      /insufficient funds/i,
+    ],
     ['lost card', 'pm_card_visa_chargeDeclinedLostCard', 'card_declined', 'lost_card', /declined/i],
-    ['stolen card', 'pm_card_visa_chargeDeclinedStolenCard', 'card_declined', 'stolen_card', /declined/i],
-    ['expired card', 'pm_card_chargeDeclinedExpiredCard', 'expired_card', 'expired_card', /expired/i],
-    ['incorrect CVC', 'pm_card_chargeDeclinedIncorrectCvc', 'incorrect_cvc', 'incorrect_cvc', /security code/i],
-    ['processing error', 'pm_card_chargeDeclinedProcessingError', 'processing_error', 'processing_error', /error occurred/i],
-    ['velocity limit', 'pm_card_visa_chargeDeclinedVelocityLimitExceeded', 'card_declined', 'card_velocity_exceeded', /too many/i],
-  ])('%s → 402 naming it, recorded on the payment, order still payable', async (_label, pm, code, declineCode, message) => {
-    const { client, order: o } = await aCustomerWithOrder(t);
-    const res = await pay(client, o.id, { payment_method_id: pm });
-    expect(res.statusCode).toBe(402);
-    const error = res.json().error;
-    expect(error.code).toBe('card_declined');
-    expect(error.stripe_code).toBe(code);
-    expect(error.decline_code).toBe(declineCode);
-    expect(error.message).toMatch(message);
-    const after = await order(client, o.id);
-    expect(after.status).toBe('open');
-    expect(after.payments[0]).toMatchObject({ status: 'failed', failure_code: code, decline_code: declineCode });
-  });
+    [
+      'stolen card',
+      'pm_card_visa_chargeDeclinedStolenCard',
+      'card_declined',
+      'stolen_card',
+      /declined/i,
+    ],
+    [
+      'expired card',
+      'pm_card_chargeDeclinedExpiredCard',
+      'expired_card',
+      'expired_card',
+      /expired/i,
+    ],
+    [
+      'incorrect CVC',
+      'pm_card_chargeDeclinedIncorrectCvc',
+      'incorrect_cvc',
+      'incorrect_cvc',
+      /security code/i,
+    ],
+    [
+      'processing error',
+      'pm_card_chargeDeclinedProcessingError',
+      'processing_error',
+      'processing_error',
+      /error occurred/i,
+    ],
+    [
+      'velocity limit',
+      'pm_card_visa_chargeDeclinedVelocityLimitExceeded',
+      'card_declined',
+      'card_velocity_exceeded',
+      /too many/i,
+    ],
+  ])(
+    '%s → 402 naming it, recorded on the payment, order still payable',
+    async (_label, pm, code, declineCode, message) => {
+      const { client, order: o } = await aCustomerWithOrder(t);
+      const res = await pay(client, o.id, { payment_method_id: pm });
+      expect(res.statusCode).toBe(402);
+      const error = res.json().error;
+      expect(error.code).toBe('card_declined');
+      expect(error.stripe_code).toBe(code);
+      expect(error.decline_code).toBe(declineCode);
+      expect(error.message).toMatch(message);
+      const after = await order(client, o.id);
+      expect(after.status).toBe('open');
+      expect(after.payments[0]).toMatchObject({
+        status: 'failed',
+        failure_code: code,
+        decline_code: declineCode,
+      });
+    },
+  );
 
   it('a declining card cannot be saved to the wallet', async () => {
     const { client } = await aCustomerWithOrder(t);
-    const res = await client.request('POST', '/api/payment-methods', { body: { payment_method_id: 'pm_card_visa_chargeDeclined' } });
+    const res = await client.request('POST', '/api/payment-methods', {
+      body: { payment_method_id: 'pm_card_visa_chargeDeclined' },
+    });
     expect(res.statusCode).toBe(402);
     expect(res.json().error.message).toMatch(/declined/i);
     expect((await client.request('GET', '/api/payment-methods')).json().data).toEqual([]);
@@ -63,7 +116,9 @@ describe('cards that decline', () => {
 
   it('"attaches, then fails": saved fine, declined when charged', async () => {
     const { client, order: o } = await aCustomerWithOrder(t);
-    const saved = await client.request('POST', '/api/payment-methods', { body: { payment_method_id: 'pm_card_chargeCustomerFail' } });
+    const saved = await client.request('POST', '/api/payment-methods', {
+      body: { payment_method_id: 'pm_card_chargeCustomerFail' },
+    });
     expect(saved.statusCode).toBe(201);
     const res = await pay(client, o.id, { payment_method_id: saved.json().id });
     expect(res.statusCode).toBe(402);
@@ -126,9 +181,16 @@ describe('disputes', () => {
     const res = await pay(client, o.id, { payment_method_id: 'pm_card_createDispute' });
     expect(res.json().order.status).toBe('paid');
     const payment = res.json().order.payments[0];
-    const disputes = await stripeFor(t).disputes.list({ payment_intent: payment.stripe_payment_intent_id } as never);
+    const disputes = await stripeFor(t).disputes.list({
+      payment_intent: payment.stripe_payment_intent_id,
+    } as never);
     expect(disputes.data).toHaveLength(1);
-    await t.app.services.payments.syncPayment(payment.id, { type: 'system', id: 'test', ip: null, requestId: null });
+    await t.app.services.payments.syncPayment(payment.id, {
+      type: 'system',
+      id: 'test',
+      ip: null,
+      requestId: null,
+    });
     expect((await order(client, o.id)).payments[0].disputed).toBe(true);
   });
 });

@@ -19,12 +19,15 @@ const ROTATED_SECRET = 'whsec_paydeck_tests_rotated';
 let t: TestApp;
 let stripe: Stripe;
 beforeAll(async () => {
-  t = await createTestApp({ env: { STRIPE_WEBHOOK_SECRETS: `${TEST_WEBHOOK_SECRET},${ROTATED_SECRET}` } });
+  t = await createTestApp({
+    env: { STRIPE_WEBHOOK_SECRETS: `${TEST_WEBHOOK_SECRET},${ROTATED_SECRET}` },
+  });
   stripe = stripeFor(t);
 });
 afterAll(() => t.close());
 
-const storedEvents = (id: string) => t.database.db.select().from(webhookEvents).where(eq(webhookEvents.stripeEventId, id));
+const storedEvents = (id: string) =>
+  t.database.db.select().from(webhookEvents).where(eq(webhookEvents.stripeEventId, id));
 const storedEvent = async (id: string) => (await storedEvents(id))[0];
 
 /** A payment waiting for 3-D Secure, then authenticated at Stripe without us being told. */
@@ -41,7 +44,9 @@ async function aPaymentAuthenticatedBehindOurBack() {
 /** Every event Stripe created about one PaymentIntent, oldest first. */
 async function eventsAbout(intentId: string) {
   const list = await stripe.events.list({ limit: 100 });
-  return list.data.filter((e) => (e.data.object as { id?: string }).id === intentId).sort((a, b) => a.created - b.created);
+  return list.data
+    .filter((e) => (e.data.object as { id?: string }).id === intentId)
+    .sort((a, b) => a.created - b.created);
 }
 
 describe('webhook intake', () => {
@@ -52,24 +57,43 @@ describe('webhook intake', () => {
     expect(res.json()).toEqual({ received: true });
     const rows = await storedEvents(event.id);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ type: 'customer.created', objectId: 'cus_intake1', status: 'received', attempts: 0 });
-    expect(rows[0]!.payload).toMatchObject({ id: event.id, data: { object: { id: 'cus_intake1' } } });
+    expect(rows[0]).toMatchObject({
+      type: 'customer.created',
+      objectId: 'cus_intake1',
+      status: 'received',
+      attempts: 0,
+    });
+    expect(rows[0]!.payload).toMatchObject({
+      id: event.id,
+      data: { object: { id: 'cus_intake1' } },
+    });
     expect(rows[0]!.stripeCreatedAt.getTime()).toBe(event.created * 1000);
     expect(t.jobs).toContainEqual({ name: 'webhooks.process', data: { eventId: event.id } });
     await processQueuedWebhooks(t);
   });
 
   it('when the signature is wrong or missing, then 400 in our error shape and nothing is stored', async () => {
-    const event = anEvent('payment_intent.succeeded', { id: 'pi_forged', object: 'payment_intent' });
+    const event = anEvent('payment_intent.succeeded', {
+      id: 'pi_forged',
+      object: 'payment_intent',
+    });
     const forged = await deliver(t, event, { secret: 'whsec_not_ours' });
     expect(forged.statusCode).toBe(400);
-    expect(forged.json().error).toMatchObject({ code: 'webhook_signature_invalid', request_id: expect.any(String) });
+    expect(forged.json().error).toMatchObject({
+      code: 'webhook_signature_invalid',
+      request_id: expect.any(String),
+    });
     const unsigned = await deliver(t, event, { signature: null });
     expect(unsigned.statusCode).toBe(400);
     expect(unsigned.json().error.code).toBe('webhook_signature_missing');
     // A body changed after signing fails too: the signature covers the exact bytes.
-    const header = Stripe.webhooks.generateTestHeaderString({ payload: JSON.stringify(event), secret: TEST_WEBHOOK_SECRET });
-    const tampered = await deliver(t, JSON.stringify({ ...event, type: 'charge.refunded' }), { signature: header });
+    const header = Stripe.webhooks.generateTestHeaderString({
+      payload: JSON.stringify(event),
+      secret: TEST_WEBHOOK_SECRET,
+    });
+    const tampered = await deliver(t, JSON.stringify({ ...event, type: 'charge.refunded' }), {
+      signature: header,
+    });
     expect(tampered.statusCode).toBe(400);
     expect(await storedEvents(event.id)).toHaveLength(0);
     expect(t.jobs.filter((j) => j.name === 'webhooks.process')).toHaveLength(0);
@@ -98,7 +122,11 @@ describe('webhook intake', () => {
     const event = anEvent('invoice.finalized', { id: 'in_123', object: 'invoice' });
     expect((await deliver(t, event)).statusCode).toBe(200);
     await processQueuedWebhooks(t);
-    expect(await storedEvent(event.id)).toMatchObject({ status: 'ignored', attempts: 1, lastError: null });
+    expect(await storedEvent(event.id)).toMatchObject({
+      status: 'ignored',
+      attempts: 1,
+      lastError: null,
+    });
   });
 
   it('when secrets are being rotated, then an event signed with either secret is accepted', async () => {
@@ -116,7 +144,8 @@ describe('webhook intake', () => {
     const ip = '203.0.113.77';
     const event = anEvent('customer.created', { id: 'cus_flood' });
     const statuses: number[] = [];
-    for (let i = 0; i < 31; i++) statuses.push((await deliver(t, event, { secret: 'whsec_attacker', ip })).statusCode);
+    for (let i = 0; i < 31; i++)
+      statuses.push((await deliver(t, event, { secret: 'whsec_attacker', ip })).statusCode);
     expect(statuses.slice(0, 30).every((s) => s === 400)).toBe(true);
     const limited = await deliver(t, event, { secret: 'whsec_attacker', ip });
     expect(limited.statusCode).toBe(429);
@@ -136,39 +165,68 @@ describe('webhook processing', () => {
       [inOrder, (e: Stripe.Event[]) => e],
     ] as const) {
       const events = await eventsAbout(subject.intentId);
-      expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['payment_intent.created', 'payment_intent.requires_action', 'payment_intent.succeeded']));
+      expect(events.map((e) => e.type)).toEqual(
+        expect.arrayContaining([
+          'payment_intent.created',
+          'payment_intent.requires_action',
+          'payment_intent.succeeded',
+        ]),
+      );
       for (const e of order(events)) expect((await deliver(t, e)).statusCode).toBe(200);
       await processQueuedWebhooks(t);
       const view = (await subject.client.request('GET', `/api/orders/${subject.order.id}`)).json();
       expect(view.status).toBe('paid');
-      expect(view.payments[0]).toMatchObject({ status: 'succeeded', amount_captured: subject.order.amount });
+      expect(view.payments[0]).toMatchObject({
+        status: 'succeeded',
+        amount_captured: subject.order.amount,
+      });
       for (const e of events) expect((await storedEvent(e.id))!.status).toBe('processed');
     }
     // The audit trail names the Stripe event that settled the payment.
     const [entry] = await t.database.db
       .select()
       .from(auditEntries)
-      .where(and(eq(auditEntries.targetId, reversed.paymentId), eq(auditEntries.action, 'payment.succeeded')));
+      .where(
+        and(
+          eq(auditEntries.targetId, reversed.paymentId),
+          eq(auditEntries.action, 'payment.succeeded'),
+        ),
+      );
     expect(entry!.actorType).toBe('stripe');
     expect(entry!.stripeEventId).toMatch(/^evt_/);
   });
 
   it('when processing fails, then the event is marked failed with the error, and the job throws so it is retried', async () => {
     const { intentId } = await aPaymentAuthenticatedBehindOurBack();
-    const [succeeded] = (await eventsAbout(intentId)).filter((e) => e.type === 'payment_intent.succeeded');
+    const [succeeded] = (await eventsAbout(intentId)).filter(
+      (e) => e.type === 'payment_intent.succeeded',
+    );
     expect((await deliver(t, succeeded!)).statusCode).toBe(200);
     const rule = (await (
       await fetch(`${t.sim.url}/_sim/faults`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ match: 'GET /v1/payment_intents/:id', kind: 'error_500', should_retry: false, count: 10 }),
+        body: JSON.stringify({
+          match: 'GET /v1/payment_intents/:id',
+          kind: 'error_500',
+          should_retry: false,
+          count: 10,
+        }),
       })
     ).json()) as { id: string };
     await expect(processQueuedWebhooks(t)).rejects.toThrow();
-    expect(await storedEvent(succeeded!.id)).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.any(String) });
+    expect(await storedEvent(succeeded!.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: expect.any(String),
+    });
     await fetch(`${t.sim.url}/_sim/faults/${rule.id}`, { method: 'DELETE' });
     await t.app.webhooks.process(succeeded!.id); // pg-boss's retry
-    expect(await storedEvent(succeeded!.id)).toMatchObject({ status: 'processed', attempts: 2, lastError: null });
+    expect(await storedEvent(succeeded!.id)).toMatchObject({
+      status: 'processed',
+      attempts: 2,
+      lastError: null,
+    });
   });
 });
 
@@ -177,7 +235,10 @@ describe('webhooks delivered by Stripe to a listening app', () => {
   beforeAll(async () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const address = t.app.server.address() as { port: number };
-    const endpoint = await stripe.webhookEndpoints.create({ url: `http://127.0.0.1:${address.port}/webhooks/stripe`, enabled_events: ['*'] });
+    const endpoint = await stripe.webhookEndpoints.create({
+      url: `http://127.0.0.1:${address.port}/webhooks/stripe`,
+      enabled_events: ['*'],
+    });
     endpointId = endpoint.id;
     t.app.webhookSecrets.add(endpoint.secret!);
   });
@@ -188,12 +249,16 @@ describe('webhooks delivered by Stripe to a listening app', () => {
   it('when 3-D Secure is completed at Stripe and nobody calls sync, then the webhook makes the order paid', async () => {
     const { client, order, intentId } = await aPaymentAuthenticatedBehindOurBack();
     await webhooksDelivered(t);
-    const deliveries = (await (await fetch(`${t.sim.url}/_sim/webhooks/deliveries?endpoint=${endpointId}`)).json()) as {
+    const deliveries = (await (
+      await fetch(`${t.sim.url}/_sim/webhooks/deliveries?endpoint=${endpointId}`)
+    ).json()) as {
       data: Array<{ status: number; type: string }>;
     };
     expect(deliveries.data.length).toBeGreaterThan(0);
     expect(deliveries.data.every((d) => d.status === 200)).toBe(true);
-    expect((await client.request('GET', `/api/orders/${order.id}`)).json().status).toBe('requires_action');
+    expect((await client.request('GET', `/api/orders/${order.id}`)).json().status).toBe(
+      'requires_action',
+    );
     await processQueuedWebhooks(t);
     const view = (await client.request('GET', `/api/orders/${order.id}`)).json();
     expect(view.status).toBe('paid');
@@ -206,29 +271,56 @@ describe('webhooks delivered by Stripe to a listening app', () => {
     expect(res.json().payment.status).toBe('succeeded');
     await webhooksDelivered(t);
     await processQueuedWebhooks(t);
-    const [payment] = await t.database.db.select().from(payments).where(eq(payments.orderId, order.id));
+    const [payment] = await t.database.db
+      .select()
+      .from(payments)
+      .where(eq(payments.orderId, order.id));
     expect(payment!.disputed).toBe(true);
-    const [dispute] = await t.database.db.select().from(disputes).where(eq(disputes.paymentId, payment!.id));
-    expect(dispute).toMatchObject({ stripeChargeId: payment!.stripeChargeId, amount: order.amount, status: 'needs_response', reason: 'fraudulent' });
+    const [dispute] = await t.database.db
+      .select()
+      .from(disputes)
+      .where(eq(disputes.paymentId, payment!.id));
+    expect(dispute).toMatchObject({
+      stripeChargeId: payment!.stripeChargeId,
+      amount: order.amount,
+      status: 'needs_response',
+      reason: 'fraudulent',
+    });
     const recorded = await t.database.db
       .select()
       .from(auditEntries)
-      .where(and(eq(auditEntries.targetId, dispute!.id), eq(auditEntries.action, 'dispute.created')));
-    expect(recorded).toMatchObject([{ actorType: 'stripe', stripeEventId: expect.stringMatching(/^evt_/) }]);
+      .where(
+        and(eq(auditEntries.targetId, dispute!.id), eq(auditEntries.action, 'dispute.created')),
+      );
+    expect(recorded).toMatchObject([
+      { actorType: 'stripe', stripeEventId: expect.stringMatching(/^evt_/) },
+    ]);
 
     // The merchant submits evidence, then loses: the row follows, and a stale event cannot undo it.
-    await stripe.disputes.update(dispute!.stripeDisputeId, { evidence: { uncategorized_text: 'signed receipt' } });
+    await stripe.disputes.update(dispute!.stripeDisputeId, {
+      evidence: { uncategorized_text: 'signed receipt' },
+    });
     await stripe.disputes.close(dispute!.stripeDisputeId);
     await webhooksDelivered(t);
     await processQueuedWebhooks(t);
-    const [closed] = await t.database.db.select().from(disputes).where(eq(disputes.id, dispute!.id));
+    const [closed] = await t.database.db
+      .select()
+      .from(disputes)
+      .where(eq(disputes.id, dispute!.id));
     expect(closed!.status).toBe('lost');
-    const [created] = (await stripe.events.list({ type: 'charge.dispute.created', limit: 100 })).data.filter(
-      (e) => (e.data.object as { id: string }).id === dispute!.stripeDisputeId,
-    );
-    await t.app.webhooks.replay(created!.id, { type: 'system', id: 'test', ip: null, requestId: null });
+    const [created] = (
+      await stripe.events.list({ type: 'charge.dispute.created', limit: 100 })
+    ).data.filter((e) => (e.data.object as { id: string }).id === dispute!.stripeDisputeId);
+    await t.app.webhooks.replay(created!.id, {
+      type: 'system',
+      id: 'test',
+      ip: null,
+      requestId: null,
+    });
     await processQueuedWebhooks(t);
-    expect((await t.database.db.select().from(disputes).where(eq(disputes.id, dispute!.id)))[0]!.status).toBe('lost');
+    expect(
+      (await t.database.db.select().from(disputes).where(eq(disputes.id, dispute!.id)))[0]!.status,
+    ).toBe('lost');
   });
 });
 
@@ -241,16 +333,29 @@ describe('the event log in the operator API', () => {
 
     const list = await admin.request('GET', '/api/admin/webhook-events?object_id=cus_log1');
     expect(list.statusCode).toBe(200);
-    expect(list.json()).toMatchObject({ data: [{ id: event.id, type: 'customer.deleted', status: 'ignored', attempts: 1 }], has_more: false });
-    const byStatus = (await admin.request('GET', '/api/admin/webhook-events?status=ignored&limit=1')).json();
+    expect(list.json()).toMatchObject({
+      data: [{ id: event.id, type: 'customer.deleted', status: 'ignored', attempts: 1 }],
+      has_more: false,
+    });
+    const byStatus = (
+      await admin.request('GET', '/api/admin/webhook-events?status=ignored&limit=1')
+    ).json();
     expect(byStatus.data).toHaveLength(1);
     expect(byStatus.has_more).toBe(true);
-    const next = (await admin.request('GET', `/api/admin/webhook-events?status=ignored&limit=1&starting_after=${byStatus.data[0].id}`)).json();
+    const next = (
+      await admin.request(
+        'GET',
+        `/api/admin/webhook-events?status=ignored&limit=1&starting_after=${byStatus.data[0].id}`,
+      )
+    ).json();
     expect(next.data[0].id).not.toBe(byStatus.data[0].id);
 
     const detail = await admin.request('GET', `/api/admin/webhook-events/${event.id}`);
     expect(detail.statusCode).toBe(200);
-    expect(detail.json().payload).toMatchObject({ id: event.id, data: { object: { id: 'cus_log1' } } });
+    expect(detail.json().payload).toMatchObject({
+      id: event.id,
+      data: { object: { id: 'cus_log1' } },
+    });
     expect((await admin.request('GET', '/api/admin/webhook-events/evt_nope')).statusCode).toBe(404);
 
     const replay = await admin.request('POST', `/api/admin/webhook-events/${event.id}/replay`);
@@ -261,13 +366,17 @@ describe('the event log in the operator API', () => {
     const [audit] = await t.database.db
       .select()
       .from(auditEntries)
-      .where(and(eq(auditEntries.targetId, event.id), eq(auditEntries.action, 'webhook_event.replayed')));
+      .where(
+        and(eq(auditEntries.targetId, event.id), eq(auditEntries.action, 'webhook_event.replayed')),
+      );
     expect(audit).toMatchObject({ actorType: 'admin', actorId: user.id });
   });
 
   it('when a customer or nobody asks, then 403 / 401', async () => {
     const { client } = await aCustomerWithOrder(t);
     expect((await client.request('GET', '/api/admin/webhook-events')).statusCode).toBe(403);
-    expect((await t.app.inject({ method: 'GET', url: '/api/admin/webhook-events' })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/api/admin/webhook-events' })).statusCode,
+    ).toBe(401);
   });
 });

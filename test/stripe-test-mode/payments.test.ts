@@ -13,8 +13,12 @@ const publishableKey = process.env.STRIPE_TEST_PUBLISHABLE_KEY ?? 'pk_test_unuse
 describe.skipIf(!secretKey)('against Stripe test mode', () => {
   let t: TestApp;
   beforeAll(async () => {
-    if (!secretKey?.startsWith('sk_test_')) throw new Error('STRIPE_TEST_SECRET_KEY must be a test-mode key (sk_test_…).');
-    t = await createTestApp({ stripeTestMode: { secretKey, publishableKey }, env: { STRIPE_TIMEOUT_MS: '30000' } });
+    if (!secretKey?.startsWith('sk_test_'))
+      throw new Error('STRIPE_TEST_SECRET_KEY must be a test-mode key (sk_test_…).');
+    t = await createTestApp({
+      stripeTestMode: { secretKey, publishableKey },
+      env: { STRIPE_TIMEOUT_MS: '30000' },
+    });
   }, 60_000);
   afterAll(() => t?.close());
 
@@ -27,14 +31,21 @@ describe.skipIf(!secretKey)('against Stripe test mode', () => {
 
   it('a decline is a 402 with the decline code and a readable message', async () => {
     const { client, order } = await aCustomerWithOrder(t);
-    const res = await pay(client, order.id, { payment_method_id: 'pm_card_visa_chargeDeclinedInsufficientFunds' });
+    const res = await pay(client, order.id, {
+      payment_method_id: 'pm_card_visa_chargeDeclinedInsufficientFunds',
+    });
     expect(res.statusCode).toBe(402);
-    expect(res.json().error).toMatchObject({ code: 'card_declined', decline_code: 'insufficient_funds' });
+    expect(res.json().error).toMatchObject({
+      code: 'card_declined',
+      decline_code: 'insufficient_funds',
+    });
   });
 
   it('a 3-D Secure card asks for authentication with a client secret', async () => {
     const { client, order } = await aCustomerWithOrder(t);
-    const res = await pay(client, order.id, { payment_method_id: 'pm_card_authenticationRequired' });
+    const res = await pay(client, order.id, {
+      payment_method_id: 'pm_card_authenticationRequired',
+    });
     expect(res.json().payment.status).toBe('requires_action');
     expect(res.json().payment.client_secret).toMatch(/^pi_.+_secret_/);
   });
@@ -46,7 +57,9 @@ describe.skipIf(!secretKey)('against Stripe test mode', () => {
     await t.app.services.refunds.refund({ orderId: order.id }, systemActor('test'));
     const after = (await client.request('GET', `/api/orders/${order.id}`)).json();
     expect(after.amount_refunded).toBe(5000);
-    await expect(t.app.services.refunds.refund({ orderId: order.id, amount: 1 }, systemActor('test'))).rejects.toMatchObject({
+    await expect(
+      t.app.services.refunds.refund({ orderId: order.id, amount: 1 }, systemActor('test')),
+    ).rejects.toMatchObject({
       code: 'charge_already_refunded',
     });
   });

@@ -16,9 +16,12 @@ describe('soft and hard declines', () => {
     'card_velocity_exceeded',
     'withdrawal_count_limit_exceeded',
     'generic_decline',
-  ])('when a card is declined with %s, then it is a soft decline (a later retry may succeed)', (declineCode) => {
-    expect(isSoftDecline('card_declined', declineCode)).toBe(true);
-  });
+  ])(
+    'when a card is declined with %s, then it is a soft decline (a later retry may succeed)',
+    (declineCode) => {
+      expect(isSoftDecline('card_declined', declineCode)).toBe(true);
+    },
+  );
 
   it.each([
     'lost_card',
@@ -37,9 +40,12 @@ describe('soft and hard declines', () => {
     'transaction_not_allowed',
     'authentication_required',
     'not_a_stripe_decline_code',
-  ])('when a card is declined with %s, then it is a hard decline (never retried automatically)', (declineCode) => {
-    expect(isSoftDecline('card_declined', declineCode)).toBe(false);
-  });
+  ])(
+    'when a card is declined with %s, then it is a hard decline (never retried automatically)',
+    (declineCode) => {
+      expect(isSoftDecline('card_declined', declineCode)).toBe(false);
+    },
+  );
 
   it('when a card is declined with no decline code, then it is not retried', () => {
     expect(isSoftDecline('card_declined', null)).toBe(false);
@@ -85,12 +91,18 @@ describe('what the customer is told', () => {
   });
 
   it('when the decline code is known, then it decides the message over the error code', () => {
-    expect(customerMessage('card_declined', 'insufficient_funds')).toBe('Your card has insufficient funds. Try another card.');
-    expect(customerMessage('card_declined', 'expired_card')).toBe(customerMessage('expired_card', null));
+    expect(customerMessage('card_declined', 'insufficient_funds')).toBe(
+      'Your card has insufficient funds. Try another card.',
+    );
+    expect(customerMessage('card_declined', 'expired_card')).toBe(
+      customerMessage('expired_card', null),
+    );
   });
 
   it('when the decline code is unknown, then the error code decides the message', () => {
-    expect(customerMessage('incorrect_cvc', 'something_new')).toBe(customerMessage('incorrect_cvc', null));
+    expect(customerMessage('incorrect_cvc', 'something_new')).toBe(
+      customerMessage('incorrect_cvc', null),
+    );
   });
 
   it('when neither code is known, then the generic decline message is used', () => {

@@ -17,11 +17,19 @@ function capture() {
 describe('logging a failed query', () => {
   it('when a query with personal data fails, then the log keeps the SQL but none of its values', () => {
     const { log, lines } = capture();
-    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    const err = Object.assign(new Error('Failed query: select * from users where email = $1\nparams: alice@example.com,Alice Liddell', { cause }), {
-      query: 'select * from users where email = $1',
-      params: ['alice@example.com', 'Alice Liddell'],
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
     });
+    const err = Object.assign(
+      new Error(
+        'Failed query: select * from users where email = $1\nparams: alice@example.com,Alice Liddell',
+        { cause },
+      ),
+      {
+        query: 'select * from users where email = $1',
+        params: ['alice@example.com', 'Alice Liddell'],
+      },
+    );
     log.warn({ err }, 'dependency unavailable');
     const line = lines.join('');
     expect(line).toContain('select * from users where email = $1');

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkChargeAmount, formatMoney, minimumAmount, SUPPORTED_CURRENCIES, toMinorUnits } from '../../src/lib/money.ts';
+import {
+  checkChargeAmount,
+  formatMoney,
+  minimumAmount,
+  SUPPORTED_CURRENCIES,
+  toMinorUnits,
+} from '../../src/lib/money.ts';
 
 describe('money', () => {
   it('converts decimal strings to minor units exactly, per currency exponent', () => {

@@ -5,7 +5,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { orderStatuses, paymentStatuses, type OrderStatus, type PaymentStatus } from '../../src/db/schema.ts';
+import {
+  orderStatuses,
+  paymentStatuses,
+  type OrderStatus,
+  type PaymentStatus,
+} from '../../src/db/schema.ts';
 import {
   ACTIVE_PAYMENT_STATUSES,
   UNSETTLED_PAYMENT_STATUSES,
@@ -18,7 +23,15 @@ import type { IntentSnapshot, IntentStatus } from '../../src/stripe/provider.ts'
 
 // What each status may become (a status may always "become" itself: a repeated snapshot).
 const ALLOWED: Record<PaymentStatus, PaymentStatus[]> = {
-  creating: ['unknown', 'requires_action', 'processing', 'requires_capture', 'succeeded', 'failed', 'canceled'],
+  creating: [
+    'unknown',
+    'requires_action',
+    'processing',
+    'requires_capture',
+    'succeeded',
+    'failed',
+    'canceled',
+  ],
   unknown: ['requires_action', 'processing', 'requires_capture', 'succeeded', 'failed', 'canceled'],
   requires_action: ['processing', 'requires_capture', 'succeeded', 'failed', 'canceled'],
   processing: ['requires_action', 'requires_capture', 'succeeded', 'failed', 'canceled'],
@@ -35,7 +48,9 @@ const forbiddenPairs = pairs.filter(([from, to]) => from !== to && !ALLOWED[from
 describe('payment transitions', () => {
   it('when the table here is compared with the statuses in the schema, then it names every status', () => {
     expect(Object.keys(ALLOWED).sort()).toEqual([...paymentStatuses].sort());
-    expect(allowedPairs.length + forbiddenPairs.length).toBe(paymentStatuses.length * (paymentStatuses.length - 1));
+    expect(allowedPairs.length + forbiddenPairs.length).toBe(
+      paymentStatuses.length * (paymentStatuses.length - 1),
+    );
   });
 
   it.each(allowedPairs)('when a payment is %s, then it may become %s', (from, to) => {
@@ -46,45 +61,70 @@ describe('payment transitions', () => {
     expect(canTransition(from, to)).toBe(false);
   });
 
-  it.each(paymentStatuses.map((s) => [s]))('when a payment is %s and the same status arrives again, then it is accepted (no change)', (status) => {
-    expect(canTransition(status, status)).toBe(true);
-  });
+  it.each(paymentStatuses.map((s) => [s]))(
+    'when a payment is %s and the same status arrives again, then it is accepted (no change)',
+    (status) => {
+      expect(canTransition(status, status)).toBe(true);
+    },
+  );
 
   it('when a payment has succeeded, then no later snapshot can make it failed, canceled or anything else', () => {
-    for (const to of paymentStatuses.filter((s) => s !== 'succeeded')) expect(canTransition('succeeded', to), `succeeded → ${to}`).toBe(false);
+    for (const to of paymentStatuses.filter((s) => s !== 'succeeded'))
+      expect(canTransition('succeeded', to), `succeeded → ${to}`).toBe(false);
   });
 
   it('when a payment is authorized (requires_capture), then a decline cannot fail it: only capture, processing or cancel follow', () => {
     expect(canTransition('requires_capture', 'failed')).toBe(false);
     expect(canTransition('requires_capture', 'requires_action')).toBe(false);
-    expect(paymentStatuses.filter((to) => to !== 'requires_capture' && canTransition('requires_capture', to)).sort()).toEqual([
-      'canceled',
-      'processing',
-      'succeeded',
-    ]);
+    expect(
+      paymentStatuses
+        .filter((to) => to !== 'requires_capture' && canTransition('requires_capture', to))
+        .sort(),
+    ).toEqual(['canceled', 'processing', 'succeeded']);
   });
 
   it('when any status is followed, then nothing ever goes back to creating or unknown except creating → unknown', () => {
     for (const from of paymentStatuses) {
-      if (from !== 'creating') expect(canTransition(from, 'creating'), `${from} → creating`).toBe(false);
-      if (from !== 'creating' && from !== 'unknown') expect(canTransition(from, 'unknown'), `${from} → unknown`).toBe(false);
+      if (from !== 'creating')
+        expect(canTransition(from, 'creating'), `${from} → creating`).toBe(false);
+      if (from !== 'creating' && from !== 'unknown')
+        expect(canTransition(from, 'unknown'), `${from} → unknown`).toBe(false);
     }
     expect(canTransition('creating', 'unknown')).toBe(true);
   });
 
   it('when asked which statuses are final, then exactly succeeded, failed and canceled are', () => {
-    expect(paymentStatuses.filter((s) => isFinal(s)).sort()).toEqual(['canceled', 'failed', 'succeeded']);
+    expect(paymentStatuses.filter((s) => isFinal(s)).sort()).toEqual([
+      'canceled',
+      'failed',
+      'succeeded',
+    ]);
   });
 
   it('when a status is final, then it can become nothing else', () => {
     for (const from of paymentStatuses.filter((s) => isFinal(s))) {
-      expect(paymentStatuses.filter((to) => to !== from && canTransition(from, to)), from).toEqual([]);
+      expect(
+        paymentStatuses.filter((to) => to !== from && canTransition(from, to)),
+        from,
+      ).toEqual([]);
     }
   });
 
   it('when a payment holds the order, then its status is active; failed and canceled release it', () => {
-    expect([...ACTIVE_PAYMENT_STATUSES].sort()).toEqual(['creating', 'processing', 'requires_action', 'requires_capture', 'succeeded', 'unknown']);
-    expect([...UNSETTLED_PAYMENT_STATUSES].sort()).toEqual(['creating', 'processing', 'requires_action', 'unknown']);
+    expect([...ACTIVE_PAYMENT_STATUSES].sort()).toEqual([
+      'creating',
+      'processing',
+      'requires_action',
+      'requires_capture',
+      'succeeded',
+      'unknown',
+    ]);
+    expect([...UNSETTLED_PAYMENT_STATUSES].sort()).toEqual([
+      'creating',
+      'processing',
+      'requires_action',
+      'unknown',
+    ]);
   });
 });
 
@@ -159,7 +199,9 @@ describe('our status for a Stripe PaymentIntent', () => {
 });
 
 describe("the order's status from its payment", () => {
-  const order = (over: { amount?: number; amountRefunded?: number; status?: OrderStatus } = {}) => ({
+  const order = (
+    over: { amount?: number; amountRefunded?: number; status?: OrderStatus } = {},
+  ) => ({
     amount: 8000,
     amountRefunded: 0,
     status: 'processing' as OrderStatus,
@@ -191,31 +233,51 @@ describe("the order's status from its payment", () => {
 
   it('when the order itself was canceled, then it stays canceled whatever its payment says', () => {
     for (const status of paymentStatuses) {
-      expect(orderStatusFor(payment(status), order({ status: 'canceled' })), status).toBe('canceled');
+      expect(orderStatusFor(payment(status), order({ status: 'canceled' })), status).toBe(
+        'canceled',
+      );
     }
   });
 
   it('when the whole amount captured is refunded, then the order is refunded', () => {
-    expect(orderStatusFor(payment('succeeded', 8000), order({ amountRefunded: 8000, status: 'paid' }))).toBe('refunded');
+    expect(
+      orderStatusFor(payment('succeeded', 8000), order({ amountRefunded: 8000, status: 'paid' })),
+    ).toBe('refunded');
   });
 
   it('when part of the captured amount is refunded, then the order is partially_refunded', () => {
-    expect(orderStatusFor(payment('succeeded', 8000), order({ amountRefunded: 7999, status: 'paid' }))).toBe('partially_refunded');
-    expect(orderStatusFor(payment('succeeded', 8000), order({ amountRefunded: 1, status: 'paid' }))).toBe('partially_refunded');
+    expect(
+      orderStatusFor(payment('succeeded', 8000), order({ amountRefunded: 7999, status: 'paid' })),
+    ).toBe('partially_refunded');
+    expect(
+      orderStatusFor(payment('succeeded', 8000), order({ amountRefunded: 1, status: 'paid' })),
+    ).toBe('partially_refunded');
   });
 
   it('when only part of the order was captured and all of that is refunded, then the order is refunded (not partially)', () => {
-    expect(orderStatusFor(payment('succeeded', 6000), order({ amount: 8000, amountRefunded: 6000, status: 'paid' }))).toBe('refunded');
+    expect(
+      orderStatusFor(
+        payment('succeeded', 6000),
+        order({ amount: 8000, amountRefunded: 6000, status: 'paid' }),
+      ),
+    ).toBe('refunded');
   });
 
   it('when only part of the order was captured and less than that is refunded, then the order is partially_refunded', () => {
-    expect(orderStatusFor(payment('succeeded', 6000), order({ amount: 8000, amountRefunded: 5999, status: 'paid' }))).toBe('partially_refunded');
+    expect(
+      orderStatusFor(
+        payment('succeeded', 6000),
+        order({ amount: 8000, amountRefunded: 5999, status: 'paid' }),
+      ),
+    ).toBe('partially_refunded');
   });
 
   it('when the result is computed for any payment status, then it is one of the order statuses', () => {
     for (const status of paymentStatuses) {
       for (const before of orderStatuses) {
-        expect(orderStatuses).toContain(orderStatusFor(payment(status, 100), order({ status: before, amountRefunded: 0 })));
+        expect(orderStatuses).toContain(
+          orderStatusFor(payment(status, 100), order({ status: before, amountRefunded: 0 })),
+        );
       }
     }
   });

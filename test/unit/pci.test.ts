@@ -7,7 +7,11 @@ describe('findCardNumbers', () => {
   it('when a Luhn-valid card number appears plainly, then it is found with its position', () => {
     const text = 'payment_method[card][number]=4242424242424242&cvc=123';
     const [hit] = findCardNumbers(text);
-    expect(hit).toEqual({ digits: '4242424242424242', match: '4242424242424242', index: text.indexOf('4242') });
+    expect(hit).toEqual({
+      digits: '4242424242424242',
+      match: '4242424242424242',
+      index: text.indexOf('4242'),
+    });
   });
 
   it('when test cards of every length and network appear, then each is found', () => {

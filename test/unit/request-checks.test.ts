@@ -20,13 +20,17 @@ describe('jsonNestsDeeperThan', () => {
   });
 
   it('when brackets sit inside strings (escaped quotes included), then they do not count', () => {
-    expect(jsonNestsDeeperThan(JSON.stringify({ a: '[[[[[[', b: '\\"[[[[[[', c: '"{{{{' }), 2)).toBe(false);
+    expect(
+      jsonNestsDeeperThan(JSON.stringify({ a: '[[[[[[', b: '\\"[[[[[[', c: '"{{{{' }), 2),
+    ).toBe(false);
     expect(jsonNestsDeeperThan('["\\\\", [[1]]]', 2)).toBe(true);
   });
 
   it('agrees with the depth of any value JSON.stringify writes', () => {
     const depthOf = (value: unknown): number =>
-      value !== null && typeof value === 'object' ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0;
+      value !== null && typeof value === 'object'
+        ? 1 + Math.max(0, ...Object.values(value).map(depthOf))
+        : 0;
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 8 }), (value) => {
         const depth = depthOf(value);
@@ -39,15 +43,23 @@ describe('jsonNestsDeeperThan', () => {
 
 describe('findInputProblem', () => {
   it('when a string or a key anywhere holds NUL or an unpaired surrogate, then its path', () => {
-    expect(findInputProblem({ a: [{ b: 'x\u0000' }] })).toEqual({ problem: 'invalid_characters', path: ['a', '0', 'b'] });
-    expect(findInputProblem({ meta: { 'k\u0000': 'v' } })).toEqual({ problem: 'invalid_characters', path: ['meta', 'k\u0000'] });
+    expect(findInputProblem({ a: [{ b: 'x\u0000' }] })).toEqual({
+      problem: 'invalid_characters',
+      path: ['a', '0', 'b'],
+    });
+    expect(findInputProblem({ meta: { 'k\u0000': 'v' } })).toEqual({
+      problem: 'invalid_characters',
+      path: ['meta', 'k\u0000'],
+    });
     expect(findInputProblem({ a: '\ud800' })?.path).toEqual(['a']);
     expect(findInputProblem({ a: 'x\udc00' })?.path).toEqual(['a']);
     expect(findInputProblem('\u0000')).toEqual({ problem: 'invalid_characters', path: [] });
   });
 
   it('when text is well formed (emoji pairs, any other control character), then nothing', () => {
-    expect(findInputProblem({ name: 'Zoë 😀 \t\u0001', n: 1, b: true, z: null, list: ['ok'] })).toBeUndefined();
+    expect(
+      findInputProblem({ name: 'Zoë 😀 \t\u0001', n: 1, b: true, z: null, list: ['ok'] }),
+    ).toBeUndefined();
     expect(findInputProblem(Buffer.from([0]))).toBeUndefined();
   });
 
@@ -63,19 +75,27 @@ describe('findInputProblem', () => {
     expect(hasForbiddenCharacter('😀'.slice(0, 1))).toBe(true);
     expect(hasForbiddenCharacter('😀'.slice(1))).toBe(true);
     expect(hasForbiddenCharacter('\udbff\udfff')).toBe(false);
-    const wellFormed = (text: string) => (text as string & { isWellFormed(): boolean }).isWellFormed();
+    const wellFormed = (text: string) =>
+      (text as string & { isWellFormed(): boolean }).isWellFormed();
     const halves = fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff', '\u0000', '😀', 'a');
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 4 }), halves)).map((parts) => parts.join('')), (text) => {
-        expect(hasForbiddenCharacter(text)).toBe(text.includes('\u0000') || !wellFormed(text));
-      }),
+      fc.property(
+        fc
+          .array(fc.oneof(fc.string({ unit: 'binary', maxLength: 4 }), halves))
+          .map((parts) => parts.join('')),
+        (text) => {
+          expect(hasForbiddenCharacter(text)).toBe(text.includes('\u0000') || !wellFormed(text));
+        },
+      ),
     );
   });
 });
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and writes dates as ISO strings', () => {
-    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: new Date(0) } })).toBe('{"a":{"c":"1970-01-01T00:00:00.000Z","d":[{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: new Date(0) } })).toBe(
+      '{"a":{"c":"1970-01-01T00:00:00.000Z","d":[{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it('when a value nests without bound, then a clear error rather than a stack overflow', () => {
@@ -91,14 +111,29 @@ describe('a route added later, with nothing but a schema', () => {
     app = Fastify({ logger: false });
     await app.register(errorsPlugin);
     await app.register(validationPlugin);
-    app.post('/later/:id', { schema: { body: Type.Object({ note: Type.String() }), querystring: Type.Object({ q: Type.Optional(Type.String()) }) } }, async () => ({ ok: true }));
+    app.post(
+      '/later/:id',
+      {
+        schema: {
+          body: Type.Object({ note: Type.String() }),
+          querystring: Type.Object({ q: Type.Optional(Type.String()) }),
+        },
+      },
+      async () => ({ ok: true }),
+    );
     app.post('/later-without-body', async () => ({ ok: true }));
     await app.ready();
   });
   afterAll(() => app.close());
 
   const post = (url: string, payload?: string) =>
-    app.inject({ method: 'POST', url, ...(payload !== undefined ? { payload, headers: { 'content-type': 'application/json' } } : {}) });
+    app.inject({
+      method: 'POST',
+      url,
+      ...(payload !== undefined
+        ? { payload, headers: { 'content-type': 'application/json' } }
+        : {}),
+    });
 
   it('when its body, query or path holds a NUL, then 400 invalid_characters naming the field', async () => {
     for (const [url, body, field] of [
@@ -115,12 +150,17 @@ describe('a route added later, with nothing but a schema', () => {
   it('when its body is missing, null or too deep, then 400', async () => {
     expect((await post('/later/1')).json().error.code).toBe('body_required');
     expect((await post('/later/1', 'null')).json().error.code).toBe('body_required');
-    expect((await post('/later/1', nested(MAX_JSON_DEPTH + 1))).json().error.code).toBe('json_too_deep');
+    expect((await post('/later/1', nested(MAX_JSON_DEPTH + 1))).json().error.code).toBe(
+      'json_too_deep',
+    );
     expect((await post('/later/1', '{"note":"fine"}')).statusCode).toBe(200);
   });
 
   it('when a route declares no body and is sent one, then 400 body_not_allowed; none, null or {} pass', async () => {
-    expect((await post('/later-without-body', '{"a":1}')).json().error.code).toBe('body_not_allowed');
-    for (const body of [undefined, 'null', '{}']) expect((await post('/later-without-body', body)).statusCode).toBe(200);
+    expect((await post('/later-without-body', '{"a":1}')).json().error.code).toBe(
+      'body_not_allowed',
+    );
+    for (const body of [undefined, 'null', '{}'])
+      expect((await post('/later-without-body', body)).statusCode).toBe(200);
   });
 });

@@ -11,7 +11,12 @@ import { AccountService } from './service.ts';
 export default async function accountRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { database, clock } = app.ctx;
-  const account = new AccountService(database.db, clock, app.services.provider, app.services.orders);
+  const account = new AccountService(
+    database.db,
+    clock,
+    app.services.provider,
+    app.services.orders,
+  );
 
   app.get(
     '/api/account/export',
@@ -45,9 +50,17 @@ export default async function accountRoutes(base: FastifyInstance) {
       preHandler: [deletePerUser],
       schema: {
         tags: ['account'],
-        summary: 'Delete my account: Stripe customer deleted, personal data erased, financial records kept pseudonymised',
-        description: 'Needs the current password; a wrong one answers 403 `password_invalid` and deletes nothing.',
-        body: StrictObject({ password: Type.String({ minLength: 1, maxLength: 256, description: 'The current password' }) }),
+        summary:
+          'Delete my account: Stripe customer deleted, personal data erased, financial records kept pseudonymised',
+        description:
+          'Needs the current password; a wrong one answers 403 `password_invalid` and deletes nothing.',
+        body: StrictObject({
+          password: Type.String({
+            minLength: 1,
+            maxLength: 256,
+            description: 'The current password',
+          }),
+        }),
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 409, 429, 503) },
       },
     },

@@ -4,7 +4,15 @@
 // pseudonymous user id, as the law requires (see the Privacy Policy).
 import { and, eq, inArray, or } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { auditEntries, legalAcceptances, paymentMethods, payments, sessions, stripeCustomers, users } from '../../db/schema.ts';
+import {
+  auditEntries,
+  legalAcceptances,
+  paymentMethods,
+  payments,
+  sessions,
+  stripeCustomers,
+  users,
+} from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, conflict, notFound } from '../../lib/errors.ts';
 import type { PaymentProvider } from '../../stripe/provider.ts';
@@ -14,7 +22,13 @@ import { verifyPassword } from '../auth/passwords.ts';
 import type { OrdersService } from '../orders/service.ts';
 import { publicPaymentMethod } from '../payment-methods/service.ts';
 
-const IN_FLIGHT = ['creating', 'unknown', 'processing', 'requires_action', 'requires_capture'] as const;
+const IN_FLIGHT = [
+  'creating',
+  'unknown',
+  'processing',
+  'requires_action',
+  'requires_capture',
+] as const;
 
 export class AccountService {
   constructor(
@@ -39,7 +53,13 @@ export class AccountService {
     ]);
     return {
       exported_at: this.clock.now().toISOString(),
-      profile: { id: user.id, email: user.email, name: user.name, role: user.role, created_at: user.createdAt.toISOString() },
+      profile: {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+        created_at: user.createdAt.toISOString(),
+      },
       legal_acceptances: acceptances.map((a) => ({
         document: a.document,
         version: a.version,
@@ -54,17 +74,30 @@ export class AccountService {
         ip: s.ip,
         user_agent: s.userAgent,
       })),
-      activity: audit.map((e) => ({ at: e.occurredAt.toISOString(), action: e.action, target_type: e.targetType, target_id: e.targetId })),
+      activity: audit.map((e) => ({
+        at: e.occurredAt.toISOString(),
+        action: e.action,
+        target_type: e.targetType,
+        target_id: e.targetId,
+      })),
     };
   }
 
   /** Deletes the account once the customer has proved, with their current password, that it is them. */
   async delete(userId: string, password: string, actor: Actor): Promise<void> {
-    const [user] = await this.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
+    const [user] = await this.db
+      .select({ passwordHash: users.passwordHash })
+      .from(users)
+      .where(eq(users.id, userId));
     if (!user) throw notFound('Account');
     // A session alone is not enough to erase an account: it may be a browser left signed in.
     if (!(await verifyPassword(user.passwordHash, password))) {
-      throw new AppError(403, 'password_invalid', 'The password is incorrect. Your account was not deleted.', { field: 'password' });
+      throw new AppError(
+        403,
+        'password_invalid',
+        'The password is incorrect. Your account was not deleted.',
+        { field: 'password' },
+      );
     }
     const busy = await this.db
       .select({ id: payments.id })
@@ -72,9 +105,15 @@ export class AccountService {
       .where(and(eq(payments.userId, userId), inArray(payments.status, [...IN_FLIGHT])))
       .limit(1);
     if (busy.length) {
-      throw conflict('payment_in_progress', 'A payment of yours is still being processed or awaiting capture. Try again once it is settled.');
+      throw conflict(
+        'payment_in_progress',
+        'A payment of yours is still being processed or awaiting capture. Try again once it is settled.',
+      );
     }
-    const [customer] = await this.db.select().from(stripeCustomers).where(eq(stripeCustomers.userId, userId));
+    const [customer] = await this.db
+      .select()
+      .from(stripeCustomers)
+      .where(eq(stripeCustomers.userId, userId));
     let stripeRequestId: string | null = null;
     if (customer) {
       try {
@@ -92,9 +131,17 @@ export class AccountService {
       // The row stays (orders and payments refer to it) but holds nothing personal any more.
       await tx
         .update(users)
-        .set({ email: `deleted-${userId}@deleted.invalid`, name: 'Deleted user', passwordHash: '!deleted', updatedAt: now })
+        .set({
+          email: `deleted-${userId}@deleted.invalid`,
+          name: 'Deleted user',
+          passwordHash: '!deleted',
+          updatedAt: now,
+        })
         .where(eq(users.id, userId));
-      await tx.update(legalAcceptances).set({ ip: null }).where(eq(legalAcceptances.userId, userId));
+      await tx
+        .update(legalAcceptances)
+        .set({ ip: null })
+        .where(eq(legalAcceptances.userId, userId));
       await appendAudit(tx, {
         actorType: actor.type,
         actorId: actor.id,

@@ -7,8 +7,13 @@ export type AuditRow = typeof auditEntries.$inferSelect;
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 
 /** Audit entries about any of the given targets (e.g. a payment, its order and its refunds). */
-export function auditFor(tx: DbOrTx, targets: Array<{ type: string; ids: string[] }>): Promise<AuditRow[]> {
-  const match = targets.filter((t) => t.ids.length).map((t) => and(eq(auditEntries.targetType, t.type), inArray(auditEntries.targetId, t.ids))!);
+export function auditFor(
+  tx: DbOrTx,
+  targets: Array<{ type: string; ids: string[] }>,
+): Promise<AuditRow[]> {
+  const match = targets
+    .filter((t) => t.ids.length)
+    .map((t) => and(eq(auditEntries.targetType, t.type), inArray(auditEntries.targetId, t.ids))!);
   if (!match.length) return Promise.resolve([]);
   return tx
     .select()
@@ -20,7 +25,11 @@ export function auditFor(tx: DbOrTx, targets: Array<{ type: string; ids: string[
 /** Stripe events about any of the given Stripe objects (intent, charge, refunds). */
 export function webhookEventsFor(tx: DbOrTx, objectIds: string[]): Promise<WebhookEventRow[]> {
   if (!objectIds.length) return Promise.resolve([]);
-  return tx.select().from(webhookEvents).where(inArray(webhookEvents.objectId, objectIds)).orderBy(webhookEvents.receivedAt);
+  return tx
+    .select()
+    .from(webhookEvents)
+    .where(inArray(webhookEvents.objectId, objectIds))
+    .orderBy(webhookEvents.receivedAt);
 }
 
 export interface AuditFilter {
@@ -32,7 +41,11 @@ export interface AuditFilter {
 }
 
 /** Newest first; `startingAfter` is the id of the last entry of the previous page. */
-export function listAudit(tx: DbOrTx, f: AuditFilter, page: { limit: number; startingAfter?: number | undefined }): Promise<AuditRow[]> {
+export function listAudit(
+  tx: DbOrTx,
+  f: AuditFilter,
+  page: { limit: number; startingAfter?: number | undefined },
+): Promise<AuditRow[]> {
   const conditions: SQL[] = [];
   if (f.targetType) conditions.push(eq(auditEntries.targetType, f.targetType));
   if (f.targetId) conditions.push(eq(auditEntries.targetId, f.targetId));

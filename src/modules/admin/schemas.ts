@@ -7,7 +7,8 @@ import { Customer, RefundBody } from '../merchant-api/schemas.ts';
 import { Order, Payment, Refund } from '../orders/schemas.ts';
 
 const tags = ['admin'];
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()]);
 const Instant = Type.String({
   maxLength: 40,
   pattern: '^(\\d{1,11}|\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?)$',
@@ -36,7 +37,11 @@ export const AuditEntry = Type.Object({
   request_id: Nullable(Type.String()),
 });
 
-const TimelineAudit = Type.Object({ kind: Type.Literal('audit'), at: Type.String({ format: 'date-time' }), ...AuditEntry.properties });
+const TimelineAudit = Type.Object({
+  kind: Type.Literal('audit'),
+  at: Type.String({ format: 'date-time' }),
+  ...AuditEntry.properties,
+});
 const TimelineWebhook = Type.Object({
   kind: Type.Literal('webhook'),
   at: Type.String({ format: 'date-time', description: 'When we received the event' }),
@@ -59,21 +64,38 @@ export const listPaymentsSchema = {
     created_lte: Type.Optional(Instant),
     amount_gte: Type.Optional(Type.Integer({ minimum: 0, maximum: 99_999_999 })),
     amount_lte: Type.Optional(Type.Integer({ minimum: 0, maximum: 99_999_999 })),
-    customer_email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'Part of the email, case-insensitive' })),
+    customer_email: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 254,
+        description: 'Part of the email, case-insensitive',
+      }),
+    ),
     decline_code: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Payment or order id, pi_…/ch_… id, or part of the customer email' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Payment or order id, pi_…/ch_… id, or part of the customer email',
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
     offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, default: 0 })),
   }),
   response: {
-    200: Type.Object({ data: Type.Array(AdminPayment), total: Type.Integer(), has_more: Type.Boolean() }),
+    200: Type.Object({
+      data: Type.Array(AdminPayment),
+      total: Type.Integer(),
+      has_more: Type.Boolean(),
+    }),
     ...errorResponses(400, 401, 403),
   },
 };
 
 export const getPaymentSchema = {
   tags,
-  summary: 'One payment with its order, customer, refunds and a timeline of audit entries and Stripe events',
+  summary:
+    'One payment with its order, customer, refunds and a timeline of audit entries and Stripe events',
   params: StrictObject({ id: Uuid }),
   response: {
     200: Type.Object({
@@ -119,7 +141,10 @@ export const findCustomersSchema = {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
     starting_after: Type.Optional(Uuid),
   }),
-  response: { 200: Type.Object({ data: Type.Array(Customer), has_more: Type.Boolean() }), ...errorResponses(400, 401, 403) },
+  response: {
+    200: Type.Object({ data: Type.Array(Customer), has_more: Type.Boolean() }),
+    ...errorResponses(400, 401, 403),
+  },
 };
 
 export const listAuditSchema = {
@@ -129,12 +154,23 @@ export const listAuditSchema = {
     target_type: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
     target_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     action: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    actor_type: Type.Optional(Type.Union(['user', 'admin', 'api_key', 'system', 'stripe'].map((s) => Type.Literal(s)))),
+    actor_type: Type.Optional(
+      Type.Union(['user', 'admin', 'api_key', 'system', 'stripe'].map((s) => Type.Literal(s))),
+    ),
     actor_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    starting_after: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'The id of the last entry of the previous page' })),
+    starting_after: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: 'The id of the last entry of the previous page',
+      }),
+    ),
   }),
-  response: { 200: Type.Object({ data: Type.Array(AuditEntry), has_more: Type.Boolean() }), ...errorResponses(400, 401, 403) },
+  response: {
+    200: Type.Object({ data: Type.Array(AuditEntry), has_more: Type.Boolean() }),
+    ...errorResponses(400, 401, 403),
+  },
 };
 
 export const verifyAuditSchema = {

@@ -55,9 +55,18 @@ export class AdminService {
 
   async searchPayments(filter: shared.PaymentFilter, page: { limit: number; offset: number }) {
     const { rows, total } = await shared.searchPayments(this.db, filter, page);
-    const emails = new Map((await shared.usersByIds(this.db, [...new Set(rows.map((p) => p.userId))])).map((u) => [u.id, u.email]));
+    const emails = new Map(
+      (await shared.usersByIds(this.db, [...new Set(rows.map((p) => p.userId))])).map((u) => [
+        u.id,
+        u.email,
+      ]),
+    );
     return {
-      data: rows.map((p) => ({ ...publicPayment(p), customer_id: p.userId, customer_email: emails.get(p.userId) ?? null })),
+      data: rows.map((p) => ({
+        ...publicPayment(p),
+        customer_id: p.userId,
+        customer_email: emails.get(p.userId) ?? null,
+      })),
       total,
       has_more: page.offset + rows.length < total,
     };
@@ -73,9 +82,11 @@ export class AdminService {
       shared.usersByIds(this.db, [payment.userId]),
     ]);
     const [customer] = user ? await this.merchant.customerViews([user]) : [];
-    const stripeIds = [payment.stripePaymentIntentId, payment.stripeChargeId, ...refunds.map((r) => r.stripeRefundId)].filter(
-      (x): x is string => !!x,
-    );
+    const stripeIds = [
+      payment.stripePaymentIntentId,
+      payment.stripeChargeId,
+      ...refunds.map((r) => r.stripeRefundId),
+    ].filter((x): x is string => !!x);
     const [audit, events] = await Promise.all([
       repo.auditFor(this.db, [
         { type: 'payment', ids: [payment.id] },
@@ -85,7 +96,11 @@ export class AdminService {
       repo.webhookEventsFor(this.db, stripeIds),
     ]);
     const timeline: TimelineEntry[] = [
-      ...audit.map((e) => ({ kind: 'audit' as const, at: e.occurredAt.toISOString(), ...publicAuditEntry(e) })),
+      ...audit.map((e) => ({
+        kind: 'audit' as const,
+        at: e.occurredAt.toISOString(),
+        ...publicAuditEntry(e),
+      })),
       ...events.map((e) => ({
         kind: 'webhook' as const,
         at: e.receivedAt.toISOString(),
@@ -110,12 +125,21 @@ export class AdminService {
 
   async findCustomers(q: string | undefined, page: shared.Page) {
     const rows = await shared.listCustomers(this.db, { q }, { ...page, limit: page.limit + 1 });
-    return { data: await this.merchant.customerViews(rows.slice(0, page.limit)), has_more: rows.length > page.limit };
+    return {
+      data: await this.merchant.customerViews(rows.slice(0, page.limit)),
+      has_more: rows.length > page.limit,
+    };
   }
 
-  async audit(filter: repo.AuditFilter, page: { limit: number; startingAfter?: number | undefined }) {
+  async audit(
+    filter: repo.AuditFilter,
+    page: { limit: number; startingAfter?: number | undefined },
+  ) {
     const rows = await repo.listAudit(this.db, filter, { ...page, limit: page.limit + 1 });
-    return { data: rows.slice(0, page.limit).map(publicAuditEntry), has_more: rows.length > page.limit };
+    return {
+      data: rows.slice(0, page.limit).map(publicAuditEntry),
+      has_more: rows.length > page.limit,
+    };
   }
 
   async verifyAudit() {
@@ -123,7 +147,9 @@ export class AdminService {
     return {
       ok: result.ok,
       checked: result.checked,
-      first_broken: result.firstBroken ? { id: result.firstBroken.id, reason: result.firstBroken.reason } : null,
+      first_broken: result.firstBroken
+        ? { id: result.firstBroken.id, reason: result.firstBroken.reason }
+        : null,
     };
   }
 }

@@ -4,7 +4,10 @@ import { apiKeys } from '../../db/schema.ts';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
-export async function insertKey(tx: DbOrTx, values: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
+export async function insertKey(
+  tx: DbOrTx,
+  values: typeof apiKeys.$inferInsert,
+): Promise<ApiKeyRow> {
   const [row] = await tx.insert(apiKeys).values(values).returning();
   return row!;
 }
@@ -13,7 +16,11 @@ export function listKeys(tx: DbOrTx): Promise<ApiKeyRow[]> {
   return tx.select().from(apiKeys).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
 }
 
-export async function findKey(tx: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<ApiKeyRow | undefined> {
+export async function findKey(
+  tx: DbOrTx,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<ApiKeyRow | undefined> {
   const query = tx.select().from(apiKeys).where(eq(apiKeys.id, id));
   const [row] = options.forUpdate ? await query.for('update') : await query;
   return row;
@@ -25,7 +32,11 @@ export async function findByHash(tx: DbOrTx, keyHash: string): Promise<ApiKeyRow
 }
 
 export async function revokeKey(tx: DbOrTx, id: string, at: Date): Promise<ApiKeyRow> {
-  const [row] = await tx.update(apiKeys).set({ revokedAt: at }).where(eq(apiKeys.id, id)).returning();
+  const [row] = await tx
+    .update(apiKeys)
+    .set({ revokedAt: at })
+    .where(eq(apiKeys.id, id))
+    .returning();
   return row!;
 }
 
@@ -34,5 +45,11 @@ export async function touchKey(tx: DbOrTx, id: string, at: Date, notBefore: Date
   await tx
     .update(apiKeys)
     .set({ lastUsedAt: at })
-    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, notBefore))));
+    .where(
+      and(
+        eq(apiKeys.id, id),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, notBefore)),
+      ),
+    );
 }

@@ -10,14 +10,27 @@ export default async function apiKeyAdminRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   // onRequest, not preHandler: a refused caller never reaches validation or idempotency.
 
-  app.post('/api-keys', { schema: createApiKeySchema, config: { auth: 'admin', idempotency: 'optional' } }, async (request, reply) => {
-    const { row, secret } = await app.apiKeys.create(request.body, currentUser(request).id, actorFrom(request));
-    return reply.status(201).send({ ...publicApiKey(row), secret });
-  });
+  app.post(
+    '/api-keys',
+    { schema: createApiKeySchema, config: { auth: 'admin', idempotency: 'optional' } },
+    async (request, reply) => {
+      const { row, secret } = await app.apiKeys.create(
+        request.body,
+        currentUser(request).id,
+        actorFrom(request),
+      );
+      return reply.status(201).send({ ...publicApiKey(row), secret });
+    },
+  );
 
-  app.get('/api-keys', { schema: listApiKeysSchema, config: { auth: 'admin' } }, async () => ({ data: (await app.apiKeys.list()).map(publicApiKey) }));
+  app.get('/api-keys', { schema: listApiKeysSchema, config: { auth: 'admin' } }, async () => ({
+    data: (await app.apiKeys.list()).map(publicApiKey),
+  }));
 
-  app.delete('/api-keys/:id', { schema: revokeApiKeySchema, config: { auth: 'admin' } }, async (request) =>
-    publicApiKey(await app.apiKeys.revoke(request.params.id, actorFrom(request))),
+  app.delete(
+    '/api-keys/:id',
+    { schema: revokeApiKeySchema, config: { auth: 'admin' } },
+    async (request) =>
+      publicApiKey(await app.apiKeys.revoke(request.params.id, actorFrom(request))),
   );
 }

@@ -20,7 +20,9 @@ export const ApiKey = Type.Object({
 
 export const CreatedApiKey = Type.Object({
   ...ApiKey.properties,
-  secret: Type.String({ description: 'The secret key (pd_sk_…). Shown only in this response; store it now.' }),
+  secret: Type.String({
+    description: 'The secret key (pd_sk_…). Shown only in this response; store it now.',
+  }),
 });
 
 export const createApiKeySchema = {
@@ -28,7 +30,11 @@ export const createApiKeySchema = {
   summary: 'Create a secret API key for the merchant API (the secret is shown once)',
   body: StrictObject({
     name: Type.String({ minLength: 1, maxLength: 100 }),
-    scopes: Type.Array(ApiKeyScope, { minItems: 1, maxItems: API_KEY_SCOPES.length, uniqueItems: true }),
+    scopes: Type.Array(ApiKeyScope, {
+      minItems: 1,
+      maxItems: API_KEY_SCOPES.length,
+      uniqueItems: true,
+    }),
   }),
   response: { 201: CreatedApiKey, ...errorResponses(400, 401, 403, 409, 422) },
 };

@@ -47,14 +47,24 @@ export function publicApiKey(row: repo.ApiKeyRow) {
 }
 
 export const invalidApiKey = () =>
-  new AppError(401, 'invalid_api_key', 'Send a valid, unrevoked secret key as "Authorization: Bearer pd_sk_…".', {
-    headers: { 'www-authenticate': 'Bearer realm="paydeck"' },
-  });
+  new AppError(
+    401,
+    'invalid_api_key',
+    'Send a valid, unrevoked secret key as "Authorization: Bearer pd_sk_…".',
+    {
+      headers: { 'www-authenticate': 'Bearer realm="paydeck"' },
+    },
+  );
 
 export const insufficientScope = (scope: string | undefined) =>
-  new AppError(403, 'insufficient_scope', scope ? `This API key lacks the "${scope}" scope.` : 'This route is not available to API keys.', {
-    details: scope ? { required_scope: scope } : {},
-  });
+  new AppError(
+    403,
+    'insufficient_scope',
+    scope ? `This API key lacks the "${scope}" scope.` : 'This route is not available to API keys.',
+    {
+      details: scope ? { required_scope: scope } : {},
+    },
+  );
 
 export class ApiKeysService {
   constructor(
@@ -63,7 +73,11 @@ export class ApiKeysService {
   ) {}
 
   /** Creates a key; the returned secret is never stored and cannot be shown again. */
-  async create(input: { name: string; scopes: ApiKeyScope[] }, createdBy: string | null, actor: Actor) {
+  async create(
+    input: { name: string; scopes: ApiKeyScope[] },
+    createdBy: string | null,
+    actor: Actor,
+  ) {
     const secret = `${SECRET_PREFIX}${randomToken(32)}`;
     const now = this.clock.now();
     const scopes = [...new Set(input.scopes)].sort();

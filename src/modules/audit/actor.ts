@@ -10,8 +10,18 @@ export interface Actor {
   requestId: string | null;
 }
 
-export const systemActor = (what = 'system'): Actor => ({ type: 'system', id: what, ip: null, requestId: null });
-export const stripeActor = (eventId: string): Actor => ({ type: 'stripe', id: eventId, ip: null, requestId: null });
+export const systemActor = (what = 'system'): Actor => ({
+  type: 'system',
+  id: what,
+  ip: null,
+  requestId: null,
+});
+export const stripeActor = (eventId: string): Actor => ({
+  type: 'stripe',
+  id: eventId,
+  ip: null,
+  requestId: null,
+});
 
 declare module 'fastify' {
   interface FastifyRequest {

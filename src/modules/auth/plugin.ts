@@ -50,7 +50,12 @@ export default fp(
       });
     });
     app.decorate('clearSessionCookie', (reply: FastifyReply) => {
-      reply.clearCookie(cookieName, { path: '/', httpOnly: true, secure: config.secureCookies, sameSite: 'lax' });
+      reply.clearCookie(cookieName, {
+        path: '/',
+        httpOnly: true,
+        secure: config.secureCookies,
+        sameSite: 'lax',
+      });
     });
   },
   { name: 'auth' },

@@ -21,12 +21,21 @@ export async function findUserByEmail(tx: DbOrTx, email: string): Promise<UserRo
 
 export async function recordAcceptance(
   tx: DbOrTx,
-  values: { userId: string; document: 'terms' | 'privacy'; version: string; ip: string | null; acceptedAt: Date },
+  values: {
+    userId: string;
+    document: 'terms' | 'privacy';
+    version: string;
+    ip: string | null;
+    acceptedAt: Date;
+  },
 ): Promise<void> {
   await tx.insert(legalAcceptances).values(values);
 }
 
-export async function insertSession(tx: DbOrTx, values: typeof sessions.$inferInsert): Promise<void> {
+export async function insertSession(
+  tx: DbOrTx,
+  values: typeof sessions.$inferInsert,
+): Promise<void> {
   await tx.insert(sessions).values(values);
 }
 
@@ -52,7 +61,10 @@ export async function deleteSession(tx: DbOrTx, id: string): Promise<void> {
 }
 
 export async function deleteSessionsOfUser(tx: DbOrTx, userId: string): Promise<number> {
-  const rows = await tx.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id });
+  const rows = await tx
+    .delete(sessions)
+    .where(eq(sessions.userId, userId))
+    .returning({ id: sessions.id });
   return rows.length;
 }
 
@@ -68,4 +80,3 @@ export async function countUsers(tx: DbOrTx): Promise<number> {
   const rows = await tx.select({ id: users.id }).from(users).limit(1);
   return rows.length;
 }
-

@@ -17,7 +17,12 @@ export default async function authRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const rateLimits = app.ctx.config.rateLimit;
   // Per IP against spraying, per email against guessing one account's password from many IPs.
-  const perIp = rateLimit(app, { name: 'auth:ip', max: rateLimits.authPerMinute, windowMs: 60_000, key: byIp });
+  const perIp = rateLimit(app, {
+    name: 'auth:ip',
+    max: rateLimits.authPerMinute,
+    windowMs: 60_000,
+    key: byIp,
+  });
   const perEmail = rateLimit(app, {
     name: 'auth:email',
     max: rateLimits.authPerEmailPerHour,
@@ -30,7 +35,11 @@ export default async function authRoutes(base: FastifyInstance) {
 
   app.post(
     '/signup',
-    { schema: signupSchema, config: { auth: 'visitor', csrf: false }, preHandler: [perIp, perEmail] },
+    {
+      schema: signupSchema,
+      config: { auth: 'visitor', csrf: false },
+      preHandler: [perIp, perEmail],
+    },
     async (request, reply) => {
       const signedIn = await app.authService.signup(request.body, requestMeta(request));
       app.setSessionCookie(reply, signedIn.token);
@@ -40,24 +49,36 @@ export default async function authRoutes(base: FastifyInstance) {
 
   app.post(
     '/login',
-    { schema: loginSchema, config: { auth: 'visitor', csrf: false }, preHandler: [perIp, perEmail] },
+    {
+      schema: loginSchema,
+      config: { auth: 'visitor', csrf: false },
+      preHandler: [perIp, perEmail],
+    },
     async (request, reply) => {
-      const signedIn = await app.authService.login(request.body, requestMeta(request), request.session?.id);
+      const signedIn = await app.authService.login(
+        request.body,
+        requestMeta(request),
+        request.session?.id,
+      );
       app.setSessionCookie(reply, signedIn.token);
       return { user: signedIn.user, csrf_token: signedIn.csrfToken };
     },
   );
 
-  app.post('/logout', { schema: logoutSchema, config: { auth: 'session' } }, async (request, reply) => {
-    await app.authService.logout(
-      currentUser(request),
-      request.session!.id,
-      request.body?.everywhere === true,
-      requestMeta(request),
-    );
-    app.clearSessionCookie(reply);
-    return reply.status(204).send(null);
-  });
+  app.post(
+    '/logout',
+    { schema: logoutSchema, config: { auth: 'session' } },
+    async (request, reply) => {
+      await app.authService.logout(
+        currentUser(request),
+        request.session!.id,
+        request.body?.everywhere === true,
+        requestMeta(request),
+      );
+      app.clearSessionCookie(reply);
+      return reply.status(204).send(null);
+    },
+  );
 
   app.get('/session', { schema: sessionSchema, config: { auth: 'visitor' } }, async (request) => ({
     user: request.session ? toPublicUser(request.session.user) : null,

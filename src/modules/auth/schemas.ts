@@ -26,7 +26,9 @@ export const LoginBody = StrictObject({ email: Email, password: Password });
 export type LoginBody = Static<typeof LoginBody>;
 
 export const LogoutBody = Type.Optional(
-  StrictObject({ everywhere: Type.Optional(Type.Boolean({ description: 'Sign out on every device.' })) }),
+  StrictObject({
+    everywhere: Type.Optional(Type.Boolean({ description: 'Sign out on every device.' })),
+  }),
 );
 
 export const SessionResponse = Type.Object({

@@ -39,9 +39,13 @@ export class AuthService {
 
   async signup(input: SignupBody, meta: RequestMeta): Promise<SignedIn> {
     if (input.accept_terms !== true) {
-      throw badRequest('terms_not_accepted', 'Accept the Terms of Service and the Privacy Policy to create an account.', {
-        field: 'accept_terms',
-      });
+      throw badRequest(
+        'terms_not_accepted',
+        'Accept the Terms of Service and the Privacy Policy to create an account.',
+        {
+          field: 'accept_terms',
+        },
+      );
     }
     const name = input.name.trim();
     if (!name) throw badRequest('validation_failed', 'name must not be blank.', { field: 'name' });
@@ -52,9 +56,13 @@ export class AuthService {
     return this.db.transaction(async (tx) => {
       const user = await repo.insertUser(tx, { email, name, passwordHash });
       if (!user) {
-        throw conflict('email_taken', 'An account with this email already exists. Sign in instead.', {
-          field: 'email',
-        });
+        throw conflict(
+          'email_taken',
+          'An account with this email already exists. Sign in instead.',
+          {
+            field: 'email',
+          },
+        );
       }
       for (const doc of [legalDocuments.terms, legalDocuments.privacy]) {
         await repo.recordAcceptance(tx, {
@@ -88,7 +96,9 @@ export class AuthService {
   /** Signs in, replacing the caller's previous session (session id rotation). */
   async login(input: LoginBody, meta: RequestMeta, previousSessionId?: string): Promise<SignedIn> {
     const user = await repo.findUserByEmail(this.db, normaliseEmail(input.email));
-    const ok = user ? await verifyPassword(user.passwordHash, input.password) : await verifyAgainstDummy(input.password);
+    const ok = user
+      ? await verifyPassword(user.passwordHash, input.password)
+      : await verifyAgainstDummy(input.password);
     if (!user || !ok) {
       throw new AppError(401, 'invalid_credentials', 'The email or password is incorrect.');
     }
@@ -109,7 +119,12 @@ export class AuthService {
     });
   }
 
-  async logout(user: User, sessionId: string, everywhere: boolean, meta: RequestMeta): Promise<void> {
+  async logout(
+    user: User,
+    sessionId: string,
+    everywhere: boolean,
+    meta: RequestMeta,
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
       const ended = everywhere
         ? await this.sessions.destroyAllForUser(tx, user.id)
@@ -129,7 +144,12 @@ export class AuthService {
   }
 
   /** Creates an account without a session (demo data, admin tooling). Returns undefined if taken. */
-  async createAccount(input: { email: string; name: string; password: string; role: 'customer' | 'admin' }) {
+  async createAccount(input: {
+    email: string;
+    name: string;
+    password: string;
+    role: 'customer' | 'admin';
+  }) {
     const passwordHash = await hashPassword(input.password);
     return this.db.transaction(async (tx) => {
       const user = await repo.insertUser(tx, {

@@ -6,7 +6,11 @@ export const Currency = Type.Union(
   SUPPORTED_CURRENCIES.map((c) => Type.Literal(c)),
   { description: 'Lower-case ISO 4217 code from the supported list' },
 );
-export const MinorAmount = Type.Integer({ minimum: 1, maximum: 99_999_999, description: 'Integer, in the minor unit' });
+export const MinorAmount = Type.Integer({
+  minimum: 1,
+  maximum: 99_999_999,
+  description: 'Integer, in the minor unit',
+});
 
 export const Product = Type.Object({
   id: Type.String(),

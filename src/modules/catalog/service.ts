@@ -31,11 +31,31 @@ export interface ProductInput {
 }
 
 export const demoProducts = [
-  { name: 'Espresso beans, 1 kg', description: 'Single-origin, roasted weekly.', unitAmount: 2400, currency: 'usd' },
-  { name: 'Pour-over kettle', description: 'Gooseneck, 1 litre, stainless steel.', unitAmount: 5900, currency: 'usd' },
-  { name: 'Ceramic dripper', description: 'Hand-thrown; fits #2 filters.', unitAmount: 3200, currency: 'usd' },
+  {
+    name: 'Espresso beans, 1 kg',
+    description: 'Single-origin, roasted weekly.',
+    unitAmount: 2400,
+    currency: 'usd',
+  },
+  {
+    name: 'Pour-over kettle',
+    description: 'Gooseneck, 1 litre, stainless steel.',
+    unitAmount: 5900,
+    currency: 'usd',
+  },
+  {
+    name: 'Ceramic dripper',
+    description: 'Hand-thrown; fits #2 filters.',
+    unitAmount: 3200,
+    currency: 'usd',
+  },
   { name: 'Paper filters (100)', description: 'Unbleached.', unitAmount: 600, currency: 'usd' },
-  { name: 'Barista course', description: 'A two-hour class, online.', unitAmount: 12000, currency: 'usd' },
+  {
+    name: 'Barista course',
+    description: 'A two-hour class, online.',
+    unitAmount: 12000,
+    currency: 'usd',
+  },
 ];
 
 export class CatalogService {
@@ -45,7 +65,11 @@ export class CatalogService {
   ) {}
 
   listActive() {
-    return this.db.select().from(products).where(eq(products.active, true)).orderBy(asc(products.createdAt), asc(products.name));
+    return this.db
+      .select()
+      .from(products)
+      .where(eq(products.active, true))
+      .orderBy(asc(products.createdAt), asc(products.name));
   }
 
   listAll() {
@@ -53,10 +77,15 @@ export class CatalogService {
   }
 
   findMany(tx: DbOrTx, ids: string[]) {
-    return ids.length ? tx.select().from(products).where(inArray(products.id, ids)) : Promise.resolve([]);
+    return ids.length
+      ? tx.select().from(products).where(inArray(products.id, ids))
+      : Promise.resolve([]);
   }
 
-  async create(input: Required<Pick<ProductInput, 'name' | 'unit_amount' | 'currency'>> & ProductInput, actor: Actor) {
+  async create(
+    input: Required<Pick<ProductInput, 'name' | 'unit_amount' | 'currency'>> & ProductInput,
+    actor: Actor,
+  ) {
     this.checkPrice(input.unit_amount, input.currency);
     return this.db.transaction(async (tx) => {
       const [row] = await tx
@@ -107,18 +136,30 @@ export class CatalogService {
     const now = this.clock.now().getTime();
     await this.db.insert(products).values(
       // Distinct creation times keep the demo catalog in a stable order.
-      demoProducts.map((p, i) => ({ ...p, createdAt: new Date(now + i), updatedAt: new Date(now + i) })),
+      demoProducts.map((p, i) => ({
+        ...p,
+        createdAt: new Date(now + i),
+        updatedAt: new Date(now + i),
+      })),
     );
   }
 
   private checkPrice(amount: number, currency: string) {
     const problem = checkChargeAmount(amount, currency);
     if (problem && problem.code !== 'amount_too_small') {
-      throw badRequest(problem.code, problem.message, { field: problem.code === 'currency_not_supported' ? 'currency' : 'unit_amount' });
+      throw badRequest(problem.code, problem.message, {
+        field: problem.code === 'currency_not_supported' ? 'currency' : 'unit_amount',
+      });
     }
   }
 
-  private async audit(tx: DbOrTx, action: string, after: ProductRow, before: ProductRow | null, actor: Actor) {
+  private async audit(
+    tx: DbOrTx,
+    action: string,
+    after: ProductRow,
+    before: ProductRow | null,
+    actor: Actor,
+  ) {
     await appendAudit(tx, {
       actorType: actor.type,
       actorId: actor.id,

@@ -13,7 +13,10 @@ export class CustomersService {
   ) {}
 
   async findStripeCustomerId(userId: string): Promise<string | undefined> {
-    const [row] = await this.db.select().from(stripeCustomers).where(eq(stripeCustomers.userId, userId));
+    const [row] = await this.db
+      .select()
+      .from(stripeCustomers)
+      .where(eq(stripeCustomers.userId, userId));
     return row?.stripeCustomerId;
   }
 

@@ -5,8 +5,18 @@ import type { Db } from '../../db/client.ts';
 import { countUsers } from '../auth/repository.ts';
 
 export const demoAccounts = [
-  { role: 'admin' as const, email: 'admin@paydeck.test', password: 'paydeck-admin-demo', name: 'Ada Operator' },
-  { role: 'customer' as const, email: 'customer@paydeck.test', password: 'paydeck-customer-demo', name: 'Casey Customer' },
+  {
+    role: 'admin' as const,
+    email: 'admin@paydeck.test',
+    password: 'paydeck-admin-demo',
+    name: 'Ada Operator',
+  },
+  {
+    role: 'customer' as const,
+    email: 'customer@paydeck.test',
+    password: 'paydeck-customer-demo',
+    name: 'Casey Customer',
+  },
 ];
 
 /** Seeds the demo accounts on an empty database; returns true if it did. */

@@ -37,7 +37,12 @@ const stageOf = (status: string) => STAGE[status] ?? 0;
 
 /** Reads the fields we keep from a Stripe dispute object (as found in an event). */
 export function disputeFromStripe(object: Record<string, unknown>): DisputeSnapshot | null {
-  const idOf = (v: unknown) => (typeof v === 'string' ? v : typeof (v as { id?: unknown })?.id === 'string' ? (v as { id: string }).id : null);
+  const idOf = (v: unknown) =>
+    typeof v === 'string'
+      ? v
+      : typeof (v as { id?: unknown })?.id === 'string'
+        ? (v as { id: string }).id
+        : null;
   const chargeId = idOf(object.charge);
   if (typeof object.id !== 'string' || !chargeId) return null;
   return {
@@ -58,7 +63,11 @@ export class DisputesService {
   ) {}
 
   /** Records or updates a dispute and flags its payment. Safe to run any number of times. */
-  async record(dispute: DisputeSnapshot, actor: Actor, stripeEventId: string | null): Promise<DisputeRow> {
+  async record(
+    dispute: DisputeSnapshot,
+    actor: Actor,
+    stripeEventId: string | null,
+  ): Promise<DisputeRow> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       const [payment] = await tx
@@ -66,18 +75,29 @@ export class DisputesService {
         .from(payments)
         .where(
           dispute.paymentIntentId
-            ? or(eq(payments.stripeChargeId, dispute.chargeId), eq(payments.stripePaymentIntentId, dispute.paymentIntentId))
+            ? or(
+                eq(payments.stripeChargeId, dispute.chargeId),
+                eq(payments.stripePaymentIntentId, dispute.paymentIntentId),
+              )
             : eq(payments.stripeChargeId, dispute.chargeId),
         )
         .limit(1);
       // Same lock order as every payment writer (order, then payment): no deadlocks.
       if (payment) {
         await orderRepo.findOrder(tx, payment.orderId, { forUpdate: true });
-        const [locked] = await tx.select({ disputed: payments.disputed }).from(payments).where(eq(payments.id, payment.id)).for('update');
+        const [locked] = await tx
+          .select({ disputed: payments.disputed })
+          .from(payments)
+          .where(eq(payments.id, payment.id))
+          .for('update');
         payment.disputed = locked!.disputed;
       }
 
-      const [existing] = await tx.select().from(disputes).where(eq(disputes.stripeDisputeId, dispute.id)).for('update');
+      const [existing] = await tx
+        .select()
+        .from(disputes)
+        .where(eq(disputes.stripeDisputeId, dispute.id))
+        .for('update');
       let row: DisputeRow;
       if (!existing) {
         [row] = (await tx
@@ -96,12 +116,22 @@ export class DisputesService {
           .onConflictDoNothing({ target: disputes.stripeDisputeId })
           .returning()) as [DisputeRow];
         // A concurrent run inserted it first: its row stands, this run only flags the payment.
-        row ??= (await tx.select().from(disputes).where(eq(disputes.stripeDisputeId, dispute.id)))[0]!;
+        row ??= (
+          await tx.select().from(disputes).where(eq(disputes.stripeDisputeId, dispute.id))
+        )[0]!;
         await this.audit(tx, actor, 'dispute.created', null, row, stripeEventId, now);
-      } else if (stageOf(dispute.status) >= stageOf(existing.status) && dispute.status !== existing.status) {
+      } else if (
+        stageOf(dispute.status) >= stageOf(existing.status) &&
+        dispute.status !== existing.status
+      ) {
         [row] = (await tx
           .update(disputes)
-          .set({ status: dispute.status, reason: dispute.reason ?? existing.reason, paymentId: existing.paymentId ?? payment?.id ?? null, updatedAt: now })
+          .set({
+            status: dispute.status,
+            reason: dispute.reason ?? existing.reason,
+            paymentId: existing.paymentId ?? payment?.id ?? null,
+            updatedAt: now,
+          })
           .where(eq(disputes.id, existing.id))
           .returning()) as [DisputeRow];
         await this.audit(tx, actor, 'dispute.updated', existing, row, stripeEventId, now);
@@ -110,7 +140,10 @@ export class DisputesService {
       }
 
       if (payment && !payment.disputed) {
-        await tx.update(payments).set({ disputed: true, updatedAt: now }).where(eq(payments.id, payment.id));
+        await tx
+          .update(payments)
+          .set({ disputed: true, updatedAt: now })
+          .where(eq(payments.id, payment.id));
         await appendAudit(tx, {
           actorType: actor.type,
           actorId: actor.id,
@@ -138,7 +171,13 @@ export class DisputesService {
     stripeEventId: string | null,
     now: Date,
   ): Promise<void> {
-    const view = (d: DisputeRow) => ({ status: d.status, reason: d.reason, amount: d.amount, currency: d.currency, payment_id: d.paymentId });
+    const view = (d: DisputeRow) => ({
+      status: d.status,
+      reason: d.reason,
+      amount: d.amount,
+      currency: d.currency,
+      payment_id: d.paymentId,
+    });
     await appendAudit(tx, {
       actorType: actor.type,
       actorId: actor.id,

@@ -43,10 +43,29 @@ export default fp(
         servers: [{ url: config.publicUrl }],
         components: {
           securitySchemes: {
-            apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'pd_sk_…', description: 'A secret API key created in the console' },
-            session: { type: 'apiKey', in: 'cookie', name: app.sessionCookieName, description: 'Set by POST /api/auth/login' },
-            csrfToken: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'csrf_token from GET /api/auth/session' },
-            metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when one is configured' },
+            apiKey: {
+              type: 'http',
+              scheme: 'bearer',
+              bearerFormat: 'pd_sk_…',
+              description: 'A secret API key created in the console',
+            },
+            session: {
+              type: 'apiKey',
+              in: 'cookie',
+              name: app.sessionCookieName,
+              description: 'Set by POST /api/auth/login',
+            },
+            csrfToken: {
+              type: 'apiKey',
+              in: 'header',
+              name: 'X-CSRF-Token',
+              description: 'csrf_token from GET /api/auth/session',
+            },
+            metricsToken: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'METRICS_TOKEN, when one is configured',
+            },
           },
         },
       },
@@ -62,7 +81,14 @@ export default fp(
           const scope = declared.scope;
           extra = {
             security: [{ apiKey: [] }],
-            ...(scope ? { 'x-required-scope': scope, description: [base.description, `Requires the \`${scope}\` scope.`].filter(Boolean).join('\n\n') } : {}),
+            ...(scope
+              ? {
+                  'x-required-scope': scope,
+                  description: [base.description, `Requires the \`${scope}\` scope.`]
+                    .filter(Boolean)
+                    .join('\n\n'),
+                }
+              : {}),
           };
         } else if (declared?.auth === 'session' || declared?.auth === 'admin') {
           extra = { security: [mutating ? { session: [], csrfToken: [] } : { session: [] }] };
@@ -78,7 +104,10 @@ export default fp(
       if (request.routeOptions.config.docsPage) {
         const csp = reply.getHeader('content-security-policy');
         if (typeof csp === 'string') {
-          reply.header('content-security-policy', csp.replace("style-src 'self'", `style-src 'self' ${SWAGGER_UI_STYLE_HASH}`));
+          reply.header(
+            'content-security-policy',
+            csp.replace("style-src 'self'", `style-src 'self' ${SWAGGER_UI_STYLE_HASH}`),
+          );
         }
       }
       return payload;

@@ -20,7 +20,11 @@ export default async function configRoutes(app: FastifyInstance) {
           200: Type.Object({
             publishable_key: Type.String(),
             stripe_js_url: Type.String(),
-            mode: Type.Union([Type.Literal('simulated'), Type.Literal('test'), Type.Literal('live')]),
+            mode: Type.Union([
+              Type.Literal('simulated'),
+              Type.Literal('test'),
+              Type.Literal('live'),
+            ]),
           }),
         },
       },

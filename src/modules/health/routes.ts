@@ -3,7 +3,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 
-const Check = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('error')]), error: Type.Optional(Type.String()) });
+const Check = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  error: Type.Optional(Type.String()),
+});
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
   checks: Type.Record(Type.String(), Check),
@@ -38,7 +41,8 @@ async function withTimeout(check: ReadinessCheck, ms: number): Promise<void> {
  */
 function describeFailure(err: unknown): string {
   const { message, code } = (err ?? {}) as { message?: unknown; code?: unknown };
-  const text = typeof message === 'string' && message ? message : typeof code === 'string' ? code : 'failed';
+  const text =
+    typeof message === 'string' && message ? message : typeof code === 'string' ? code : 'failed';
   return text.slice(0, 200);
 }
 
@@ -55,13 +59,19 @@ export default async function healthRoutes(app: FastifyInstance) {
 
   app.get(
     '/healthz',
-    { config: { auth: 'public', plainHttp: true }, schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    {
+      config: { auth: 'public', plainHttp: true },
+      schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
   app.get(
     '/readyz',
-    { config: { auth: 'public', plainHttp: true }, schema: { tags: ['health'], response: { 200: Readiness, 503: Readiness } } },
+    {
+      config: { auth: 'public', plainHttp: true },
+      schema: { tags: ['health'], response: { 200: Readiness, 503: Readiness } },
+    },
     async (_request, reply) => {
       const entries = await Promise.all(
         [...app.readinessChecks].map(async ([name, check]) => {

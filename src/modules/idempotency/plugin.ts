@@ -18,7 +18,14 @@
 // locked, and an outcome the client was told is the one its retries replay.
 import fp from 'fastify-plugin';
 import { and, eq, inArray, lt } from 'drizzle-orm';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, RouteOptions } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  preHandlerAsyncHookHandler,
+  RouteOptions,
+} from 'fastify';
 import { idempotencyKeys } from '../../db/schema.ts';
 import { isDatabaseUnavailable, type Db } from '../../db/client.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
@@ -96,7 +103,11 @@ class Claim {
 
   /** The row as long as it is still this claim's. */
   get owned() {
-    return and(eq(idempotencyKeys.scope, this.scope), eq(idempotencyKeys.key, this.key), inArray(idempotencyKeys.lockedAt, this.tokens));
+    return and(
+      eq(idempotencyKeys.scope, this.scope),
+      eq(idempotencyKeys.key, this.key),
+      inArray(idempotencyKeys.lockedAt, this.tokens),
+    );
   }
 }
 
@@ -157,19 +168,32 @@ class Claims {
         const rows = outcome
           ? await this.db
               .update(idempotencyKeys)
-              .set({ state: 'completed', responseStatus: outcome.status, responseBody: outcome.body })
+              .set({
+                state: 'completed',
+                responseStatus: outcome.status,
+                responseBody: outcome.body,
+              })
               .where(owned)
               .returning({ id: idempotencyKeys.id })
-          : await this.db.delete(idempotencyKeys).where(owned).returning({ id: idempotencyKeys.id });
+          : await this.db
+              .delete(idempotencyKeys)
+              .where(owned)
+              .returning({ id: idempotencyKeys.id });
         if (outcome && rows.length === 0) {
-          this.log.warn({ scope: claim.scope }, 'idempotency claim was taken over before its response was stored');
+          this.log.warn(
+            { scope: claim.scope },
+            'idempotency claim was taken over before its response was stored',
+          );
         }
         this.forget(claim);
         return true;
       } catch (err) {
         claim.failedWrites += 1;
         const level = claim.failedWrites === 1 ? 'warn' : 'debug';
-        this.log[level]({ err, scope: claim.scope, pending: claim.outcome ? 'store' : 'release' }, 'idempotency claim not settled yet; retrying');
+        this.log[level](
+          { err, scope: claim.scope, pending: claim.outcome ? 'store' : 'release' },
+          'idempotency claim not settled yet; retrying',
+        );
         return false;
       }
     });
@@ -183,10 +207,18 @@ class Claims {
       clearInterval(claim.renewTimer);
       clearTimeout(claim.retryTimer);
     }
-    await Promise.all(pending.filter((claim) => claim.outcome !== undefined).map((claim) => this.flush(claim)));
+    await Promise.all(
+      pending.filter((claim) => claim.outcome !== undefined).map((claim) => this.flush(claim)),
+    );
     for (const claim of this.held.values()) {
       clearTimeout(claim.retryTimer);
-      this.log.warn({ scope: claim.scope, pending: claim.outcome === undefined ? 'running' : claim.outcome ? 'store' : 'release' }, 'idempotency claim left unsettled at shutdown; its lease expires');
+      this.log.warn(
+        {
+          scope: claim.scope,
+          pending: claim.outcome === undefined ? 'running' : claim.outcome ? 'store' : 'release',
+        },
+        'idempotency claim left unsettled at shutdown; its lease expires',
+      );
     }
   }
 
@@ -211,12 +243,19 @@ class Claims {
       const next = this.clock.now();
       if (claim.tokens.some((token) => next.getTime() <= token.getTime())) return;
       try {
-        const [kept] = await this.db.update(idempotencyKeys).set({ lockedAt: next }).where(claim.owned).returning({ id: idempotencyKeys.id });
+        const [kept] = await this.db
+          .update(idempotencyKeys)
+          .set({ lockedAt: next })
+          .where(claim.owned)
+          .returning({ id: idempotencyKeys.id });
         if (kept) {
           claim.tokens = [next];
         } else {
           clearInterval(claim.renewTimer);
-          this.log.warn({ scope: claim.scope }, 'idempotency claim lost its lease while its request ran');
+          this.log.warn(
+            { scope: claim.scope },
+            'idempotency claim lost its lease while its request ran',
+          );
         }
       } catch {
         // It may have landed before the connection broke: `next` may be the row's token now.
@@ -239,20 +278,37 @@ class Claims {
  */
 function logicalPath(request: FastifyRequest): string {
   const params = (request.params ?? {}) as Record<string, unknown>;
-  return (request.routeOptions.url ?? '').replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params[name] ?? '')));
+  return (request.routeOptions.url ?? '').replace(/:(\w+)/g, (_, name: string) =>
+    encodeURIComponent(String(params[name] ?? '')),
+  );
 }
 
 function requestHash(request: FastifyRequest): string {
-  return sha256Hex(`${request.method} ${logicalPath(request)}\n${canonicalJson(request.body ?? null)}`);
+  return sha256Hex(
+    `${request.method} ${logicalPath(request)}\n${canonicalJson(request.body ?? null)}`,
+  );
 }
 
 const inUse = () =>
-  new AppError(409, 'idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress. Retry shortly.', {
-    headers: { 'retry-after': '1' },
-  });
+  new AppError(
+    409,
+    'idempotency_key_in_use',
+    'A request with this Idempotency-Key is still in progress. Retry shortly.',
+    {
+      headers: { 'retry-after': '1' },
+    },
+  );
 
 /** Claims `key` for this request, or answers for it: a replay, 422 reused, or 409 in use. */
-async function claim(db: Db, clock: Clock, claims: Claims, request: FastifyRequest, reply: FastifyReply, key: string, scope: string) {
+async function claim(
+  db: Db,
+  clock: Clock,
+  claims: Claims,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  key: string,
+  scope: string,
+) {
   const hash = requestHash(request);
   // A second pass follows a release or a settled outcome this process had pending.
   for (let pass = 0; pass < 3; pass++) {
@@ -316,7 +372,13 @@ async function claim(db: Db, clock: Clock, claims: Claims, request: FastifyReque
       taken = await db
         .update(idempotencyKeys)
         .set({ lockedAt: now })
-        .where(and(eq(idempotencyKeys.id, existing.id), eq(idempotencyKeys.lockedAt, existing.lockedAt), eq(idempotencyKeys.state, 'in_progress')))
+        .where(
+          and(
+            eq(idempotencyKeys.id, existing.id),
+            eq(idempotencyKeys.lockedAt, existing.lockedAt),
+            eq(idempotencyKeys.state, 'in_progress'),
+          ),
+        )
         .returning({ id: idempotencyKeys.id });
     } catch (err) {
       if (isDatabaseUnavailable(err)) claims.orphaned(scope, key, now);
@@ -337,23 +399,34 @@ export default fp(
 
     // The last step before the handler: authentication (onRequest), validation and the route's
     // own preHandlers (rate limits) have all passed, so what is stored is the handler's answer.
-    const claimKey: preHandlerAsyncHookHandler = async function claimIdempotencyKey(request, reply) {
+    const claimKey: preHandlerAsyncHookHandler = async function claimIdempotencyKey(
+      request,
+      reply,
+    ) {
       const mode = request.routeOptions.config.idempotency;
       if (!mode || request.method !== 'POST') return;
       const header = request.headers['idempotency-key'];
       const key = Array.isArray(header) ? header[0] : header;
       if (!key) {
         if (mode === 'required') {
-          throw badRequest('idempotency_key_required', 'This request needs an Idempotency-Key header (a unique value per operation, e.g. a UUID).', {
-            field: 'Idempotency-Key',
-          });
+          throw badRequest(
+            'idempotency_key_required',
+            'This request needs an Idempotency-Key header (a unique value per operation, e.g. a UUID).',
+            {
+              field: 'Idempotency-Key',
+            },
+          );
         }
         return;
       }
       if (key.length > MAX_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
-        throw badRequest('idempotency_key_invalid', `Idempotency-Key must be 1–${MAX_KEY_LENGTH} printable ASCII characters.`, {
-          field: 'Idempotency-Key',
-        });
+        throw badRequest(
+          'idempotency_key_invalid',
+          `Idempotency-Key must be 1–${MAX_KEY_LENGTH} printable ASCII characters.`,
+          {
+            field: 'Idempotency-Key',
+          },
+        );
       }
       // Start-up refuses `idempotency` on a route that identifies no caller, so a scope is set here.
       const scope = request.idempotencyScope;
@@ -375,7 +448,10 @@ export default fp(
       request.idempotencyClaim = undefined;
       const outcome = isTransient(reply.statusCode)
         ? null
-        : { status: reply.statusCode, body: typeof payload === 'string' ? payload : String(payload ?? '') };
+        : {
+            status: reply.statusCode,
+            body: typeof payload === 'string' ? payload : String(payload ?? ''),
+          };
       await claims.settle(held, outcome);
       return payload;
     });

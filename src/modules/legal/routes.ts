@@ -19,10 +19,13 @@ export default async function legalRoutes(app: FastifyInstance) {
       schema: {
         tags: ['legal'],
         summary: 'The current version of a legal document',
-        params: StrictObject({ document: Type.Union([Type.Literal('terms'), Type.Literal('privacy')]) }),
+        params: StrictObject({
+          document: Type.Union([Type.Literal('terms'), Type.Literal('privacy')]),
+        }),
         response: { 200: LegalDocumentSchema, ...errorResponses(400) },
       },
     },
-    async (request) => legalDocuments[(request.params as { document: 'terms' | 'privacy' }).document],
+    async (request) =>
+      legalDocuments[(request.params as { document: 'terms' | 'privacy' }).document],
   );
 }

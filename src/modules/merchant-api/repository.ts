@@ -3,7 +3,16 @@
 import { and, asc, desc, eq, gte, ilike, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../../db/client.ts';
-import { orders, paymentMethods, payments, refunds, users, type OrderStatus, type PaymentStatus, type RefundStatus } from '../../db/schema.ts';
+import {
+  orders,
+  paymentMethods,
+  payments,
+  refunds,
+  users,
+  type OrderStatus,
+  type PaymentStatus,
+  type RefundStatus,
+} from '../../db/schema.ts';
 import type { PaymentRow, RefundRow } from '../orders/repository.ts';
 
 export type UserRow = typeof users.$inferSelect;
@@ -35,14 +44,23 @@ function createdConditions(column: PgColumn, range: CreatedRange): SQL[] {
 }
 
 /** Rows strictly after the cursor row in (created_at desc, id desc) order. */
-async function afterCursor(tx: DbOrTx, table: PgTable, idColumn: PgColumn, createdColumn: PgColumn, cursorId: string | undefined) {
+async function afterCursor(
+  tx: DbOrTx,
+  table: PgTable,
+  idColumn: PgColumn,
+  createdColumn: PgColumn,
+  cursorId: string | undefined,
+) {
   if (!cursorId) return undefined;
   const [cursor] = (await tx
     .select({ id: idColumn, createdAt: createdColumn })
     .from(table)
     .where(eq(idColumn, cursorId))) as Array<{ id: string; createdAt: Date }>;
   if (!cursor) return undefined;
-  return or(lt(createdColumn, cursor.createdAt), and(eq(createdColumn, cursor.createdAt), lt(idColumn, cursor.id)));
+  return or(
+    lt(createdColumn, cursor.createdAt),
+    and(eq(createdColumn, cursor.createdAt), lt(idColumn, cursor.id)),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,24 +118,43 @@ function paymentConditions(f: PaymentFilter): SQL[] {
   if (f.amountGte !== undefined) out.push(gte(payments.amount, f.amountGte));
   if (f.amountLte !== undefined) out.push(lte(payments.amount, f.amountLte));
   if (f.customerEmail) {
-    out.push(inArray(payments.userId, sql`(select ${users.id} from ${users} where ${users.email} ilike ${containsPattern(f.customerEmail)})`));
+    out.push(
+      inArray(
+        payments.userId,
+        sql`(select ${users.id} from ${users} where ${users.email} ilike ${containsPattern(f.customerEmail)})`,
+      ),
+    );
   }
   if (f.q) {
     const q = f.q.trim();
     const match: SQL[] = [
       eq(payments.stripePaymentIntentId, q),
       eq(payments.stripeChargeId, q),
-      inArray(payments.userId, sql`(select ${users.id} from ${users} where ${users.email} ilike ${containsPattern(q)})`),
+      inArray(
+        payments.userId,
+        sql`(select ${users.id} from ${users} where ${users.email} ilike ${containsPattern(q)})`,
+      ),
     ];
-    if (isUuid(q)) match.push(eq(payments.id, q.toLowerCase()), eq(payments.orderId, q.toLowerCase()));
+    if (isUuid(q))
+      match.push(eq(payments.id, q.toLowerCase()), eq(payments.orderId, q.toLowerCase()));
     out.push(or(...match)!);
   }
   return out;
 }
 
-export async function listPayments(tx: DbOrTx, f: PaymentFilter, page: Page): Promise<PaymentRow[]> {
+export async function listPayments(
+  tx: DbOrTx,
+  f: PaymentFilter,
+  page: Page,
+): Promise<PaymentRow[]> {
   const conditions = paymentConditions(f);
-  const cursor = await afterCursor(tx, payments, payments.id, payments.createdAt, page.startingAfter);
+  const cursor = await afterCursor(
+    tx,
+    payments,
+    payments.id,
+    payments.createdAt,
+    page.startingAfter,
+  );
   if (cursor) conditions.push(cursor);
   return tx
     .select()
@@ -128,12 +165,25 @@ export async function listPayments(tx: DbOrTx, f: PaymentFilter, page: Page): Pr
 }
 
 /** Offset pages with a total, for the console's numbered pages. */
-export async function searchPayments(tx: DbOrTx, f: PaymentFilter, page: { limit: number; offset: number }) {
+export async function searchPayments(
+  tx: DbOrTx,
+  f: PaymentFilter,
+  page: { limit: number; offset: number },
+) {
   const conditions = paymentConditions(f);
   const where = conditions.length ? and(...conditions) : undefined;
   const [rows, [count]] = await Promise.all([
-    tx.select().from(payments).where(where).orderBy(desc(payments.createdAt), desc(payments.id)).limit(page.limit).offset(page.offset),
-    tx.select({ total: sql<number>`count(*)::int` }).from(payments).where(where),
+    tx
+      .select()
+      .from(payments)
+      .where(where)
+      .orderBy(desc(payments.createdAt), desc(payments.id))
+      .limit(page.limit)
+      .offset(page.offset),
+    tx
+      .select({ total: sql<number>`count(*)::int` })
+      .from(payments)
+      .where(where),
   ]);
   return { rows, total: Number(count?.total ?? 0) };
 }
@@ -160,7 +210,13 @@ export async function listRefunds(tx: DbOrTx, f: RefundFilter, page: Page): Prom
   if (f.status) conditions.push(eq(refunds.status, f.status));
   if (f.orderId) conditions.push(eq(refunds.orderId, f.orderId));
   if (f.paymentId) conditions.push(eq(refunds.paymentId, f.paymentId));
-  if (f.customerId) conditions.push(inArray(refunds.paymentId, sql`(select ${payments.id} from ${payments} where ${payments.userId} = ${f.customerId})`));
+  if (f.customerId)
+    conditions.push(
+      inArray(
+        refunds.paymentId,
+        sql`(select ${payments.id} from ${payments} where ${payments.userId} = ${f.customerId})`,
+      ),
+    );
   if (f.created) conditions.push(...createdConditions(refunds.createdAt, f.created));
   const cursor = await afterCursor(tx, refunds, refunds.id, refunds.createdAt, page.startingAfter);
   if (cursor) conditions.push(cursor);
@@ -178,7 +234,11 @@ export async function findRefund(tx: DbOrTx, id: string): Promise<RefundRow | un
 }
 
 export function refundsOfPayment(tx: DbOrTx, paymentId: string): Promise<RefundRow[]> {
-  return tx.select().from(refunds).where(eq(refunds.paymentId, paymentId)).orderBy(asc(refunds.createdAt));
+  return tx
+    .select()
+    .from(refunds)
+    .where(eq(refunds.paymentId, paymentId))
+    .orderBy(asc(refunds.createdAt));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,7 +270,10 @@ export async function listCustomers(tx: DbOrTx, f: CustomerFilter, page: Page): 
     .limit(page.limit);
 }
 
-export async function findCustomer(tx: DbOrTx, by: { id: string } | { email: string }): Promise<UserRow | undefined> {
+export async function findCustomer(
+  tx: DbOrTx,
+  by: { id: string } | { email: string },
+): Promise<UserRow | undefined> {
   const match = 'id' in by ? eq(users.id, by.id) : eq(users.email, by.email.trim().toLowerCase());
   const [row] = await tx
     .select()
@@ -225,6 +288,9 @@ export function usersByIds(tx: DbOrTx, ids: string[]): Promise<UserRow[]> {
 
 export function defaultCards(tx: DbOrTx, userIds: string[]): Promise<PaymentMethodRow[]> {
   return userIds.length
-    ? tx.select().from(paymentMethods).where(and(inArray(paymentMethods.userId, userIds), eq(paymentMethods.isDefault, true)))
+    ? tx
+        .select()
+        .from(paymentMethods)
+        .where(and(inArray(paymentMethods.userId, userIds), eq(paymentMethods.isDefault, true)))
     : Promise.resolve([]);
 }

@@ -23,7 +23,10 @@ import {
   refundOrderSchema,
 } from './schemas.ts';
 
-const page = (q: { limit?: number | undefined; starting_after?: string | undefined }) => ({ limit: q.limit ?? 10, startingAfter: q.starting_after });
+const page = (q: { limit?: number | undefined; starting_after?: string | undefined }) => ({
+  limit: q.limit ?? 10,
+  startingAfter: q.starting_after,
+});
 
 export default async function merchantApiRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
@@ -32,25 +35,48 @@ export default async function merchantApiRoutes(base: FastifyInstance) {
 
   // Orders ------------------------------------------------------------------------------------
 
-  app.post('/orders', { schema: createOrderSchema, config: { auth: 'api_key', scope: 'orders:write', idempotency: 'optional' } }, async (request, reply) =>
-    reply.status(201).send(await merchant.createOrder(request.body, actorFrom(request))),
+  app.post(
+    '/orders',
+    {
+      schema: createOrderSchema,
+      config: { auth: 'api_key', scope: 'orders:write', idempotency: 'optional' },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await merchant.createOrder(request.body, actorFrom(request))),
   );
 
-  app.get('/orders', { schema: listOrdersSchema, config: { auth: 'api_key', scope: 'orders:read' } }, async (request) => {
-    const q = request.query;
-    return merchant.listOrders({ status: q.status, customerId: q.customer_id, created: createdRange(q), q: q.q }, page(q));
-  });
+  app.get(
+    '/orders',
+    { schema: listOrdersSchema, config: { auth: 'api_key', scope: 'orders:read' } },
+    async (request) => {
+      const q = request.query;
+      return merchant.listOrders(
+        { status: q.status, customerId: q.customer_id, created: createdRange(q), q: q.q },
+        page(q),
+      );
+    },
+  );
 
-  app.get('/orders/:id', { schema: getOrderSchema, config: { auth: 'api_key', scope: 'orders:read' } }, async (request) =>
-    services.orders.getFor(request.params.id, null),
+  app.get(
+    '/orders/:id',
+    { schema: getOrderSchema, config: { auth: 'api_key', scope: 'orders:read' } },
+    async (request) => services.orders.getFor(request.params.id, null),
   );
 
   app.post(
     '/orders/:id/charge',
-    { schema: chargeOrderSchema, config: { auth: 'api_key', scope: 'payments:write', idempotency: 'optional' } },
+    {
+      schema: chargeOrderSchema,
+      config: { auth: 'api_key', scope: 'payments:write', idempotency: 'optional' },
+    },
     async (request, reply) => {
       const result = await services.payments.pay(
-        { orderId: request.params.id, userId: null, offSession: true, paymentMethodId: request.body?.payment_method_id },
+        {
+          orderId: request.params.id,
+          userId: null,
+          offSession: true,
+          paymentMethodId: request.body?.payment_method_id,
+        },
         actorFrom(request),
       );
       return reply.status(result.httpStatus).send(await payResponse(app, result, null));
@@ -59,21 +85,34 @@ export default async function merchantApiRoutes(base: FastifyInstance) {
 
   app.post(
     '/orders/:id/capture',
-    { schema: captureOrderSchema, config: { auth: 'api_key', scope: 'payments:write', idempotency: 'optional' } },
+    {
+      schema: captureOrderSchema,
+      config: { auth: 'api_key', scope: 'payments:write', idempotency: 'optional' },
+    },
     async (request) => {
       await services.payments.capture(request.params.id, request.body?.amount, actorFrom(request));
       return services.orders.getFor(request.params.id, null);
     },
   );
 
-  app.post('/orders/:id/cancel', { schema: cancelOrderSchema, config: { auth: 'api_key', scope: 'orders:write', idempotency: 'optional' } }, async (request) => {
-    await services.payments.cancel(request.params.id, actorFrom(request));
-    return services.orders.getFor(request.params.id, null);
-  });
+  app.post(
+    '/orders/:id/cancel',
+    {
+      schema: cancelOrderSchema,
+      config: { auth: 'api_key', scope: 'orders:write', idempotency: 'optional' },
+    },
+    async (request) => {
+      await services.payments.cancel(request.params.id, actorFrom(request));
+      return services.orders.getFor(request.params.id, null);
+    },
+  );
 
   app.post(
     '/orders/:id/refunds',
-    { schema: refundOrderSchema, config: { auth: 'api_key', scope: 'refunds:write', idempotency: 'optional' } },
+    {
+      schema: refundOrderSchema,
+      config: { auth: 'api_key', scope: 'refunds:write', idempotency: 'optional' },
+    },
     async (request, reply) => {
       const { refund, httpStatus } = await services.refunds.refund(
         { orderId: request.params.id, amount: request.body?.amount, reason: request.body?.reason },
@@ -85,33 +124,63 @@ export default async function merchantApiRoutes(base: FastifyInstance) {
 
   // Payments, refunds, customers ----------------------------------------------------------------
 
-  app.get('/payments', { schema: listPaymentsSchema, config: { auth: 'api_key', scope: 'payments:read' } }, async (request) => {
-    const q = request.query;
-    return merchant.listPayments(
-      { status: q.status, customerId: q.customer_id, orderId: q.order_id, declineCode: q.decline_code, created: createdRange(q) },
-      page(q),
-    );
-  });
-
-  app.get('/payments/:id', { schema: getPaymentSchema, config: { auth: 'api_key', scope: 'payments:read' } }, async (request) =>
-    merchant.getPayment(request.params.id),
+  app.get(
+    '/payments',
+    { schema: listPaymentsSchema, config: { auth: 'api_key', scope: 'payments:read' } },
+    async (request) => {
+      const q = request.query;
+      return merchant.listPayments(
+        {
+          status: q.status,
+          customerId: q.customer_id,
+          orderId: q.order_id,
+          declineCode: q.decline_code,
+          created: createdRange(q),
+        },
+        page(q),
+      );
+    },
   );
 
-  app.get('/refunds', { schema: listRefundsSchema, config: { auth: 'api_key', scope: 'refunds:read' } }, async (request) => {
-    const q = request.query;
-    return merchant.listRefunds(
-      { status: q.status, orderId: q.order_id, paymentId: q.payment_id, customerId: q.customer_id, created: createdRange(q) },
-      page(q),
-    );
-  });
-
-  app.get('/refunds/:id', { schema: getRefundSchema, config: { auth: 'api_key', scope: 'refunds:read' } }, async (request) => merchant.getRefund(request.params.id));
-
-  app.get('/customers', { schema: listCustomersSchema, config: { auth: 'api_key', scope: 'customers:read' } }, async (request) =>
-    merchant.listCustomers({ email: request.query.email }, page(request.query)),
+  app.get(
+    '/payments/:id',
+    { schema: getPaymentSchema, config: { auth: 'api_key', scope: 'payments:read' } },
+    async (request) => merchant.getPayment(request.params.id),
   );
 
-  app.get('/customers/:id', { schema: getCustomerSchema, config: { auth: 'api_key', scope: 'customers:read' } }, async (request) =>
-    merchant.getCustomer(request.params.id),
+  app.get(
+    '/refunds',
+    { schema: listRefundsSchema, config: { auth: 'api_key', scope: 'refunds:read' } },
+    async (request) => {
+      const q = request.query;
+      return merchant.listRefunds(
+        {
+          status: q.status,
+          orderId: q.order_id,
+          paymentId: q.payment_id,
+          customerId: q.customer_id,
+          created: createdRange(q),
+        },
+        page(q),
+      );
+    },
+  );
+
+  app.get(
+    '/refunds/:id',
+    { schema: getRefundSchema, config: { auth: 'api_key', scope: 'refunds:read' } },
+    async (request) => merchant.getRefund(request.params.id),
+  );
+
+  app.get(
+    '/customers',
+    { schema: listCustomersSchema, config: { auth: 'api_key', scope: 'customers:read' } },
+    async (request) => merchant.listCustomers({ email: request.query.email }, page(request.query)),
+  );
+
+  app.get(
+    '/customers/:id',
+    { schema: getCustomerSchema, config: { auth: 'api_key', scope: 'customers:read' } },
+    async (request) => merchant.getCustomer(request.params.id),
   );
 }

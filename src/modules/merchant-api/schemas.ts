@@ -25,7 +25,12 @@ export const Customer = Type.Object({
 });
 
 const list = <T extends ReturnType<typeof Type.Object>>(item: T) =>
-  Type.Object({ data: Type.Array(item), has_more: Type.Boolean({ description: 'More results after the last one: pass its id as starting_after' }) });
+  Type.Object({
+    data: Type.Array(item),
+    has_more: Type.Boolean({
+      description: 'More results after the last one: pass its id as starting_after',
+    }),
+  });
 
 const Instant = Type.String({
   maxLength: 40,
@@ -43,7 +48,13 @@ const Created = {
 };
 const OrderIdParams = StrictObject({ id: Uuid });
 const IdempotencyHeader = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ maxLength: 255, description: 'A unique value per operation (e.g. a UUID); retries with the same key replay the first response' })),
+  'idempotency-key': Type.Optional(
+    Type.String({
+      maxLength: 255,
+      description:
+        'A unique value per operation (e.g. a UUID); retries with the same key replay the first response',
+    }),
+  ),
 });
 
 export const Metadata = Type.Record(Type.String(), Type.String({ maxLength: 500 }), {
@@ -56,7 +67,8 @@ const tags = ['merchant API'];
 
 export const createOrderSchema = {
   tags,
-  summary: 'Create an order for a customer; the customer pays it at checkout_url (or charge it off-session)',
+  summary:
+    'Create an order for a customer; the customer pays it at checkout_url (or charge it off-session)',
   description: 'Give customer_id or customer_email, and either amount + currency or catalog items.',
   headers: IdempotencyHeader,
   body: StrictObject({
@@ -65,7 +77,9 @@ export const createOrderSchema = {
     amount: Type.Optional(MinorAmount),
     currency: Type.Optional(Currency),
     items: Type.Optional(OrderItemsInput),
-    capture_method: Type.Optional(literals(['automatic', 'manual'] as const, 'manual: authorize now, capture later')),
+    capture_method: Type.Optional(
+      literals(['automatic', 'manual'] as const, 'manual: authorize now, capture later'),
+    ),
     description: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
     metadata: Type.Optional(Metadata),
   }),
@@ -80,7 +94,13 @@ export const listOrdersSchema = {
     ...Created,
     status: Type.Optional(literals(orderStatuses)),
     customer_id: Type.Optional(Uuid),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Matches the order id, the description or a metadata value' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Matches the order id, the description or a metadata value',
+      }),
+    ),
   }),
   response: { 200: OrderList, ...errorResponses(400, 401, 403, 429) },
 };
@@ -100,8 +120,16 @@ export const chargeOrderSchema = {
     '`authentication_required` (402) means the customer must come back to checkout_url to complete 3-D Secure; they are notified.',
   params: OrderIdParams,
   headers: IdempotencyHeader,
-  body: Type.Optional(StrictObject({ payment_method_id: Type.Optional(Type.String({ minLength: 1, maxLength: 210 })) })),
-  response: { 200: PayResponse, 202: PayResponse, ...errorResponses(400, 401, 402, 403, 404, 409, 422, 429, 503) },
+  body: Type.Optional(
+    StrictObject({
+      payment_method_id: Type.Optional(Type.String({ minLength: 1, maxLength: 210 })),
+    }),
+  ),
+  response: {
+    200: PayResponse,
+    202: PayResponse,
+    ...errorResponses(400, 401, 402, 403, 404, 409, 422, 429, 503),
+  },
 };
 
 export const captureOrderSchema = {
@@ -131,8 +159,10 @@ export const RefundBody = Type.Optional(
 
 export const refundOrderSchema = {
   tags,
-  summary: 'Refund a paid order: in full (no amount) or in part; several partial refunds are allowed',
-  description: '200 when Stripe answered; 202 when the outcome is not known yet (it is settled in the background).',
+  summary:
+    'Refund a paid order: in full (no amount) or in part; several partial refunds are allowed',
+  description:
+    '200 when Stripe answered; 202 when the outcome is not known yet (it is settled in the background).',
   params: OrderIdParams,
   headers: IdempotencyHeader,
   body: RefundBody,
@@ -186,7 +216,9 @@ export const listCustomersSchema = {
   summary: 'List customers, newest first',
   querystring: StrictObject({
     ...Page,
-    email: Type.Optional(Type.String({ minLength: 3, maxLength: 254, description: 'Exact email (case-insensitive)' })),
+    email: Type.Optional(
+      Type.String({ minLength: 3, maxLength: 254, description: 'Exact email (case-insensitive)' }),
+    ),
   }),
   response: { 200: list(Customer), ...errorResponses(400, 401, 403, 429) },
 };

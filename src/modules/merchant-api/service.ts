@@ -14,7 +14,9 @@ export function publicCustomer(user: repo.UserRow, card: repo.PaymentMethodRow |
     email: user.email,
     name: user.name,
     created_at: user.createdAt.toISOString(),
-    default_payment_method: card ? { id: card.stripePaymentMethodId, brand: card.brand, last4: card.last4 } : null,
+    default_payment_method: card
+      ? { id: card.stripePaymentMethodId, brand: card.brand, last4: card.last4 }
+      : null,
   };
 }
 
@@ -23,13 +25,23 @@ export function parseInstant(value: string | undefined, field: string): Date | u
   if (value === undefined) return undefined;
   const date = /^\d{1,11}$/.test(value) ? new Date(Number(value) * 1000) : new Date(value);
   if (Number.isNaN(date.getTime())) {
-    throw badRequest('validation_failed', `${field} must be an ISO 8601 date-time or unix seconds.`, { field });
+    throw badRequest(
+      'validation_failed',
+      `${field} must be an ISO 8601 date-time or unix seconds.`,
+      { field },
+    );
   }
   return date;
 }
 
-export function createdRange(query: { created_gte?: string | undefined; created_lte?: string | undefined }): repo.CreatedRange {
-  return { gte: parseInstant(query.created_gte, 'created_gte'), lte: parseInstant(query.created_lte, 'created_lte') };
+export function createdRange(query: {
+  created_gte?: string | undefined;
+  created_lte?: string | undefined;
+}): repo.CreatedRange {
+  return {
+    gte: parseInstant(query.created_gte, 'created_gte'),
+    lte: parseInstant(query.created_lte, 'created_lte'),
+  };
 }
 
 export interface MerchantCreateOrder {
@@ -50,14 +62,24 @@ export class MerchantApiService {
   ) {}
 
   /** The customer an order is for: by id or by email, exactly one of them; 404 if unknown. */
-  async resolveCustomer(input: { customer_id?: string | undefined; customer_email?: string | undefined }): Promise<repo.UserRow> {
+  async resolveCustomer(input: {
+    customer_id?: string | undefined;
+    customer_email?: string | undefined;
+  }): Promise<repo.UserRow> {
     if (input.customer_id && input.customer_email) {
-      throw badRequest('validation_failed', 'Give customer_id or customer_email, not both.', { field: 'customer_email' });
+      throw badRequest('validation_failed', 'Give customer_id or customer_email, not both.', {
+        field: 'customer_email',
+      });
     }
     if (!input.customer_id && !input.customer_email) {
-      throw badRequest('validation_failed', 'customer_id or customer_email is required.', { field: 'customer_id' });
+      throw badRequest('validation_failed', 'customer_id or customer_email is required.', {
+        field: 'customer_id',
+      });
     }
-    const user = await repo.findCustomer(this.db, input.customer_id ? { id: input.customer_id } : { email: input.customer_email! });
+    const user = await repo.findCustomer(
+      this.db,
+      input.customer_id ? { id: input.customer_id } : { email: input.customer_email! },
+    );
     if (!user) throw notFound('Customer');
     return user;
   }
@@ -85,7 +107,10 @@ export class MerchantApiService {
 
   async listPayments(filter: repo.PaymentFilter, page: repo.Page) {
     const rows = await repo.listPayments(this.db, filter, { ...page, limit: page.limit + 1 });
-    return { data: rows.slice(0, page.limit).map(publicPayment), has_more: rows.length > page.limit };
+    return {
+      data: rows.slice(0, page.limit).map(publicPayment),
+      has_more: rows.length > page.limit,
+    };
   }
 
   async getPayment(id: string) {
@@ -96,7 +121,10 @@ export class MerchantApiService {
 
   async listRefunds(filter: repo.RefundFilter, page: repo.Page) {
     const rows = await repo.listRefunds(this.db, filter, { ...page, limit: page.limit + 1 });
-    return { data: rows.slice(0, page.limit).map(publicRefund), has_more: rows.length > page.limit };
+    return {
+      data: rows.slice(0, page.limit).map(publicRefund),
+      has_more: rows.length > page.limit,
+    };
   }
 
   async getRefund(id: string) {
@@ -118,7 +146,14 @@ export class MerchantApiService {
   }
 
   async customerViews(rows: repo.UserRow[]) {
-    const cards = new Map((await repo.defaultCards(this.db, rows.map((u) => u.id))).map((c) => [c.userId, c]));
+    const cards = new Map(
+      (
+        await repo.defaultCards(
+          this.db,
+          rows.map((u) => u.id),
+        )
+      ).map((c) => [c.userId, c]),
+    );
     return rows.map((u) => publicCustomer(u, cards.get(u.id)));
   }
 }

@@ -19,14 +19,22 @@ export default fp(
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
       const seconds = reply.elapsedTime / 1000;
-      metrics.httpRequests.inc({ method: request.method, route, status: `${Math.floor(reply.statusCode / 100)}xx` });
+      metrics.httpRequests.inc({
+        method: request.method,
+        route,
+        status: `${Math.floor(reply.statusCode / 100)}xx`,
+      });
       metrics.httpDuration.observe({ method: request.method, route }, seconds);
     });
 
-    app.get('/metrics', { schema: metricsSchema, config: { auth: 'metrics_token' } }, async (_request, reply) => {
-      reply.header('cache-control', 'no-store').type(registry.contentType);
-      return registry.metrics();
-    });
+    app.get(
+      '/metrics',
+      { schema: metricsSchema, config: { auth: 'metrics_token' } },
+      async (_request, reply) => {
+        reply.header('cache-control', 'no-store').type(registry.contentType);
+        return registry.metrics();
+      },
+    );
   },
   { name: 'metrics' },
 );

@@ -13,29 +13,44 @@ export async function insertOrder(
   items: Array<Omit<typeof orderItems.$inferInsert, 'orderId'>>,
 ): Promise<OrderRow> {
   const [order] = await tx.insert(orders).values(values).returning();
-  if (items.length) await tx.insert(orderItems).values(items.map((i) => ({ ...i, orderId: order!.id })));
+  if (items.length)
+    await tx.insert(orderItems).values(items.map((i) => ({ ...i, orderId: order!.id })));
   return order!;
 }
 
-export async function findOrder(tx: DbOrTx, id: string, options: { forUpdate?: boolean } = {}): Promise<OrderRow | undefined> {
+export async function findOrder(
+  tx: DbOrTx,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<OrderRow | undefined> {
   const query = tx.select().from(orders).where(eq(orders.id, id));
   const [row] = options.forUpdate ? await query.for('update') : await query;
   return row;
 }
 
 export function itemsOf(tx: DbOrTx, orderIds: string[]): Promise<OrderItemRow[]> {
-  return orderIds.length ? tx.select().from(orderItems).where(inArray(orderItems.orderId, orderIds)) : Promise.resolve([]);
+  return orderIds.length
+    ? tx.select().from(orderItems).where(inArray(orderItems.orderId, orderIds))
+    : Promise.resolve([]);
 }
 
 export function paymentsOf(tx: DbOrTx, orderIds: string[]): Promise<PaymentRow[]> {
   return orderIds.length
-    ? tx.select().from(payments).where(inArray(payments.orderId, orderIds)).orderBy(desc(payments.createdAt))
+    ? tx
+        .select()
+        .from(payments)
+        .where(inArray(payments.orderId, orderIds))
+        .orderBy(desc(payments.createdAt))
     : Promise.resolve([]);
 }
 
 export function refundsOf(tx: DbOrTx, orderIds: string[]): Promise<RefundRow[]> {
   return orderIds.length
-    ? tx.select().from(refunds).where(inArray(refunds.orderId, orderIds)).orderBy(desc(refunds.createdAt))
+    ? tx
+        .select()
+        .from(refunds)
+        .where(inArray(refunds.orderId, orderIds))
+        .orderBy(desc(refunds.createdAt))
     : Promise.resolve([]);
 }
 
@@ -50,7 +65,10 @@ export async function listOrders(
     const cursor = await findOrder(tx, options.startingAfter);
     if (cursor) {
       conditions.push(
-        or(lt(orders.createdAt, cursor.createdAt), and(eq(orders.createdAt, cursor.createdAt), lt(orders.id, cursor.id)))!,
+        or(
+          lt(orders.createdAt, cursor.createdAt),
+          and(eq(orders.createdAt, cursor.createdAt), lt(orders.id, cursor.id)),
+        )!,
       );
     }
   }
@@ -62,7 +80,11 @@ export async function listOrders(
     .limit(options.limit);
 }
 
-export async function updateOrder(tx: DbOrTx, id: string, values: Partial<typeof orders.$inferInsert>): Promise<OrderRow> {
+export async function updateOrder(
+  tx: DbOrTx,
+  id: string,
+  values: Partial<typeof orders.$inferInsert>,
+): Promise<OrderRow> {
   const [row] = await tx.update(orders).set(values).where(eq(orders.id, id)).returning();
   return row!;
 }

@@ -31,7 +31,8 @@ export const Payment = Type.Object({
   stripe_payment_intent_id: Type.Union([Type.String(), Type.Null()]),
   payment_method_id: Type.Union([Type.String(), Type.Null()]),
   card: Type.Union([PaymentCard, Type.Null()], {
-    description: 'The card as Stripe reported it when the payment was attempted; null until Stripe has said',
+    description:
+      'The card as Stripe reported it when the payment was attempted; null until Stripe has said',
   }),
   failure_code: Type.Union([Type.String(), Type.Null()]),
   decline_code: Type.Union([Type.String(), Type.Null()]),

@@ -38,7 +38,12 @@ export function publicPayment(p: repo.PaymentRow) {
     payment_method_id: p.stripePaymentMethodId,
     card:
       p.cardBrand && p.cardLast4
-        ? { brand: p.cardBrand, last4: p.cardLast4, exp_month: p.cardExpMonth, exp_year: p.cardExpYear }
+        ? {
+            brand: p.cardBrand,
+            last4: p.cardLast4,
+            exp_month: p.cardExpMonth,
+            exp_year: p.cardExpYear,
+          }
         : null,
     failure_code: p.failureCode,
     decline_code: p.declineCode,
@@ -77,20 +82,34 @@ export class OrdersService {
   async create(input: CreateOrderInput, actor: Actor): Promise<repo.OrderRow> {
     let amount: number;
     let currency: string;
-    let items: Array<{ productId: string; name: string; unitAmount: number; quantity: number; amount: number }> = [];
+    let items: Array<{
+      productId: string;
+      name: string;
+      unitAmount: number;
+      quantity: number;
+      amount: number;
+    }> = [];
 
     if (input.items?.length) {
       if (input.amount !== undefined || input.currency !== undefined) {
-        throw badRequest('validation_failed', 'Give either items or amount and currency, not both.', { field: 'amount' });
+        throw badRequest(
+          'validation_failed',
+          'Give either items or amount and currency, not both.',
+          { field: 'amount' },
+        );
       }
       const ids = [...new Set(input.items.map((i) => i.product_id))];
       const found = new Map((await this.catalog.findMany(this.db, ids)).map((p) => [p.id, p]));
       items = input.items.map((item, index) => {
         const product = found.get(item.product_id);
         if (!product || !product.active) {
-          throw badRequest('product_unavailable', 'This product does not exist or is no longer for sale.', {
-            field: `items.${index}.product_id`,
-          });
+          throw badRequest(
+            'product_unavailable',
+            'This product does not exist or is no longer for sale.',
+            {
+              field: `items.${index}.product_id`,
+            },
+          );
         }
         return {
           productId: product.id,
@@ -102,7 +121,9 @@ export class OrdersService {
       });
       const currencies = new Set(input.items.map((i) => found.get(i.product_id)!.currency));
       if (currencies.size > 1) {
-        throw badRequest('mixed_currencies', 'All items of an order must be in one currency.', { field: 'items' });
+        throw badRequest('mixed_currencies', 'All items of an order must be in one currency.', {
+          field: 'items',
+        });
       }
       currency = [...currencies][0]!;
       amount = items.reduce((sum, i) => sum + i.amount, 0);
@@ -110,13 +131,20 @@ export class OrdersService {
       amount = input.amount;
       currency = input.currency;
     } else {
-      throw badRequest('validation_failed', 'Give items, or amount and currency.', { field: 'items' });
+      throw badRequest('validation_failed', 'Give items, or amount and currency.', {
+        field: 'items',
+      });
     }
 
     const problem = checkChargeAmount(amount, currency);
     if (problem) {
       throw badRequest(problem.code, problem.message, {
-        field: problem.code === 'currency_not_supported' ? 'currency' : input.items?.length ? 'items' : 'amount',
+        field:
+          problem.code === 'currency_not_supported'
+            ? 'currency'
+            : input.items?.length
+              ? 'items'
+              : 'amount',
       });
     }
 
@@ -143,7 +171,13 @@ export class OrdersService {
         action: 'order.created',
         targetType: 'order',
         targetId: order.id,
-        after: { amount, currency, customer_id: input.userId, capture_method: order.captureMethod, items: items.length },
+        after: {
+          amount,
+          currency,
+          customer_id: input.userId,
+          capture_method: order.captureMethod,
+          items: items.length,
+        },
         ip: actor.ip,
         requestId: actor.requestId,
         occurredAt: now,
@@ -171,7 +205,11 @@ export class OrdersService {
 
   async views(tx: DbOrTx, rows: repo.OrderRow[]) {
     const ids = rows.map((o) => o.id);
-    const [items, payments, refunds] = await Promise.all([repo.itemsOf(tx, ids), repo.paymentsOf(tx, ids), repo.refundsOf(tx, ids)]);
+    const [items, payments, refunds] = await Promise.all([
+      repo.itemsOf(tx, ids),
+      repo.paymentsOf(tx, ids),
+      repo.refundsOf(tx, ids),
+    ]);
     return rows.map((o) =>
       this.view(
         o,
@@ -182,7 +220,12 @@ export class OrdersService {
     );
   }
 
-  view(o: repo.OrderRow, items: repo.OrderItemRow[], payments: repo.PaymentRow[], refunds: repo.RefundRow[]) {
+  view(
+    o: repo.OrderRow,
+    items: repo.OrderItemRow[],
+    payments: repo.PaymentRow[],
+    refunds: repo.RefundRow[],
+  ) {
     return {
       id: o.id,
       customer_id: o.userId,

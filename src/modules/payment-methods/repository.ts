@@ -7,7 +7,11 @@ export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A user's saved card by our id or its Stripe id; another user's card is simply not found. */
-export async function findForUser(tx: DbOrTx, userId: string, id: string): Promise<PaymentMethodRow | undefined> {
+export async function findForUser(
+  tx: DbOrTx,
+  userId: string,
+  id: string,
+): Promise<PaymentMethodRow | undefined> {
   const match = UUID.test(id)
     ? or(eq(paymentMethods.id, id), eq(paymentMethods.stripePaymentMethodId, id))
     : eq(paymentMethods.stripePaymentMethodId, id);
@@ -18,16 +22,29 @@ export async function findForUser(tx: DbOrTx, userId: string, id: string): Promi
   return row;
 }
 
-export async function findByStripeId(tx: DbOrTx, stripeId: string): Promise<PaymentMethodRow | undefined> {
-  const [row] = await tx.select().from(paymentMethods).where(eq(paymentMethods.stripePaymentMethodId, stripeId));
+export async function findByStripeId(
+  tx: DbOrTx,
+  stripeId: string,
+): Promise<PaymentMethodRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(paymentMethods)
+    .where(eq(paymentMethods.stripePaymentMethodId, stripeId));
   return row;
 }
 
 export function listForUser(tx: DbOrTx, userId: string): Promise<PaymentMethodRow[]> {
-  return tx.select().from(paymentMethods).where(eq(paymentMethods.userId, userId)).orderBy(asc(paymentMethods.createdAt));
+  return tx
+    .select()
+    .from(paymentMethods)
+    .where(eq(paymentMethods.userId, userId))
+    .orderBy(asc(paymentMethods.createdAt));
 }
 
-export async function findDefault(tx: DbOrTx, userId: string): Promise<PaymentMethodRow | undefined> {
+export async function findDefault(
+  tx: DbOrTx,
+  userId: string,
+): Promise<PaymentMethodRow | undefined> {
   const [row] = await tx
     .select()
     .from(paymentMethods)
@@ -35,13 +52,19 @@ export async function findDefault(tx: DbOrTx, userId: string): Promise<PaymentMe
   return row;
 }
 
-export async function insert(tx: DbOrTx, values: typeof paymentMethods.$inferInsert): Promise<PaymentMethodRow | undefined> {
+export async function insert(
+  tx: DbOrTx,
+  values: typeof paymentMethods.$inferInsert,
+): Promise<PaymentMethodRow | undefined> {
   const [row] = await tx.insert(paymentMethods).values(values).onConflictDoNothing().returning();
   return row;
 }
 
 export async function setDefault(tx: DbOrTx, userId: string, id: string): Promise<void> {
-  await tx.update(paymentMethods).set({ isDefault: false }).where(and(eq(paymentMethods.userId, userId), eq(paymentMethods.isDefault, true)));
+  await tx
+    .update(paymentMethods)
+    .set({ isDefault: false })
+    .where(and(eq(paymentMethods.userId, userId), eq(paymentMethods.isDefault, true)));
   await tx.update(paymentMethods).set({ isDefault: true }).where(eq(paymentMethods.id, id));
 }
 

@@ -1,7 +1,10 @@
 import { Type } from 'typebox';
 import { StrictObject, errorResponses } from '../../lib/schemas.ts';
 
-export const StripePaymentMethodId = Type.String({ pattern: '^pm_[A-Za-z0-9_]{1,200}$', maxLength: 210 });
+export const StripePaymentMethodId = Type.String({
+  pattern: '^pm_[A-Za-z0-9_]{1,200}$',
+  maxLength: 210,
+});
 
 export const PaymentMethod = Type.Object({
   id: Type.String({ description: 'The Stripe PaymentMethod id (pm_…)' }),
@@ -18,13 +21,20 @@ const PaymentMethodParams = StrictObject({ id: Type.String({ minLength: 1, maxLe
 export const createSetupIntentSchema = {
   tags: ['wallet'],
   summary: 'Start saving a card: a SetupIntent for Stripe.js confirmCardSetup',
-  response: { 200: Type.Object({ client_secret: Type.String(), setup_intent_id: Type.String() }), ...errorResponses(401, 403, 429, 503) },
+  response: {
+    200: Type.Object({ client_secret: Type.String(), setup_intent_id: Type.String() }),
+    ...errorResponses(401, 403, 429, 503),
+  },
 };
 export const addPaymentMethodSchema = {
   tags: ['wallet'],
   summary: 'Save a card collected by Stripe Elements (by its pm_… id)',
   body: StrictObject({ payment_method_id: StripePaymentMethodId }),
-  response: { 201: PaymentMethod, 200: PaymentMethod, ...errorResponses(400, 401, 402, 403, 404, 429, 503) },
+  response: {
+    201: PaymentMethod,
+    200: PaymentMethod,
+    ...errorResponses(400, 401, 402, 403, 404, 429, 503),
+  },
 };
 export const listPaymentMethodsSchema = {
   tags: ['wallet'],

@@ -42,7 +42,10 @@ export class PaymentMethodsService {
    * Checks a pm_… id can be used by this user: it exists at Stripe and belongs to nobody else.
    * Another customer's card answers 404, exactly like a card that does not exist.
    */
-  async checkOwnership(userId: string, stripePaymentMethodId: string): Promise<{ card: CardDetails; customerId: string }> {
+  async checkOwnership(
+    userId: string,
+    stripePaymentMethodId: string,
+  ): Promise<{ card: CardDetails; customerId: string }> {
     const saved = await repo.findByStripeId(this.db, stripePaymentMethodId);
     if (saved && saved.userId !== userId) throw notFound('Payment method');
     const customerId = await this.customers.ensureStripeCustomer(userId);
@@ -58,7 +61,11 @@ export class PaymentMethodsService {
   }
 
   /** Saves a card to the wallet (attaching it to the user's Stripe customer). Idempotent. */
-  async add(userId: string, stripePaymentMethodId: string, actor: Actor): Promise<{ row: repo.PaymentMethodRow; created: boolean }> {
+  async add(
+    userId: string,
+    stripePaymentMethodId: string,
+    actor: Actor,
+  ): Promise<{ row: repo.PaymentMethodRow; created: boolean }> {
     const existing = await repo.findForUser(this.db, userId, stripePaymentMethodId);
     if (existing) return { row: existing, created: false };
     const { card, customerId } = await this.checkOwnership(userId, stripePaymentMethodId);
@@ -66,7 +73,11 @@ export class PaymentMethodsService {
     let requestId: string | null = null;
     if (!card.customerId) {
       try {
-        const answer = await this.provider.attachPaymentMethod(stripePaymentMethodId, customerId, `paydeck-attach-${stripePaymentMethodId}-${customerId}`);
+        const answer = await this.provider.attachPaymentMethod(
+          stripePaymentMethodId,
+          customerId,
+          `paydeck-attach-${stripePaymentMethodId}-${customerId}`,
+        );
         attached = answer.value;
         requestId = answer.requestId;
       } catch (err) {
@@ -125,7 +136,11 @@ export class PaymentMethodsService {
       return { row, created: true };
     });
     if (result.created && result.row.isDefault) {
-      await this.provider.setDefaultPaymentMethod(customerId, card.id, `paydeck-default-${customerId}-${card.id}-${result.row.id}`);
+      await this.provider.setDefaultPaymentMethod(
+        customerId,
+        card.id,
+        `paydeck-default-${customerId}-${card.id}-${result.row.id}`,
+      );
     }
     return result;
   }
@@ -138,10 +153,17 @@ export class PaymentMethodsService {
     const row = await repo.findForUser(this.db, userId, id);
     if (!row) throw notFound('Payment method');
     try {
-      await this.provider.detachPaymentMethod(row.stripePaymentMethodId, `paydeck-detach-${row.id}`);
+      await this.provider.detachPaymentMethod(
+        row.stripePaymentMethodId,
+        `paydeck-detach-${row.id}`,
+      );
     } catch (err) {
       // Already detached at Stripe (or gone): removing it here is still right.
-      if (!(err instanceof AppError && (err.status === 404 || err.code === 'payment_method_unexpected_state'))) throw err;
+      if (!(
+        err instanceof AppError &&
+        (err.status === 404 || err.code === 'payment_method_unexpected_state')
+      ))
+        throw err;
     }
     await this.db.transaction(async (tx) => {
       await repo.remove(tx, row.id);

@@ -9,9 +9,12 @@ const customerMessages: Record<string, string> = {
   incorrect_cvc: "Your card's security code is incorrect. Check it and try again.",
   incorrect_number: 'Your card number is incorrect. Check it and try again.',
   processing_error: 'An error occurred while processing your card. Try again in a moment.',
-  card_velocity_exceeded: 'Your card has been declined for too many recent attempts. Try again later or use another card.',
-  authentication_required: 'Your bank needs you to confirm this payment. Complete the verification to continue.',
-  payment_intent_authentication_failure: 'We could not verify this payment with your bank. Try again or use another card.',
+  card_velocity_exceeded:
+    'Your card has been declined for too many recent attempts. Try again later or use another card.',
+  authentication_required:
+    'Your bank needs you to confirm this payment. Complete the verification to continue.',
+  payment_intent_authentication_failure:
+    'We could not verify this payment with your bank. Try again or use another card.',
   generic_decline: 'Your card was declined. Try another card or contact your bank.',
   do_not_honor: 'Your card was declined. Try another card or contact your bank.',
   fraudulent: 'Your card was declined. Try another card or contact your bank.',

@@ -2,7 +2,12 @@ import type { Services } from '../../server/services.ts';
 import type { JobDefinition } from '../../jobs/queue.ts';
 import type { Logger } from 'pino';
 import { systemActor } from '../audit/actor.ts';
-import { OFF_SESSION_RETRY_JOB, REDRIVE_AFTER_MS, SETTLE_STALE_JOB, SYNC_PAYMENT_JOB } from './service.ts';
+import {
+  OFF_SESSION_RETRY_JOB,
+  REDRIVE_AFTER_MS,
+  SETTLE_STALE_JOB,
+  SYNC_PAYMENT_JOB,
+} from './service.ts';
 import { SYNC_REFUND_JOB } from '../refunds/service.ts';
 
 /** Settles a payment whose Stripe outcome is unknown (retried with back-off until it settles). */
@@ -28,12 +33,15 @@ export function syncRefundJob(services: Services): JobDefinition<{ refundId: str
     retryDelaySeconds: 5,
     handler: async ({ refundId }) => {
       const refund = await services.refunds.syncRefund(refundId, systemActor('sync-job'));
-      if (refund.status === 'unknown' || refund.status === 'creating') throw new Error(`refund ${refundId} still ${refund.status}`);
+      if (refund.status === 'unknown' || refund.status === 'creating')
+        throw new Error(`refund ${refundId} still ${refund.status}`);
     },
   };
 }
 
-export function offSessionRetryJob(services: Services): JobDefinition<{ orderId: string; attempt: number; retryOf: string }> {
+export function offSessionRetryJob(
+  services: Services,
+): JobDefinition<{ orderId: string; attempt: number; retryOf: string }> {
   return {
     name: OFF_SESSION_RETRY_JOB,
     retryLimit: 3,
@@ -51,7 +59,10 @@ const SWEEP_BATCH = 200;
  * queue it; this finds the row itself. Safe to run on several instances at once: every sync is
  * idempotent under the payment's row lock and re-drives Stripe with the payment's own key.
  */
-export function settleStaleJob(services: Services, logger: Logger): JobDefinition<Record<string, never>> {
+export function settleStaleJob(
+  services: Services,
+  logger: Logger,
+): JobDefinition<Record<string, never>> {
   return {
     name: SETTLE_STALE_JOB,
     schedule: '* * * * *',

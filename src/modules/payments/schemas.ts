@@ -8,7 +8,9 @@ export const PayResponse = Type.Object({
     id: Type.String(),
     status: Type.String(),
     client_secret: Type.Optional(Type.String()),
-    next_action: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
+    next_action: Type.Optional(
+      Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+    ),
     failure_code: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     decline_code: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     failure_message: Type.Optional(Type.Union([Type.String(), Type.Null()])),
@@ -17,7 +19,8 @@ export const PayResponse = Type.Object({
 
 export const payOrderSchema = {
   tags: ['payments'],
-  summary: 'Pay an order with a saved card or a new pm_… from Stripe Elements (Idempotency-Key required)',
+  summary:
+    'Pay an order with a saved card or a new pm_… from Stripe Elements (Idempotency-Key required)',
   params: StrictObject({ id: Uuid }),
   headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
   body: Type.Optional(
@@ -26,7 +29,11 @@ export const payOrderSchema = {
       save_payment_method: Type.Optional(Type.Boolean()),
     }),
   ),
-  response: { 200: PayResponse, 202: PayResponse, ...errorResponses(400, 401, 402, 403, 404, 409, 422, 429, 503) },
+  response: {
+    200: PayResponse,
+    202: PayResponse,
+    ...errorResponses(400, 401, 402, 403, 404, 409, 422, 429, 503),
+  },
 };
 
 export const syncOrderSchema = {

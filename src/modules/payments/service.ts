@@ -34,7 +34,12 @@ import type { OrdersService } from '../orders/service.ts';
 import * as pmRepo from '../payment-methods/repository.ts';
 import type { PaymentMethodsService } from '../payment-methods/service.ts';
 import { customerMessage, isSoftDecline } from './declines.ts';
-import { ACTIVE_PAYMENT_STATUSES, canTransition, orderStatusFor, statusFromIntent } from './state.ts';
+import {
+  ACTIVE_PAYMENT_STATUSES,
+  canTransition,
+  orderStatusFor,
+  statusFromIntent,
+} from './state.ts';
 
 type PaymentRow = orderRepo.PaymentRow;
 type OrderRow = orderRepo.OrderRow;
@@ -82,9 +87,19 @@ interface Settlement {
 /** The card Stripe reported, or the one already recorded when this answer names none. */
 function cardColumns(card: CardSummary | null | undefined, current: PaymentRow) {
   if (!card) {
-    return { cardBrand: current.cardBrand, cardLast4: current.cardLast4, cardExpMonth: current.cardExpMonth, cardExpYear: current.cardExpYear };
+    return {
+      cardBrand: current.cardBrand,
+      cardLast4: current.cardLast4,
+      cardExpMonth: current.cardExpMonth,
+      cardExpYear: current.cardExpYear,
+    };
   }
-  return { cardBrand: card.brand, cardLast4: card.last4, cardExpMonth: card.expMonth, cardExpYear: card.expYear };
+  return {
+    cardBrand: card.brand,
+    cardLast4: card.last4,
+    cardExpMonth: card.expMonth,
+    cardExpYear: card.expYear,
+  };
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -130,7 +145,10 @@ export class PaymentsService {
     metrics.paymentAttempts.inc({ currency: payment.currency, off_session: String(offSession) });
     let outcome: ConfirmOutcome;
     try {
-      outcome = await this.provider.createAndConfirmIntent(this.intentInput(payment, customerId), payment.stripeIdempotencyKey);
+      outcome = await this.provider.createAndConfirmIntent(
+        this.intentInput(payment, customerId),
+        payment.stripeIdempotencyKey,
+      );
     } catch (err) {
       return this.handleCallFailure(payment, err, actor);
     }
@@ -167,7 +185,9 @@ export class PaymentsService {
     }
     const fallback = await pmRepo.findDefault(this.db, userId);
     if (!fallback) {
-      throw badRequest('payment_method_required', 'Choose a saved card or enter a new one.', { field: 'payment_method_id' });
+      throw badRequest('payment_method_required', 'Choose a saved card or enter a new one.', {
+        field: 'payment_method_id',
+      });
     }
     return fallback.stripePaymentMethodId;
   }
@@ -184,7 +204,10 @@ export class PaymentsService {
     if (!waiting?.stripePaymentIntentId) return;
     const synced = await this.syncPayment(waiting.id, actor);
     if (synced.status !== 'requires_action') return;
-    const answer = await this.provider.cancelIntent(synced.stripePaymentIntentId!, `paydeck-cancel-${synced.id}`);
+    const answer = await this.provider.cancelIntent(
+      synced.stripePaymentIntentId!,
+      `paydeck-cancel-${synced.id}`,
+    );
     await this.applyIntent(synced.id, { intent: answer.value, requestId: answer.requestId }, actor);
   }
 
@@ -192,7 +215,13 @@ export class PaymentsService {
   private async recordIntent(
     orderId: string,
     actor: Actor,
-    details: { paymentMethodId: string; offSession: boolean; savePaymentMethod: boolean; attempt: number; retryOf: string | null },
+    details: {
+      paymentMethodId: string;
+      offSession: boolean;
+      savePaymentMethod: boolean;
+      attempt: number;
+      retryOf: string | null;
+    },
   ): Promise<PaymentRow> {
     const now = this.clock.now();
     try {
@@ -202,7 +231,12 @@ export class PaymentsService {
         const active = await tx
           .select({ id: payments.id, status: payments.status })
           .from(payments)
-          .where(and(eq(payments.orderId, orderId), inArray(payments.status, [...ACTIVE_PAYMENT_STATUSES])));
+          .where(
+            and(
+              eq(payments.orderId, orderId),
+              inArray(payments.status, [...ACTIVE_PAYMENT_STATUSES]),
+            ),
+          );
         if (active.length) throw this.inProgressError();
         const id = crypto.randomUUID();
         const [payment] = await tx
@@ -254,7 +288,10 @@ export class PaymentsService {
   }
 
   private inProgressError() {
-    return conflict('order_payment_in_progress', 'A payment for this order is already in progress or complete.');
+    return conflict(
+      'order_payment_in_progress',
+      'A payment for this order is already in progress or complete.',
+    );
   }
 
   private intentInput(payment: PaymentRow, customerId: string) {
@@ -275,15 +312,27 @@ export class PaymentsService {
   }
 
   /** Step 2 failed. Unknown outcome: keep the payment open for the sync job. Refusal: failed. */
-  private async handleCallFailure(payment: PaymentRow, err: unknown, actor: Actor): Promise<PayResult> {
+  private async handleCallFailure(
+    payment: PaymentRow,
+    err: unknown,
+    actor: Actor,
+  ): Promise<PayResult> {
     if (err instanceof AppError && err.code === PROVIDER_UNAVAILABLE) {
       const unknown = await this.markUnknown(payment.id, actor);
-      await this.jobs.send(SYNC_PAYMENT_JOB, { paymentId: payment.id }, { startAfter: 5, singletonKey: payment.id });
+      await this.jobs.send(
+        SYNC_PAYMENT_JOB,
+        { paymentId: payment.id },
+        { startAfter: 5, singletonKey: payment.id },
+      );
       return { httpStatus: 202, payment: unknown, clientSecret: null, nextAction: null };
     }
     if (err instanceof AppError && err.status < 500) {
       // Stripe refused the request itself (e.g. a payment method it cannot use): no charge exists.
-      await this.applyIntent(payment.id, { intent: null, failure: { code: err.code, message: err.message }, requestId: null }, actor);
+      await this.applyIntent(
+        payment.id,
+        { intent: null, failure: { code: err.code, message: err.message }, requestId: null },
+        actor,
+      );
       throw err;
     }
     await this.markUnknown(payment.id, actor);
@@ -292,7 +341,11 @@ export class PaymentsService {
 
   private async markUnknown(paymentId: string, actor: Actor): Promise<PaymentRow> {
     return this.db.transaction(async (tx) => {
-      const [row] = await tx.select().from(payments).where(eq(payments.id, paymentId)).for('update');
+      const [row] = await tx
+        .select()
+        .from(payments)
+        .where(eq(payments.id, paymentId))
+        .for('update');
       if (!row || row.status !== 'creating') return row!;
       const [updated] = await tx
         .update(payments)
@@ -304,20 +357,38 @@ export class PaymentsService {
     });
   }
 
-  private settleOutcome(paymentId: string, outcome: ConfirmOutcome, actor: Actor): Promise<PaymentRow> {
-    if (outcome.kind === 'intent') return this.applyIntent(paymentId, { intent: outcome.intent, requestId: outcome.requestId }, actor);
-    return this.applyIntent(paymentId, { intent: outcome.intent, cardError: outcome.error, requestId: outcome.requestId }, actor);
+  private settleOutcome(
+    paymentId: string,
+    outcome: ConfirmOutcome,
+    actor: Actor,
+  ): Promise<PaymentRow> {
+    if (outcome.kind === 'intent')
+      return this.applyIntent(
+        paymentId,
+        { intent: outcome.intent, requestId: outcome.requestId },
+        actor,
+      );
+    return this.applyIntent(
+      paymentId,
+      { intent: outcome.intent, cardError: outcome.error, requestId: outcome.requestId },
+      actor,
+    );
   }
 
   private declineError(payment: PaymentRow, error: CardError): AppError {
-    return new AppError(402, error.code === 'authentication_required' ? 'authentication_required' : 'card_declined', customerMessage(error.code, error.declineCode), {
-      details: {
-        decline_code: error.declineCode,
-        stripe_code: error.code,
-        payment: { id: payment.id, status: payment.status },
-        order_id: payment.orderId,
+    return new AppError(
+      402,
+      error.code === 'authentication_required' ? 'authentication_required' : 'card_declined',
+      customerMessage(error.code, error.declineCode),
+      {
+        details: {
+          decline_code: error.declineCode,
+          stripe_code: error.code,
+          payment: { id: payment.id, status: payment.status },
+          order_id: payment.orderId,
+        },
       },
-    });
+    );
   }
 
   /** Off-session failures: authentication → ask the customer; soft decline → retry later. */
@@ -326,7 +397,10 @@ export class PaymentsService {
     if (error.code === 'authentication_required') {
       const now = this.clock.now();
       await this.db.transaction(async (tx) => {
-        await orderRepo.updateOrder(tx, payment.orderId, { status: 'requires_action', updatedAt: now });
+        await orderRepo.updateOrder(tx, payment.orderId, {
+          status: 'requires_action',
+          updatedAt: now,
+        });
         await tx.insert(outbox).values({
           userId: payment.userId,
           kind: 'payment_requires_authentication',
@@ -359,21 +433,42 @@ export class PaymentsService {
       await this.jobs.send(
         OFF_SESSION_RETRY_JOB,
         { orderId: payment.orderId, attempt: payment.attempt + 1, retryOf: payment.id },
-        { startAfter: new Date(this.clock.now().getTime() + delayMinutes * 60_000), singletonKey: `${payment.orderId}:${payment.attempt + 1}` },
+        {
+          startAfter: new Date(this.clock.now().getTime() + delayMinutes * 60_000),
+          singletonKey: `${payment.orderId}:${payment.attempt + 1}`,
+        },
       );
-      this.logger.info({ payment_id: payment.id, attempt: payment.attempt, delay_minutes: delayMinutes }, 'off-session retry scheduled');
+      this.logger.info(
+        { payment_id: payment.id, attempt: payment.attempt, delay_minutes: delayMinutes },
+        'off-session retry scheduled',
+      );
     }
   }
 
   /** A scheduled off-session retry: only if the order is still waiting for money. */
-  async retryOffSession(data: { orderId: string; attempt: number; retryOf: string }, actor: Actor): Promise<void> {
+  async retryOffSession(
+    data: { orderId: string; attempt: number; retryOf: string },
+    actor: Actor,
+  ): Promise<void> {
     const order = await orderRepo.findOrder(this.db, data.orderId);
     if (!order || order.status !== 'open') return;
     // Jobs are delivered at least once: a retry that already made its attempt must not try the card again.
-    const [done] = await this.db.select({ id: payments.id }).from(payments).where(eq(payments.retryOf, data.retryOf));
+    const [done] = await this.db
+      .select({ id: payments.id })
+      .from(payments)
+      .where(eq(payments.retryOf, data.retryOf));
     if (done) return;
     try {
-      await this.pay({ orderId: data.orderId, userId: null, offSession: true, attempt: data.attempt, retryOf: data.retryOf }, actor);
+      await this.pay(
+        {
+          orderId: data.orderId,
+          userId: null,
+          offSession: true,
+          attempt: data.attempt,
+          retryOf: data.retryOf,
+        },
+        actor,
+      );
     } catch (err) {
       // A decline is an outcome, recorded on the payment; anything else makes the job retry.
       if (!(err instanceof AppError && err.status < 500)) throw err;
@@ -384,15 +479,27 @@ export class PaymentsService {
     if (!payment.savePaymentMethod || !payment.stripePaymentMethodId) return;
     if (payment.status !== 'succeeded' && payment.status !== 'requires_capture') return;
     if (await pmRepo.findByStripeId(this.db, payment.stripePaymentMethodId)) return;
-    const [customer] = await this.db.select().from(stripeCustomers).where(eq(stripeCustomers.userId, payment.userId));
+    const [customer] = await this.db
+      .select()
+      .from(stripeCustomers)
+      .where(eq(stripeCustomers.userId, payment.userId));
     if (!customer) return;
     try {
       const card = await this.provider.retrievePaymentMethod(payment.stripePaymentMethodId);
       if (card.value.customerId !== customer.stripeCustomerId) return;
-      await this.paymentMethods.record(payment.userId, customer.stripeCustomerId, card.value, card.requestId, actor);
+      await this.paymentMethods.record(
+        payment.userId,
+        customer.stripeCustomerId,
+        card.value,
+        card.requestId,
+        actor,
+      );
     } catch (err) {
       // The payment itself succeeded; failing to remember the card must not turn it into an error.
-      this.logger.warn({ err, payment_id: payment.id }, 'could not save the card used for a payment');
+      this.logger.warn(
+        { err, payment_id: payment.id },
+        'could not save the card used for a payment',
+      );
     }
   }
 
@@ -406,7 +513,11 @@ export class PaymentsService {
     if (!payment) throw notFound('Payment');
     if (payment.stripePaymentIntentId) {
       const answer = await this.provider.retrieveIntent(payment.stripePaymentIntentId);
-      const synced = await this.applyIntent(payment.id, { intent: answer.value, requestId: answer.requestId, stripeEventId: stripeEventId ?? null }, actor);
+      const synced = await this.applyIntent(
+        payment.id,
+        { intent: answer.value, requestId: answer.requestId, stripeEventId: stripeEventId ?? null },
+        actor,
+      );
       await this.saveCardIfAsked(synced, actor);
       return synced;
     }
@@ -423,15 +534,27 @@ export class PaymentsService {
     const age = this.clock.now().getTime() - payment.createdAt.getTime();
     if (age < REDRIVE_AFTER_MS && payment.status === 'creating') return payment; // its request may still be running
     if (age < REDRIVE_WINDOW_MS) {
-      const [customer] = await this.db.select().from(stripeCustomers).where(eq(stripeCustomers.userId, payment.userId));
-      if (!customer) throw new AppError(500, 'internal_error', `payment ${payment.id} has no Stripe customer`);
+      const [customer] = await this.db
+        .select()
+        .from(stripeCustomers)
+        .where(eq(stripeCustomers.userId, payment.userId));
+      if (!customer)
+        throw new AppError(500, 'internal_error', `payment ${payment.id} has no Stripe customer`);
       let outcome: ConfirmOutcome;
       try {
-        outcome = await this.provider.createAndConfirmIntent(this.intentInput(payment, customer.stripeCustomerId), payment.stripeIdempotencyKey);
+        outcome = await this.provider.createAndConfirmIntent(
+          this.intentInput(payment, customer.stripeCustomerId),
+          payment.stripeIdempotencyKey,
+        );
       } catch (err) {
-        if (err instanceof AppError && err.code === PROVIDER_UNAVAILABLE) return this.markUnknown(payment.id, actor);
+        if (err instanceof AppError && err.code === PROVIDER_UNAVAILABLE)
+          return this.markUnknown(payment.id, actor);
         if (err instanceof AppError && err.status < 500) {
-          return this.applyIntent(payment.id, { intent: null, failure: { code: err.code, message: err.message }, requestId: null }, actor);
+          return this.applyIntent(
+            payment.id,
+            { intent: null, failure: { code: err.code, message: err.message }, requestId: null },
+            actor,
+          );
         }
         throw err;
       }
@@ -441,10 +564,19 @@ export class PaymentsService {
     }
     // Too old to replay safely: look for it; if Stripe never saw it, it never charged.
     const found = await this.provider.findIntentByPaymentId(payment.id);
-    if (found.value) return this.applyIntent(payment.id, { intent: found.value, requestId: found.requestId }, actor);
+    if (found.value)
+      return this.applyIntent(
+        payment.id,
+        { intent: found.value, requestId: found.requestId },
+        actor,
+      );
     return this.applyIntent(
       payment.id,
-      { intent: null, failure: { code: 'not_created', message: 'The payment never reached Stripe.' }, requestId: found.requestId },
+      {
+        intent: null,
+        failure: { code: 'not_created', message: 'The payment never reached Stripe.' },
+        requestId: found.requestId,
+      },
       actor,
     );
   }
@@ -465,16 +597,29 @@ export class PaymentsService {
   }
 
   /** Finds our payment for a PaymentIntent (webhooks) and syncs it. */
-  async syncByIntentId(intentId: string, actor: Actor, stripeEventId?: string, metadataPaymentId?: string): Promise<PaymentRow | undefined> {
-    let [payment] = await this.db.select().from(payments).where(eq(payments.stripePaymentIntentId, intentId));
+  async syncByIntentId(
+    intentId: string,
+    actor: Actor,
+    stripeEventId?: string,
+    metadataPaymentId?: string,
+  ): Promise<PaymentRow | undefined> {
+    let [payment] = await this.db
+      .select()
+      .from(payments)
+      .where(eq(payments.stripePaymentIntentId, intentId));
     if (!payment && metadataPaymentId && /^[0-9a-f-]{36}$/.test(metadataPaymentId)) {
       [payment] = await this.db.select().from(payments).where(eq(payments.id, metadataPaymentId));
-      if (payment && payment.stripePaymentIntentId && payment.stripePaymentIntentId !== intentId) return undefined;
+      if (payment && payment.stripePaymentIntentId && payment.stripePaymentIntentId !== intentId)
+        return undefined;
     }
     if (!payment) return undefined;
     if (!payment.stripePaymentIntentId) {
       const answer = await this.provider.retrieveIntent(intentId);
-      return this.applyIntent(payment.id, { intent: answer.value, requestId: answer.requestId, stripeEventId: stripeEventId ?? null }, actor);
+      return this.applyIntent(
+        payment.id,
+        { intent: answer.value, requestId: answer.requestId, stripeEventId: stripeEventId ?? null },
+        actor,
+      );
     }
     return this.syncPayment(payment.id, actor, stripeEventId);
   }
@@ -483,11 +628,18 @@ export class PaymentsService {
   async applyIntent(paymentId: string, s: Settlement, actor: Actor): Promise<PaymentRow> {
     const now = this.clock.now();
     const result = await this.db.transaction(async (tx) => {
-      const [head] = await tx.select({ orderId: payments.orderId }).from(payments).where(eq(payments.id, paymentId));
+      const [head] = await tx
+        .select({ orderId: payments.orderId })
+        .from(payments)
+        .where(eq(payments.id, paymentId));
       if (!head) throw notFound('Payment');
       // Lock order then payment: the same order as every other writer, so no deadlocks.
       const order = (await orderRepo.findOrder(tx, head.orderId, { forUpdate: true }))!;
-      const [before] = await tx.select().from(payments).where(eq(payments.id, paymentId)).for('update');
+      const [before] = await tx
+        .select()
+        .from(payments)
+        .where(eq(payments.id, paymentId))
+        .for('update');
       const current = before!;
 
       let target: PaymentStatus;
@@ -495,7 +647,10 @@ export class PaymentsService {
       else if (s.cardError || s.failure) target = 'failed';
       else return { payment: current, changed: false };
       if (!canTransition(current.status, target)) {
-        this.logger.info({ payment_id: paymentId, from: current.status, to: target }, 'stale payment update skipped');
+        this.logger.info(
+          { payment_id: paymentId, from: current.status, to: target },
+          'stale payment update skipped',
+        );
         return { payment: current, changed: false };
       }
 
@@ -507,9 +662,14 @@ export class PaymentsService {
         stripePaymentMethodId: s.intent?.paymentMethodId ?? current.stripePaymentMethodId,
         stripeChargeId: s.intent?.latestChargeId ?? current.stripeChargeId,
         ...cardColumns(s.intent?.card, current),
-        amountCaptured: target === 'succeeded' ? (s.intent?.amountReceived ?? current.amount) : current.amountCaptured,
+        amountCaptured:
+          target === 'succeeded'
+            ? (s.intent?.amountReceived ?? current.amount)
+            : current.amountCaptured,
         disputed: current.disputed || (s.intent?.disputed ?? false),
-        failureCode: failed ? (error?.code ?? s.failure?.code ?? current.failureCode) : current.failureCode,
+        failureCode: failed
+          ? (error?.code ?? s.failure?.code ?? current.failureCode)
+          : current.failureCode,
         declineCode: failed ? (error?.declineCode ?? current.declineCode) : current.declineCode,
         failureMessage: failed
           ? error
@@ -534,14 +694,22 @@ export class PaymentsService {
         .where(eq(payments.id, paymentId))
         .returning();
       await this.updateOrderFor(tx, order, after!, now);
-      await this.audit(tx, actor, `payment.${target}`, current, after!, { stripeRequestId: s.requestId, stripeEventId: s.stripeEventId ?? null });
+      await this.audit(tx, actor, `payment.${target}`, current, after!, {
+        stripeRequestId: s.requestId,
+        stripeEventId: s.stripeEventId ?? null,
+      });
       return { payment: after!, changed: current.status !== after!.status };
     });
     if (result.changed) this.countOutcome(result.payment);
     return result.payment;
   }
 
-  private async updateOrderFor(tx: DbOrTx, order: OrderRow, payment: PaymentRow, now: Date): Promise<void> {
+  private async updateOrderFor(
+    tx: DbOrTx,
+    order: OrderRow,
+    payment: PaymentRow,
+    now: Date,
+  ): Promise<void> {
     const status = orderStatusFor(payment, order);
     const paidAt = payment.status === 'succeeded' ? (order.paidAt ?? now) : order.paidAt;
     if (status === order.status && paidAt === order.paidAt) return;
@@ -549,9 +717,19 @@ export class PaymentsService {
   }
 
   private countOutcome(payment: PaymentRow): void {
-    if (!['succeeded', 'failed', 'canceled', 'requires_capture', 'requires_action'].includes(payment.status)) return;
-    metrics.paymentOutcomes.inc({ outcome: payment.status, currency: payment.currency, decline_code: payment.declineCode ?? payment.failureCode ?? '' });
-    if (payment.status === 'succeeded') metrics.paymentAmount.inc({ currency: payment.currency }, payment.amountCaptured);
+    if (
+      !['succeeded', 'failed', 'canceled', 'requires_capture', 'requires_action'].includes(
+        payment.status,
+      )
+    )
+      return;
+    metrics.paymentOutcomes.inc({
+      outcome: payment.status,
+      currency: payment.currency,
+      decline_code: payment.declineCode ?? payment.failureCode ?? '',
+    });
+    if (payment.status === 'succeeded')
+      metrics.paymentAmount.inc({ currency: payment.currency }, payment.amountCaptured);
   }
 
   private async audit(
@@ -594,7 +772,9 @@ export class PaymentsService {
     const [row] = await this.db
       .select()
       .from(payments)
-      .where(and(eq(payments.orderId, orderId), inArray(payments.status, [...ACTIVE_PAYMENT_STATUSES])));
+      .where(
+        and(eq(payments.orderId, orderId), inArray(payments.status, [...ACTIVE_PAYMENT_STATUSES])),
+      );
     return row;
   }
 
@@ -603,13 +783,26 @@ export class PaymentsService {
     if (!order) throw notFound('Order');
     const payment = await this.activePayment(orderId);
     if (!payment || payment.status !== 'requires_capture') {
-      throw conflict('order_not_capturable', 'Only an authorized (manual-capture) payment can be captured.');
+      throw conflict(
+        'order_not_capturable',
+        'Only an authorized (manual-capture) payment can be captured.',
+      );
     }
     if (amount !== undefined && amount > payment.amount) {
-      throw badRequest('amount_exceeds_authorized', `At most ${payment.amount} can be captured.`, { field: 'amount' });
+      throw badRequest('amount_exceeds_authorized', `At most ${payment.amount} can be captured.`, {
+        field: 'amount',
+      });
     }
-    const answer = await this.provider.captureIntent(payment.stripePaymentIntentId!, amount, `paydeck-capture-${payment.id}`);
-    return this.applyIntent(payment.id, { intent: answer.value, requestId: answer.requestId }, actor);
+    const answer = await this.provider.captureIntent(
+      payment.stripePaymentIntentId!,
+      amount,
+      `paydeck-capture-${payment.id}`,
+    );
+    return this.applyIntent(
+      payment.id,
+      { intent: answer.value, requestId: answer.requestId },
+      actor,
+    );
   }
 
   /** Cancels an order that has taken no money; an authorized payment is released at Stripe. */
@@ -621,12 +814,27 @@ export class PaymentsService {
     if (payment?.status === 'succeeded') {
       throw conflict('order_already_paid', 'A paid order cannot be canceled; refund it instead.');
     }
-    if (payment && (payment.status === 'creating' || payment.status === 'unknown' || payment.status === 'processing')) {
-      throw conflict('order_payment_in_progress', 'A payment for this order is still being processed; try again shortly.');
+    if (
+      payment &&
+      (payment.status === 'creating' ||
+        payment.status === 'unknown' ||
+        payment.status === 'processing')
+    ) {
+      throw conflict(
+        'order_payment_in_progress',
+        'A payment for this order is still being processed; try again shortly.',
+      );
     }
     if (payment?.stripePaymentIntentId) {
-      const answer = await this.provider.cancelIntent(payment.stripePaymentIntentId, `paydeck-cancel-${payment.id}`);
-      await this.applyIntent(payment.id, { intent: answer.value, requestId: answer.requestId }, actor);
+      const answer = await this.provider.cancelIntent(
+        payment.stripePaymentIntentId,
+        `paydeck-cancel-${payment.id}`,
+      );
+      await this.applyIntent(
+        payment.id,
+        { intent: answer.value, requestId: answer.requestId },
+        actor,
+      );
     }
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {
@@ -634,8 +842,14 @@ export class PaymentsService {
       const stillActive = await tx
         .select({ id: payments.id })
         .from(payments)
-        .where(and(eq(payments.orderId, orderId), inArray(payments.status, [...ACTIVE_PAYMENT_STATUSES])));
-      if (stillActive.length) throw conflict('order_payment_in_progress', 'A payment for this order is in progress.');
+        .where(
+          and(
+            eq(payments.orderId, orderId),
+            inArray(payments.status, [...ACTIVE_PAYMENT_STATUSES]),
+          ),
+        );
+      if (stillActive.length)
+        throw conflict('order_payment_in_progress', 'A payment for this order is in progress.');
       await orderRepo.updateOrder(tx, orderId, { status: 'canceled', updatedAt: now });
       await appendAudit(tx, {
         actorType: actor.type,
@@ -653,7 +867,11 @@ export class PaymentsService {
   }
 
   /** The payment to sync for an order after the browser finished 3-D Secure. */
-  async syncOrder(orderId: string, userId: string | null, actor: Actor): Promise<PaymentRow | undefined> {
+  async syncOrder(
+    orderId: string,
+    userId: string | null,
+    actor: Actor,
+  ): Promise<PaymentRow | undefined> {
     const order = await orderRepo.findOrder(this.db, orderId);
     if (!order || (userId !== null && order.userId !== userId)) throw notFound('Order');
     const [latest] = await orderRepo.paymentsOf(this.db, [orderId]);

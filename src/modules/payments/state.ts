@@ -4,7 +4,15 @@ import type { OrderStatus, PaymentStatus } from '../../db/schema.ts';
 import type { IntentSnapshot } from '../../stripe/provider.ts';
 
 const transitions: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  creating: ['unknown', 'requires_action', 'processing', 'requires_capture', 'succeeded', 'failed', 'canceled'],
+  creating: [
+    'unknown',
+    'requires_action',
+    'processing',
+    'requires_capture',
+    'succeeded',
+    'failed',
+    'canceled',
+  ],
   unknown: ['requires_action', 'processing', 'requires_capture', 'succeeded', 'failed', 'canceled'],
   requires_action: ['processing', 'requires_capture', 'succeeded', 'failed', 'canceled'],
   processing: ['requires_action', 'requires_capture', 'succeeded', 'failed', 'canceled'],
@@ -27,7 +35,12 @@ export const ACTIVE_PAYMENT_STATUSES: readonly PaymentStatus[] = [
   'requires_capture',
   'succeeded',
 ];
-export const UNSETTLED_PAYMENT_STATUSES: readonly PaymentStatus[] = ['creating', 'unknown', 'processing', 'requires_action'];
+export const UNSETTLED_PAYMENT_STATUSES: readonly PaymentStatus[] = [
+  'creating',
+  'unknown',
+  'processing',
+  'requires_action',
+];
 
 export function isFinal(status: PaymentStatus): boolean {
   return transitions[status].length === 0;

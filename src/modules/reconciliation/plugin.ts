@@ -17,7 +17,14 @@ export default fp(
     const { provider, payments, refunds } = app.services;
     app.decorate(
       'reconciliation',
-      new ReconciliationService({ db: app.ctx.database.db, clock: app.ctx.clock, provider, payments, refunds, logger: app.log as unknown as Logger }),
+      new ReconciliationService({
+        db: app.ctx.database.db,
+        clock: app.ctx.clock,
+        provider,
+        payments,
+        refunds,
+        logger: app.log as unknown as Logger,
+      }),
     );
     await app.register(adminReconciliationRoutes, { prefix: '/api/admin' });
   },

@@ -1,11 +1,20 @@
 // Data access for reconciliation: what to check, and the runs and discrepancies recorded.
 import { and, desc, eq, gte, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
-import { payments, reconciliationDiscrepancies, reconciliationRuns, refunds, type PaymentStatus } from '../../db/schema.ts';
+import {
+  payments,
+  reconciliationDiscrepancies,
+  reconciliationRuns,
+  refunds,
+  type PaymentStatus,
+} from '../../db/schema.ts';
 
 export type RunRow = typeof reconciliationRuns.$inferSelect;
 export type DiscrepancyRow = typeof reconciliationDiscrepancies.$inferSelect;
-export type NewDiscrepancy = Omit<typeof reconciliationDiscrepancies.$inferInsert, 'runId' | 'id' | 'createdAt'>;
+export type NewDiscrepancy = Omit<
+  typeof reconciliationDiscrepancies.$inferInsert,
+  'runId' | 'id' | 'createdAt'
+>;
 
 const FINAL_PAYMENT: PaymentStatus[] = ['succeeded', 'failed', 'canceled'];
 
@@ -23,7 +32,12 @@ export function refundsToCheck(tx: DbOrTx, since: Date, limit: number) {
   return tx
     .select()
     .from(refunds)
-    .where(or(notInArray(refunds.status, ['succeeded', 'failed', 'canceled']), gte(refunds.updatedAt, since)))
+    .where(
+      or(
+        notInArray(refunds.status, ['succeeded', 'failed', 'canceled']),
+        gte(refunds.updatedAt, since),
+      ),
+    )
     .orderBy(desc(refunds.updatedAt))
     .limit(limit);
 }
@@ -36,11 +50,17 @@ export async function startRun(tx: DbOrTx, at: Date): Promise<RunRow> {
 export async function finishRun(
   tx: DbOrTx,
   runId: number,
-  values: { finishedAt: Date; paymentsChecked: number; refundsChecked: number; error: string | null },
+  values: {
+    finishedAt: Date;
+    paymentsChecked: number;
+    refundsChecked: number;
+    error: string | null;
+  },
   found: NewDiscrepancy[],
 ): Promise<RunRow> {
   return tx.transaction(async (inner) => {
-    if (found.length) await inner.insert(reconciliationDiscrepancies).values(found.map((d) => ({ ...d, runId })));
+    if (found.length)
+      await inner.insert(reconciliationDiscrepancies).values(found.map((d) => ({ ...d, runId })));
     const [row] = await inner
       .update(reconciliationRuns)
       .set({ ...values, discrepancies: found.length })
@@ -51,7 +71,11 @@ export async function finishRun(
 }
 
 /** The latest runs, newest first, each with its discrepancies. */
-export async function latestRuns(tx: DbOrTx, limit: number, before?: number): Promise<Array<RunRow & { found: DiscrepancyRow[] }>> {
+export async function latestRuns(
+  tx: DbOrTx,
+  limit: number,
+  before?: number,
+): Promise<Array<RunRow & { found: DiscrepancyRow[] }>> {
   const runs = await tx
     .select()
     .from(reconciliationRuns)
@@ -62,7 +86,12 @@ export async function latestRuns(tx: DbOrTx, limit: number, before?: number): Pr
   const rows = await tx
     .select()
     .from(reconciliationDiscrepancies)
-    .where(inArray(reconciliationDiscrepancies.runId, runs.map((r) => r.id)))
+    .where(
+      inArray(
+        reconciliationDiscrepancies.runId,
+        runs.map((r) => r.id),
+      ),
+    )
     .orderBy(reconciliationDiscrepancies.id);
   return runs.map((run) => ({ ...run, found: rows.filter((d) => d.runId === run.id) }));
 }
@@ -73,7 +102,10 @@ export async function runById(tx: DbOrTx, id: number) {
 }
 
 /** How many payments wait in each of `statuses` (for the unsettled gauge). */
-export async function countByStatus(tx: DbOrTx, statuses: readonly PaymentStatus[]): Promise<Map<string, number>> {
+export async function countByStatus(
+  tx: DbOrTx,
+  statuses: readonly PaymentStatus[],
+): Promise<Map<string, number>> {
   const rows = await tx
     .select({ status: payments.status, n: sql<string>`count(*)` })
     .from(payments)

@@ -28,10 +28,16 @@ function publicRun(run: RunRow & { found: DiscrepancyRow[] }) {
 /** /api/admin/reconciliation: the report, and a run on demand. */
 export async function adminReconciliationRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  app.get('/reconciliation/runs', { schema: listRunsSchema, config: { auth: 'admin' } }, async (request) => ({
-    data: (await app.reconciliation.latestRuns(request.query.limit ?? 10)).map(publicRun),
-  }));
-  app.post('/reconciliation/run', { schema: runNowSchema, config: { auth: 'admin', idempotency: 'optional' } }, async () =>
-    publicRun(await app.reconciliation.reconcile()),
+  app.get(
+    '/reconciliation/runs',
+    { schema: listRunsSchema, config: { auth: 'admin' } },
+    async (request) => ({
+      data: (await app.reconciliation.latestRuns(request.query.limit ?? 10)).map(publicRun),
+    }),
+  );
+  app.post(
+    '/reconciliation/run',
+    { schema: runNowSchema, config: { auth: 'admin', idempotency: 'optional' } },
+    async () => publicRun(await app.reconciliation.reconcile()),
   );
 }

@@ -28,7 +28,9 @@ export const Run = Type.Object({
 export const listRunsSchema = {
   tags: ['admin'],
   summary: 'Latest reconciliation runs with the differences they found',
-  querystring: StrictObject({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10 })) }),
+  querystring: StrictObject({
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10 })),
+  }),
   response: { 200: Type.Object({ data: Type.Array(Run) }), ...errorResponses(400, 401, 403) },
 };
 

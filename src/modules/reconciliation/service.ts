@@ -26,7 +26,8 @@ const MAX_OBJECTS = 2_000;
 
 type Compared = Record<string, string | number | boolean | null>;
 
-const stringify = (v: string | number | boolean | null | undefined) => (v === null || v === undefined ? null : String(v));
+const stringify = (v: string | number | boolean | null | undefined) =>
+  v === null || v === undefined ? null : String(v);
 
 export interface ReconciliationDeps {
   db: Db;
@@ -58,12 +59,19 @@ export class ReconciliationService {
       }
     };
 
-    const refunds = (await repo.refundsToCheck(db, since, MAX_OBJECTS)).filter((r) => !this.inFlight(r));
-    for (const refund of refunds) await guarded(`refund ${refund.id}`, () => this.checkRefund(refund));
-    const payments = (await repo.paymentsToCheck(db, since, MAX_OBJECTS)).filter((p) => !this.inFlight(p));
-    for (const payment of payments) await guarded(`payment ${payment.id}`, () => this.checkPayment(payment));
+    const refunds = (await repo.refundsToCheck(db, since, MAX_OBJECTS)).filter(
+      (r) => !this.inFlight(r),
+    );
+    for (const refund of refunds)
+      await guarded(`refund ${refund.id}`, () => this.checkRefund(refund));
+    const payments = (await repo.paymentsToCheck(db, since, MAX_OBJECTS)).filter(
+      (p) => !this.inFlight(p),
+    );
+    for (const payment of payments)
+      await guarded(`payment ${payment.id}`, () => this.checkPayment(payment));
 
-    for (const d of found) metrics.reconciliationDiscrepancies.inc({ object: d.objectType, field: d.field });
+    for (const d of found)
+      metrics.reconciliationDiscrepancies.inc({ object: d.objectType, field: d.field });
     await this.updateUnsettledGauge();
     const finished = await repo.finishRun(
       db,
@@ -72,16 +80,25 @@ export class ReconciliationService {
         finishedAt: clock.now(),
         paymentsChecked: payments.length,
         refundsChecked: refunds.length,
-        error: failures.length ? `${failures.length} object(s) not checked; first: ${failures[0]}`.slice(0, 2000) : null,
+        error: failures.length
+          ? `${failures.length} object(s) not checked; first: ${failures[0]}`.slice(0, 2000)
+          : null,
       },
       found,
     );
-    if (found.length) this.deps.logger.warn({ run_id: run.id, discrepancies: found.length }, 'reconciliation found drift');
+    if (found.length)
+      this.deps.logger.warn(
+        { run_id: run.id, discrepancies: found.length },
+        'reconciliation found drift',
+      );
     return (await repo.runById(db, finished.id))!;
   }
 
   private inFlight(row: { status: string; createdAt: Date }): boolean {
-    return row.status === 'creating' && this.deps.clock.now().getTime() - row.createdAt.getTime() < IN_FLIGHT_MS;
+    return (
+      row.status === 'creating' &&
+      this.deps.clock.now().getTime() - row.createdAt.getTime() < IN_FLIGHT_MS
+    );
   }
 
   private async checkPayment(payment: PaymentRow): Promise<repo.NewDiscrepancy[]> {
@@ -95,19 +112,28 @@ export class ReconciliationService {
       // We never learnt the intent: the sync routine re-drives the creation with its idempotency
       // key, which is the authoritative question "did Stripe make it?".
       const after = await this.deps.payments.syncPayment(payment.id, this.actor);
-      return this.differences('payment', payment.id, after.stripePaymentIntentId, ours(payment), ours(after), ours(after));
+      return this.differences(
+        'payment',
+        payment.id,
+        after.stripePaymentIntentId,
+        ours(payment),
+        ours(after),
+        ours(after),
+      );
     }
     const intent = (await this.deps.provider.retrieveIntent(payment.stripePaymentIntentId)).value;
     const theirs: Compared = {
       status: statusFromIntent(intent),
-      amount_captured: intent.status === 'succeeded' ? intent.amountReceived : payment.amountCaptured,
+      amount_captured:
+        intent.status === 'succeeded' ? intent.amountReceived : payment.amountCaptured,
       amount_refunded: intent.amountRefunded,
       disputed: intent.disputed,
     };
     const before = ours(payment);
     if (Object.keys(theirs).every((k) => theirs[k] === before[k])) return [];
     // Refunds made outside Paydeck are recorded first, so amount_refunded can agree after the fix.
-    if (theirs.amount_refunded !== before.amount_refunded) await this.deps.refunds.importExternal(payment.id, this.actor);
+    if (theirs.amount_refunded !== before.amount_refunded)
+      await this.deps.refunds.importExternal(payment.id, this.actor);
     const after = await this.deps.payments.syncPayment(payment.id, this.actor);
     return this.differences('payment', payment.id, intent.id, before, theirs, ours(after));
   }
@@ -115,12 +141,26 @@ export class ReconciliationService {
   private async checkRefund(refund: RefundRow): Promise<repo.NewDiscrepancy[]> {
     if (!refund.stripeRefundId) {
       const after = await this.deps.refunds.syncRefund(refund.id, this.actor);
-      return this.differences('refund', refund.id, after.stripeRefundId, { status: refund.status }, { status: after.status }, { status: after.status });
+      return this.differences(
+        'refund',
+        refund.id,
+        after.stripeRefundId,
+        { status: refund.status },
+        { status: after.status },
+        { status: after.status },
+      );
     }
     const snapshot = (await this.deps.provider.retrieveRefund(refund.stripeRefundId)).value;
     if (snapshot.status === refund.status) return [];
     const after = await this.deps.refunds.syncRefund(refund.id, this.actor);
-    return this.differences('refund', refund.id, refund.stripeRefundId, { status: refund.status }, { status: snapshot.status }, { status: after.status });
+    return this.differences(
+      'refund',
+      refund.id,
+      refund.stripeRefundId,
+      { status: refund.status },
+      { status: snapshot.status },
+      { status: after.status },
+    );
   }
 
   /** One discrepancy per field where ours differed from theirs; fixed when our record now agrees. */
@@ -147,7 +187,8 @@ export class ReconciliationService {
 
   private async updateUnsettledGauge(): Promise<void> {
     const counts = await repo.countByStatus(this.deps.db, UNSETTLED_PAYMENT_STATUSES);
-    for (const status of UNSETTLED_PAYMENT_STATUSES) metrics.paymentsInProgress.set({ status }, counts.get(status) ?? 0);
+    for (const status of UNSETTLED_PAYMENT_STATUSES)
+      metrics.paymentsInProgress.set({ status }, counts.get(status) ?? 0);
   }
 
   latestRuns(limit: number) {

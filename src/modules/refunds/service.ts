@@ -9,7 +9,11 @@ import type { JobSender } from '../../jobs/queue.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, badRequest, conflict, notFound } from '../../lib/errors.ts';
 import { metrics } from '../../lib/metrics.ts';
-import { PROVIDER_UNAVAILABLE, type PaymentProvider, type RefundSnapshot } from '../../stripe/provider.ts';
+import {
+  PROVIDER_UNAVAILABLE,
+  type PaymentProvider,
+  type RefundSnapshot,
+} from '../../stripe/provider.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../audit/actor.ts';
 import * as orderRepo from '../orders/repository.ts';
@@ -22,7 +26,13 @@ const REDRIVE_AFTER_MS = 10_000;
 const REDRIVE_WINDOW_MS = 23 * 3_600_000;
 
 /** Refunds that hold part of the captured amount (everything but the ones that gave up). */
-const RESERVING: RefundStatus[] = ['creating', 'unknown', 'pending', 'requires_action', 'succeeded'];
+const RESERVING: RefundStatus[] = [
+  'creating',
+  'unknown',
+  'pending',
+  'requires_action',
+  'succeeded',
+];
 /** Refunds counted in amount_refunded: Stripe accepted them. */
 const COUNTED: RefundStatus[] = ['pending', 'requires_action', 'succeeded'];
 
@@ -53,9 +63,15 @@ export class RefundsService {
     private readonly logger: Logger,
   ) {}
 
-  async refund(input: RefundInput, actor: Actor): Promise<{ refund: RefundRow; httpStatus: 200 | 202 }> {
+  async refund(
+    input: RefundInput,
+    actor: Actor,
+  ): Promise<{ refund: RefundRow; httpStatus: 200 | 202 }> {
     const refund = await this.reserve(input, actor);
-    const [payment] = await this.db.select().from(payments).where(eq(payments.id, refund.paymentId));
+    const [payment] = await this.db
+      .select()
+      .from(payments)
+      .where(eq(payments.id, refund.paymentId));
     try {
       const answer = await this.provider.createRefund(
         {
@@ -66,11 +82,18 @@ export class RefundsService {
         },
         refund.stripeIdempotencyKey,
       );
-      return { refund: await this.apply(refund.id, answer.value, answer.requestId, actor), httpStatus: 200 };
+      return {
+        refund: await this.apply(refund.id, answer.value, answer.requestId, actor),
+        httpStatus: 200,
+      };
     } catch (err) {
       if (err instanceof AppError && err.code === PROVIDER_UNAVAILABLE) {
         const unknown = await this.setStatus(refund.id, 'unknown', null, actor);
-        await this.jobs.send(SYNC_REFUND_JOB, { refundId: refund.id }, { startAfter: 5, singletonKey: refund.id });
+        await this.jobs.send(
+          SYNC_REFUND_JOB,
+          { refundId: refund.id },
+          { startAfter: 5, singletonKey: refund.id },
+        );
         return { refund: unknown, httpStatus: 202 };
       }
       if (err instanceof AppError && err.status < 500) {
@@ -98,15 +121,25 @@ export class RefundsService {
       const [{ reserved }] = (await tx
         .select({ reserved: sql<string>`coalesce(sum(${refunds.amount}), 0)` })
         .from(refunds)
-        .where(and(eq(refunds.paymentId, payment.id), inArray(refunds.status, RESERVING)))) as [{ reserved: string }];
+        .where(and(eq(refunds.paymentId, payment.id), inArray(refunds.status, RESERVING)))) as [
+        { reserved: string },
+      ];
       const refundable = payment.amountCaptured - Number(reserved);
-      if (refundable <= 0) throw conflict('charge_already_refunded', 'This payment has already been refunded in full.');
+      if (refundable <= 0)
+        throw conflict(
+          'charge_already_refunded',
+          'This payment has already been refunded in full.',
+        );
       const amount = input.amount ?? refundable;
       if (amount > refundable) {
-        throw badRequest('refund_exceeds_captured', `At most ${refundable} (in the minor unit) can still be refunded.`, {
-          field: 'amount',
-          details: { refundable },
-        });
+        throw badRequest(
+          'refund_exceeds_captured',
+          `At most ${refundable} (in the minor unit) can still be refunded.`,
+          {
+            field: 'amount',
+            details: { refundable },
+          },
+        );
       }
       const id = crypto.randomUUID();
       const [row] = await tx
@@ -132,7 +165,13 @@ export class RefundsService {
         action: 'refund.created',
         targetType: 'refund',
         targetId: id,
-        after: { order_id: order.id, payment_id: payment.id, amount, currency: payment.currency, reason: input.reason ?? null },
+        after: {
+          order_id: order.id,
+          payment_id: payment.id,
+          amount,
+          currency: payment.currency,
+          reason: input.reason ?? null,
+        },
         ip: actor.ip,
         requestId: actor.requestId,
         occurredAt: now,
@@ -141,15 +180,30 @@ export class RefundsService {
     });
   }
 
-  private setStatus(refundId: string, status: 'unknown' | 'failed', failureReason: string | null, actor: Actor) {
+  private setStatus(
+    refundId: string,
+    status: 'unknown' | 'failed',
+    failureReason: string | null,
+    actor: Actor,
+  ) {
     return this.transition(refundId, { status, failureReason }, null, null, actor);
   }
 
   /** Records Stripe's view of a refund. */
-  apply(refundId: string, snapshot: RefundSnapshot, requestId: string | null, actor: Actor, stripeEventId?: string) {
+  apply(
+    refundId: string,
+    snapshot: RefundSnapshot,
+    requestId: string | null,
+    actor: Actor,
+    stripeEventId?: string,
+  ) {
     return this.transition(
       refundId,
-      { status: snapshot.status, stripeRefundId: snapshot.id, failureReason: snapshot.failureReason },
+      {
+        status: snapshot.status,
+        stripeRefundId: snapshot.id,
+        failureReason: snapshot.failureReason,
+      },
       requestId,
       stripeEventId ?? null,
       actor,
@@ -166,17 +220,30 @@ export class RefundsService {
   ): Promise<RefundRow> {
     const now = this.clock.now();
     const result = await this.db.transaction(async (tx) => {
-      const [head] = await tx.select({ orderId: refunds.orderId }).from(refunds).where(eq(refunds.id, refundId));
+      const [head] = await tx
+        .select({ orderId: refunds.orderId })
+        .from(refunds)
+        .where(eq(refunds.id, refundId));
       if (!head) throw notFound('Refund');
       const order = (await orderRepo.findOrder(tx, head.orderId, { forUpdate: true }))!;
-      const [current] = await tx.select().from(refunds).where(eq(refunds.id, refundId)).for('update');
+      const [current] = await tx
+        .select()
+        .from(refunds)
+        .where(eq(refunds.id, refundId))
+        .for('update');
       const before = current!;
       const statusChanges = next.status !== before.status;
       if (statusChanges && !refundTransitions[before.status].includes(next.status)) {
-        this.logger.info({ refund_id: refundId, from: before.status, to: next.status }, 'stale refund update skipped');
+        this.logger.info(
+          { refund_id: refundId, from: before.status, to: next.status },
+          'stale refund update skipped',
+        );
         return { refund: before, changed: false };
       }
-      if (!statusChanges && (next.stripeRefundId ?? before.stripeRefundId) === before.stripeRefundId) {
+      if (
+        !statusChanges &&
+        (next.stripeRefundId ?? before.stripeRefundId) === before.stripeRefundId
+      ) {
         return { refund: before, changed: false };
       }
       const [after] = await tx
@@ -198,7 +265,11 @@ export class RefundsService {
         targetType: 'refund',
         targetId: refundId,
         before: { status: before.status, stripe_refund_id: before.stripeRefundId },
-        after: { status: after!.status, stripe_refund_id: after!.stripeRefundId, failure_reason: after!.failureReason },
+        after: {
+          status: after!.status,
+          stripe_refund_id: after!.stripeRefundId,
+          failure_reason: after!.failureReason,
+        },
         stripeRequestId: requestId,
         stripeEventId,
         ip: actor.ip,
@@ -213,11 +284,18 @@ export class RefundsService {
     return result.refund;
   }
 
-  private async recomputeTotals(tx: DbOrTx, order: orderRepo.OrderRow, paymentId: string, now: Date): Promise<void> {
+  private async recomputeTotals(
+    tx: DbOrTx,
+    order: orderRepo.OrderRow,
+    paymentId: string,
+    now: Date,
+  ): Promise<void> {
     const [{ total }] = (await tx
       .select({ total: sql<string>`coalesce(sum(${refunds.amount}), 0)` })
       .from(refunds)
-      .where(and(eq(refunds.paymentId, paymentId), inArray(refunds.status, COUNTED)))) as [{ total: string }];
+      .where(and(eq(refunds.paymentId, paymentId), inArray(refunds.status, COUNTED)))) as [
+      { total: string },
+    ];
     const refunded = Number(total);
     const [payment] = await tx
       .update(payments)
@@ -225,7 +303,10 @@ export class RefundsService {
       .where(eq(payments.id, paymentId))
       .returning();
     const status = orderStatusFor(payment!, { ...order, amountRefunded: refunded });
-    await tx.update(orders).set({ amountRefunded: refunded, status, updatedAt: now }).where(eq(orders.id, order.id));
+    await tx
+      .update(orders)
+      .set({ amountRefunded: refunded, status, updatedAt: now })
+      .where(eq(orders.id, order.id));
   }
 
   /** Brings a refund in line with Stripe; re-drives its creation when Stripe never answered. */
@@ -239,7 +320,10 @@ export class RefundsService {
     if (refund.status !== 'creating' && refund.status !== 'unknown') return refund;
     const age = this.clock.now().getTime() - refund.createdAt.getTime();
     if (age < REDRIVE_AFTER_MS && refund.status === 'creating') return refund;
-    const [payment] = await this.db.select().from(payments).where(eq(payments.id, refund.paymentId));
+    const [payment] = await this.db
+      .select()
+      .from(payments)
+      .where(eq(payments.id, refund.paymentId));
     if (age < REDRIVE_WINDOW_MS) {
       try {
         const answer = await this.provider.createRefund(
@@ -253,8 +337,10 @@ export class RefundsService {
         );
         return this.apply(refund.id, answer.value, answer.requestId, actor);
       } catch (err) {
-        if (err instanceof AppError && err.code === PROVIDER_UNAVAILABLE) return this.setStatus(refund.id, 'unknown', null, actor);
-        if (err instanceof AppError && err.status < 500) return this.setStatus(refund.id, 'failed', err.message, actor);
+        if (err instanceof AppError && err.code === PROVIDER_UNAVAILABLE)
+          return this.setStatus(refund.id, 'unknown', null, actor);
+        if (err instanceof AppError && err.status < 500)
+          return this.setStatus(refund.id, 'failed', err.message, actor);
         throw err;
       }
     }
@@ -265,17 +351,30 @@ export class RefundsService {
   }
 
   /** Webhook entry: our refund for a Stripe refund, by id or by its metadata. */
-  async syncByStripeRefund(snapshot: RefundSnapshot, actor: Actor, stripeEventId: string): Promise<RefundRow | undefined> {
-    let [refund] = await this.db.select().from(refunds).where(eq(refunds.stripeRefundId, snapshot.id));
+  async syncByStripeRefund(
+    snapshot: RefundSnapshot,
+    actor: Actor,
+    stripeEventId: string,
+  ): Promise<RefundRow | undefined> {
+    let [refund] = await this.db
+      .select()
+      .from(refunds)
+      .where(eq(refunds.stripeRefundId, snapshot.id));
     const metaId = snapshot.metadata.paydeck_refund_id;
     if (!refund && metaId && /^[0-9a-f-]{36}$/.test(metaId)) {
       [refund] = await this.db.select().from(refunds).where(eq(refunds.id, metaId));
     }
     if (!refund && !metaId && snapshot.paymentIntentId) {
       // Made outside Paydeck (e.g. in Stripe's dashboard) on one of our payments: record it.
-      const [payment] = await this.db.select().from(payments).where(eq(payments.stripePaymentIntentId, snapshot.paymentIntentId));
+      const [payment] = await this.db
+        .select()
+        .from(payments)
+        .where(eq(payments.stripePaymentIntentId, snapshot.paymentIntentId));
       if (payment) await this.importExternal(payment.id, actor, stripeEventId);
-      [refund] = await this.db.select().from(refunds).where(eq(refunds.stripeRefundId, snapshot.id));
+      [refund] = await this.db
+        .select()
+        .from(refunds)
+        .where(eq(refunds.stripeRefundId, snapshot.id));
       return refund;
     }
     if (!refund) return undefined;
@@ -298,7 +397,10 @@ export class RefundsService {
       if (snapshot.metadata.paydeck_refund_id) continue; // ours; the sync routine follows it
       const done = await this.db.transaction(async (tx) => {
         const order = (await orderRepo.findOrder(tx, payment.orderId, { forUpdate: true }))!;
-        const [exists] = await tx.select({ id: refunds.id }).from(refunds).where(eq(refunds.stripeRefundId, snapshot.id));
+        const [exists] = await tx
+          .select({ id: refunds.id })
+          .from(refunds)
+          .where(eq(refunds.stripeRefundId, snapshot.id));
         if (exists) return false;
         const id = crypto.randomUUID();
         await tx.insert(refunds).values({
@@ -324,7 +426,12 @@ export class RefundsService {
           action: 'refund.imported',
           targetType: 'refund',
           targetId: id,
-          after: { stripe_refund_id: snapshot.id, amount: snapshot.amount, status: snapshot.status, payment_id: payment.id },
+          after: {
+            stripe_refund_id: snapshot.id,
+            amount: snapshot.amount,
+            status: snapshot.status,
+            payment_id: payment.id,
+          },
           stripeRequestId: listed.requestId,
           stripeEventId: stripeEventId ?? null,
           ip: actor.ip,
@@ -340,6 +447,9 @@ export class RefundsService {
 
   /** Refunds not yet final, for the reconciler. */
   unsettled(): Promise<RefundRow[]> {
-    return this.db.select().from(refunds).where(notInArray(refunds.status, ['succeeded', 'failed', 'canceled']));
+    return this.db
+      .select()
+      .from(refunds)
+      .where(notInArray(refunds.status, ['succeeded', 'failed', 'canceled']));
   }
 }

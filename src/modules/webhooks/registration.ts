@@ -25,7 +25,9 @@ export function endpointFile(dataDir: string): string {
 function load(file: string): SavedEndpoint | undefined {
   try {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<SavedEndpoint>;
-    return typeof saved.id === 'string' && typeof saved.url === 'string' && typeof saved.secret === 'string'
+    return typeof saved.id === 'string' &&
+      typeof saved.url === 'string' &&
+      typeof saved.secret === 'string'
       ? { id: saved.id, url: saved.url, secret: saved.secret }
       : undefined;
   } catch {
@@ -47,7 +49,9 @@ export async function registerSimulatorEndpoint(
 ): Promise<string> {
   const url = `${publicUrl.replace(/\/$/, '')}/webhooks/stripe`;
   const file = endpointFile(dataDir);
-  const existing = (await provider.listWebhookEndpoints()).value.filter((endpoint) => endpoint.url === url);
+  const existing = (await provider.listWebhookEndpoints()).value.filter(
+    (endpoint) => endpoint.url === url,
+  );
   const saved = load(file);
   let keep: SavedEndpoint;
   if (saved && saved.url === url && existing.some((endpoint) => endpoint.id === saved.id)) {

@@ -7,7 +7,10 @@ export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type WebhookEventStatus = WebhookEventRow['status'];
 
 /** Stores an event under its Stripe id; returns false when it was already stored. */
-export async function insertEvent(tx: DbOrTx, values: typeof webhookEvents.$inferInsert): Promise<boolean> {
+export async function insertEvent(
+  tx: DbOrTx,
+  values: typeof webhookEvents.$inferInsert,
+): Promise<boolean> {
   const inserted = await tx
     .insert(webhookEvents)
     .values(values)
@@ -16,8 +19,14 @@ export async function insertEvent(tx: DbOrTx, values: typeof webhookEvents.$infe
   return inserted.length > 0;
 }
 
-export async function findByStripeId(tx: DbOrTx, stripeEventId: string): Promise<WebhookEventRow | undefined> {
-  const [row] = await tx.select().from(webhookEvents).where(eq(webhookEvents.stripeEventId, stripeEventId));
+export async function findByStripeId(
+  tx: DbOrTx,
+  stripeEventId: string,
+): Promise<WebhookEventRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(webhookEvents)
+    .where(eq(webhookEvents.stripeEventId, stripeEventId));
   return row;
 }
 
@@ -37,7 +46,10 @@ export async function recordOutcome(
     .where(eq(webhookEvents.stripeEventId, stripeEventId));
 }
 
-export async function markReceived(tx: DbOrTx, stripeEventId: string): Promise<WebhookEventRow | undefined> {
+export async function markReceived(
+  tx: DbOrTx,
+  stripeEventId: string,
+): Promise<WebhookEventRow | undefined> {
   const [row] = await tx
     .update(webhookEvents)
     .set({ status: 'received', processedAt: null })
@@ -75,7 +87,11 @@ export async function listEvents(
 }
 
 /** Events stored but never processed (their job was lost, e.g. a crash between insert and send). */
-export function staleReceived(tx: DbOrTx, olderThan: Date, limit: number): Promise<Array<{ stripeEventId: string }>> {
+export function staleReceived(
+  tx: DbOrTx,
+  olderThan: Date,
+  limit: number,
+): Promise<Array<{ stripeEventId: string }>> {
   return tx
     .select({ stripeEventId: webhookEvents.stripeEventId })
     .from(webhookEvents)

@@ -15,23 +15,39 @@ export async function webhookIntakeRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   // The signature covers the exact bytes Stripe sent: keep them, whatever the declared type.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) => done(null, body));
-  const limitUnverified = rateLimit(app, { name: 'webhook-unverified:ip', max: UNVERIFIED_PER_MINUTE, windowMs: 60_000, key: byIp });
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT },
+    (_request, body, done) => done(null, body),
+  );
+  const limitUnverified = rateLimit(app, {
+    name: 'webhook-unverified:ip',
+    max: UNVERIFIED_PER_MINUTE,
+    windowMs: 60_000,
+    key: byIp,
+  });
 
   // Only failures count against the limit, so a flood of forgeries never slows Stripe's deliveries.
   async function verified(request: FastifyRequest) {
     try {
-      return app.webhooks.verify(request.body as Buffer | undefined, request.headers['stripe-signature'] as string | undefined);
+      return app.webhooks.verify(
+        request.body as Buffer | undefined,
+        request.headers['stripe-signature'] as string | undefined,
+      );
     } catch (err) {
       await limitUnverified(request);
       throw err;
     }
   }
 
-  app.post('/webhooks/stripe', { schema: intakeSchema, config: { auth: 'stripe_signature' } }, async (request) => {
-    await app.webhooks.receive(await verified(request));
-    return { received: true as const };
-  });
+  app.post(
+    '/webhooks/stripe',
+    { schema: intakeSchema, config: { auth: 'stripe_signature' } },
+    async (request) => {
+      await app.webhooks.receive(await verified(request));
+      return { received: true as const };
+    },
+  );
 }
 
 function publicEvent(row: WebhookEventRow) {
@@ -54,13 +70,27 @@ const eventDetail = (row: WebhookEventRow) => ({ ...publicEvent(row), payload: r
 /** /api/admin/webhook-events: the operator's event log, with replay. */
 export async function adminWebhookRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  app.get('/webhook-events', { schema: listEventsSchema, config: { auth: 'admin' } }, async (request) => {
-    const { status, type, object_id, limit, starting_after } = request.query;
-    const page = await app.webhooks.list({ status, type, objectId: object_id }, { limit: limit ?? 25, startingAfter: starting_after });
-    return { data: page.data.map(publicEvent), has_more: page.hasMore };
-  });
-  app.get('/webhook-events/:id', { schema: getEventSchema, config: { auth: 'admin' } }, async (request) => eventDetail(await app.webhooks.get(request.params.id)));
-  app.post('/webhook-events/:id/replay', { schema: replayEventSchema, config: { auth: 'admin', idempotency: 'optional' } }, async (request) =>
-    eventDetail(await app.webhooks.replay(request.params.id, actorFrom(request))),
+  app.get(
+    '/webhook-events',
+    { schema: listEventsSchema, config: { auth: 'admin' } },
+    async (request) => {
+      const { status, type, object_id, limit, starting_after } = request.query;
+      const page = await app.webhooks.list(
+        { status, type, objectId: object_id },
+        { limit: limit ?? 25, startingAfter: starting_after },
+      );
+      return { data: page.data.map(publicEvent), has_more: page.hasMore };
+    },
+  );
+  app.get(
+    '/webhook-events/:id',
+    { schema: getEventSchema, config: { auth: 'admin' } },
+    async (request) => eventDetail(await app.webhooks.get(request.params.id)),
+  );
+  app.post(
+    '/webhook-events/:id/replay',
+    { schema: replayEventSchema, config: { auth: 'admin', idempotency: 'optional' } },
+    async (request) =>
+      eventDetail(await app.webhooks.replay(request.params.id, actorFrom(request))),
   );
 }

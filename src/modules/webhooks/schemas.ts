@@ -1,7 +1,12 @@
 import { Type } from 'typebox';
 import { StrictObject, errorResponses } from '../../lib/schemas.ts';
 
-const EventStatus = Type.Union([Type.Literal('received'), Type.Literal('processed'), Type.Literal('ignored'), Type.Literal('failed')]);
+const EventStatus = Type.Union([
+  Type.Literal('received'),
+  Type.Literal('processed'),
+  Type.Literal('ignored'),
+  Type.Literal('failed'),
+]);
 const StripeEventId = Type.String({ minLength: 1, maxLength: 255, pattern: '^evt_[A-Za-z0-9_]+$' });
 
 /** The last second a timestamp column (and a JavaScript Date) holds comfortably: 9999-12-31T23:59:59Z. */
@@ -18,7 +23,9 @@ export const StripeEventEnvelope = Type.Object({
   created: Type.Integer({ minimum: 0, maximum: LAST_UNIX_SECOND, description: 'Unix seconds' }),
   livemode: Type.Optional(Type.Boolean()),
   api_version: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
-  data: Type.Object({ object: Type.Object({ id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }) }),
+  data: Type.Object({
+    object: Type.Object({ id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }),
+  }),
 });
 
 export const intakeSchema = {
@@ -26,7 +33,10 @@ export const intakeSchema = {
   summary: 'Stripe events (signed with the endpoint secret)',
   // Optional here so that a missing signature is answered (and counted) like a bad one.
   headers: Type.Object({ 'stripe-signature': Type.Optional(Type.String({ maxLength: 8192 })) }),
-  response: { 200: Type.Object({ received: Type.Literal(true) }), ...errorResponses(400, 413, 429) },
+  response: {
+    200: Type.Object({ received: Type.Literal(true) }),
+    ...errorResponses(400, 413, 429),
+  },
 };
 
 const WebhookEvent = Type.Object({
@@ -54,7 +64,10 @@ export const listEventsSchema = {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
     starting_after: Type.Optional(StripeEventId),
   }),
-  response: { 200: Type.Object({ data: Type.Array(WebhookEvent), has_more: Type.Boolean() }), ...errorResponses(400, 401, 403) },
+  response: {
+    200: Type.Object({ data: Type.Array(WebhookEvent), has_more: Type.Boolean() }),
+    ...errorResponses(400, 401, 403),
+  },
 };
 
 const EventParams = StrictObject({ id: StripeEventId });

@@ -31,11 +31,26 @@ const SWEEP_AFTER_MS = 5 * 60_000;
 export type ReceiveResult = 'accepted' | 'duplicate';
 type Outcome = 'processed' | 'ignored';
 
-const CHARGE_EVENTS = new Set(['charge.succeeded', 'charge.failed', 'charge.captured', 'charge.refunded', 'charge.updated']);
-const REFUND_EVENTS = new Set(['refund.created', 'refund.updated', 'refund.failed', 'charge.refund.updated']);
+const CHARGE_EVENTS = new Set([
+  'charge.succeeded',
+  'charge.failed',
+  'charge.captured',
+  'charge.refunded',
+  'charge.updated',
+]);
+const REFUND_EVENTS = new Set([
+  'refund.created',
+  'refund.updated',
+  'refund.failed',
+  'charge.refund.updated',
+]);
 
 const idOf = (value: unknown): string | null =>
-  typeof value === 'string' ? value : typeof (value as { id?: unknown } | null)?.id === 'string' ? (value as { id: string }).id : null;
+  typeof value === 'string'
+    ? value
+    : typeof (value as { id?: unknown } | null)?.id === 'string'
+      ? (value as { id: string }).id
+      : null;
 
 /**
  * Why a verified event cannot be stored — a field of the wrong shape, or a string PostgreSQL
@@ -44,16 +59,29 @@ const idOf = (value: unknown): string | null =>
 function eventShapeError(raw: unknown) {
   const [first] = Value.Errors(StripeEventEnvelope, raw);
   if (first) {
-    const missing = first.keyword === 'required' ? (first.params as { requiredProperties?: string[] }).requiredProperties?.[0] : undefined;
-    const field = [...first.instancePath.split('/').filter(Boolean), ...(missing ? [missing] : [])].join('.') || 'event';
-    return badRequest('webhook_event_invalid', `The event's ${field} ${missing ? 'is missing' : first.message}.`, { field });
+    const missing =
+      first.keyword === 'required'
+        ? (first.params as { requiredProperties?: string[] }).requiredProperties?.[0]
+        : undefined;
+    const field =
+      [...first.instancePath.split('/').filter(Boolean), ...(missing ? [missing] : [])].join('.') ||
+      'event';
+    return badRequest(
+      'webhook_event_invalid',
+      `The event's ${field} ${missing ? 'is missing' : first.message}.`,
+      { field },
+    );
   }
   const found = findInputProblem(raw);
   if (found) {
     const field = fieldPath(found.path) || 'event';
     return found.problem === 'too_deep'
       ? badRequest('webhook_event_invalid', `The event nests too deeply at ${field}.`, { field })
-      : badRequest('invalid_characters', `The event's ${field} holds a NUL character or an unpaired surrogate, which cannot be stored.`, { field });
+      : badRequest(
+          'invalid_characters',
+          `The event's ${field} holds a NUL character or an unpaired surrogate, which cannot be stored.`,
+          { field },
+        );
   }
   return undefined;
 }
@@ -63,7 +91,9 @@ function refundFromStripe(object: Record<string, unknown>): RefundSnapshot | nul
   if (typeof object.id !== 'string') return null;
   return {
     id: object.id,
-    status: (typeof object.status === 'string' ? object.status : 'pending') as RefundSnapshot['status'],
+    status: (typeof object.status === 'string'
+      ? object.status
+      : 'pending') as RefundSnapshot['status'],
     amount: typeof object.amount === 'number' ? object.amount : 0,
     currency: typeof object.currency === 'string' ? object.currency : '',
     paymentIntentId: idOf(object.payment_intent),
@@ -91,10 +121,16 @@ export class WebhooksService {
   verify(rawBody: Buffer | undefined, signature: string | undefined): ProviderEvent {
     if (!signature) {
       metrics.webhooksReceived.inc({ result: 'bad_signature' });
-      throw badRequest('webhook_signature_missing', 'The Stripe-Signature header is missing.', { field: 'stripe-signature' });
+      throw badRequest('webhook_signature_missing', 'The Stripe-Signature header is missing.', {
+        field: 'stripe-signature',
+      });
     }
     try {
-      return this.deps.provider.verifyWebhook(rawBody ?? Buffer.alloc(0), signature, this.deps.secrets.all());
+      return this.deps.provider.verifyWebhook(
+        rawBody ?? Buffer.alloc(0),
+        signature,
+        this.deps.secrets.all(),
+      );
     } catch (err) {
       metrics.webhooksReceived.inc({ result: 'bad_signature' });
       throw err;
@@ -123,7 +159,11 @@ export class WebhooksService {
       return 'duplicate';
     }
     // If this send is lost (crash, queue down), the sweep finds the event still `received`.
-    await this.deps.jobs.send(PROCESS_WEBHOOK_JOB, { eventId: event.id }, { singletonKey: event.id });
+    await this.deps.jobs.send(
+      PROCESS_WEBHOOK_JOB,
+      { eventId: event.id },
+      { singletonKey: event.id },
+    );
     metrics.webhooksReceived.inc({ result: 'accepted' });
     return 'accepted';
   }
@@ -142,9 +182,16 @@ export class WebhooksService {
       outcome = await this.dispatch(row);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      await repo.recordOutcome(this.deps.db, eventId, { status: 'failed', lastError: message.slice(0, 1000), at: this.deps.clock.now() });
+      await repo.recordOutcome(this.deps.db, eventId, {
+        status: 'failed',
+        lastError: message.slice(0, 1000),
+        at: this.deps.clock.now(),
+      });
       metrics.webhooksProcessed.inc({ type: row.type, outcome: 'failed' });
-      this.deps.logger.warn({ err, stripe_event_id: eventId, type: row.type }, 'webhook processing failed');
+      this.deps.logger.warn(
+        { err, stripe_event_id: eventId, type: row.type },
+        'webhook processing failed',
+      );
       throw err;
     }
     const now = this.deps.clock.now();
@@ -164,7 +211,12 @@ export class WebhooksService {
       const intentId = idOf(object.id);
       if (!intentId) return 'ignored';
       const metadata = (object.metadata as Record<string, string> | undefined) ?? {};
-      const synced = await this.deps.payments.syncByIntentId(intentId, actor, row.stripeEventId, metadata.paydeck_payment_id);
+      const synced = await this.deps.payments.syncByIntentId(
+        intentId,
+        actor,
+        row.stripeEventId,
+        metadata.paydeck_payment_id,
+      );
       return synced ? 'processed' : 'ignored';
     }
     if (type.startsWith('charge.dispute.')) {
@@ -176,25 +228,35 @@ export class WebhooksService {
     if (REFUND_EVENTS.has(type)) {
       const refund = refundFromStripe(object);
       if (!refund) return 'ignored';
-      return (await this.deps.refunds.syncByStripeRefund(refund, actor, row.stripeEventId)) ? 'processed' : 'ignored';
+      return (await this.deps.refunds.syncByStripeRefund(refund, actor, row.stripeEventId))
+        ? 'processed'
+        : 'ignored';
     }
     if (CHARGE_EVENTS.has(type)) {
       const intentId = idOf(object.payment_intent);
       if (!intentId) return 'ignored';
       const synced = await this.deps.payments.syncByIntentId(intentId, actor, row.stripeEventId);
-      if (type === 'charge.refunded') await this.syncChargeRefunds(object, intentId, actor, row.stripeEventId);
+      if (type === 'charge.refunded')
+        await this.syncChargeRefunds(object, intentId, actor, row.stripeEventId);
       return synced ? 'processed' : 'ignored';
     }
     return 'ignored';
   }
 
   /** charge.refunded: every refund of the charge (embedded in the event, else listed at Stripe). */
-  private async syncChargeRefunds(charge: Record<string, unknown>, intentId: string, actor: Actor, eventId: string): Promise<void> {
-    const embedded = (charge.refunds as { data?: Array<Record<string, unknown>> } | undefined)?.data;
+  private async syncChargeRefunds(
+    charge: Record<string, unknown>,
+    intentId: string,
+    actor: Actor,
+    eventId: string,
+  ): Promise<void> {
+    const embedded = (charge.refunds as { data?: Array<Record<string, unknown>> } | undefined)
+      ?.data;
     const snapshots = embedded
       ? embedded.map(refundFromStripe).filter((r): r is RefundSnapshot => r !== null)
       : (await this.deps.provider.listRefunds(intentId)).value;
-    for (const snapshot of snapshots) await this.deps.refunds.syncByStripeRefund(snapshot, actor, eventId);
+    for (const snapshot of snapshots)
+      await this.deps.refunds.syncByStripeRefund(snapshot, actor, eventId);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -202,10 +264,12 @@ export class WebhooksService {
   // ------------------------------------------------------------------------------------------
 
   list(filters: repo.EventFilters, options: { limit: number; startingAfter?: string | undefined }) {
-    return repo.listEvents(this.deps.db, filters, { ...options, limit: options.limit + 1 }).then((rows) => ({
-      data: rows.slice(0, options.limit),
-      hasMore: rows.length > options.limit,
-    }));
+    return repo
+      .listEvents(this.deps.db, filters, { ...options, limit: options.limit + 1 })
+      .then((rows) => ({
+        data: rows.slice(0, options.limit),
+        hasMore: rows.length > options.limit,
+      }));
   }
 
   async get(eventId: string): Promise<repo.WebhookEventRow> {
@@ -242,9 +306,17 @@ export class WebhooksService {
 
   /** Queues again the events whose processing job was lost. */
   async sweep(): Promise<number> {
-    const stale = await repo.staleReceived(this.deps.db, new Date(this.deps.clock.now().getTime() - SWEEP_AFTER_MS), 500);
+    const stale = await repo.staleReceived(
+      this.deps.db,
+      new Date(this.deps.clock.now().getTime() - SWEEP_AFTER_MS),
+      500,
+    );
     for (const { stripeEventId } of stale) {
-      await this.deps.jobs.send(PROCESS_WEBHOOK_JOB, { eventId: stripeEventId }, { singletonKey: stripeEventId });
+      await this.deps.jobs.send(
+        PROCESS_WEBHOOK_JOB,
+        { eventId: stripeEventId },
+        { singletonKey: stripeEventId },
+      );
     }
     return stale.length;
   }

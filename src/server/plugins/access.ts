@@ -19,7 +19,11 @@ import type {
 import { forbidden, unauthorized } from '../../lib/errors.ts';
 import { safeEqual } from '../../lib/crypto.ts';
 import { rateLimit } from '../../lib/rate-limits.ts';
-import { API_KEY_SCOPES, insufficientScope, type ApiKeyScope } from '../../modules/api-keys/service.ts';
+import {
+  API_KEY_SCOPES,
+  insufficientScope,
+  type ApiKeyScope,
+} from '../../modules/api-keys/service.ts';
 
 /**
  * - `public`: anyone; no identity is read (health, configuration, legal texts, catalog, pages).
@@ -31,7 +35,15 @@ import { API_KEY_SCOPES, insufficientScope, type ApiKeyScope } from '../../modul
  *   raw body before any work.
  * - `metrics_token`: Prometheus; `Authorization: Bearer <METRICS_TOKEN>` when one is configured.
  */
-export const ACCESS_KINDS = ['public', 'visitor', 'session', 'admin', 'api_key', 'stripe_signature', 'metrics_token'] as const;
+export const ACCESS_KINDS = [
+  'public',
+  'visitor',
+  'session',
+  'admin',
+  'api_key',
+  'stripe_signature',
+  'metrics_token',
+] as const;
 export type Access = (typeof ACCESS_KINDS)[number];
 
 /** Kinds whose callers are browsers holding our session cookie: Origin and CSRF checks apply. */
@@ -69,11 +81,16 @@ export interface DeclaredRoute {
 /** Why a route's declaration is unusable, or undefined when it is sound. */
 function declarationProblem(route: DeclaredRoute, csrf: boolean | undefined): string | undefined {
   if (route.auth === undefined) return 'declares no `config.auth`';
-  if (!ACCESS_KINDS.includes(route.auth)) return `declares an unknown auth kind "${String(route.auth)}"`;
-  if (route.auth === 'api_key' && (!route.scope || !API_KEY_SCOPES.includes(route.scope))) return 'is an api_key route without a known `scope`';
-  if (route.auth !== 'api_key' && route.scope !== undefined) return 'declares a `scope` but is not an api_key route';
-  if (route.idempotency && !IDENTIFIED_KINDS.has(route.auth)) return 'accepts Idempotency-Key but identifies no caller to scope it to';
-  if (csrf === false && route.auth !== 'visitor') return 'turns CSRF off, which only visitor routes may do';
+  if (!ACCESS_KINDS.includes(route.auth))
+    return `declares an unknown auth kind "${String(route.auth)}"`;
+  if (route.auth === 'api_key' && (!route.scope || !API_KEY_SCOPES.includes(route.scope)))
+    return 'is an api_key route without a known `scope`';
+  if (route.auth !== 'api_key' && route.scope !== undefined)
+    return 'declares a `scope` but is not an api_key route';
+  if (route.idempotency && !IDENTIFIED_KINDS.has(route.auth))
+    return 'accepts Idempotency-Key but identifies no caller to scope it to';
+  if (csrf === false && route.auth !== 'visitor')
+    return 'turns CSRF off, which only visitor routes may do';
   return undefined;
 }
 
@@ -102,7 +119,8 @@ export default fp(
     // third party's routes after this root hook has seen them.
     // (Fastify reuses the options object for a prefix's "/" twin route, so the URL is copied now.)
     app.addHook('onRoute', (route: RouteOptions) => {
-      for (const method of [route.method].flat()) registered.push({ method, url: route.url, route });
+      for (const method of [route.method].flat())
+        registered.push({ method, url: route.url, route });
     });
     app.addHook('onReady', async () => {
       const problems: string[] = [];
@@ -119,7 +137,9 @@ export default fp(
         if (problem) problems.push(`${method} ${url} ${problem}`);
       }
       if (problems.length > 0) {
-        throw new Error(`Every route must declare who may call it (config.auth). Refusing to start:\n  ${problems.join('\n  ')}`);
+        throw new Error(
+          `Every route must declare who may call it (config.auth). Refusing to start:\n  ${problems.join('\n  ')}`,
+        );
       }
     });
 
@@ -138,12 +158,14 @@ export default fp(
           'origin_not_allowed',
         );
       }
-      if (request.headers['sec-fetch-site'] === 'cross-site') throw forbidden('Cross-site requests are not allowed.', 'origin_not_allowed');
+      if (request.headers['sec-fetch-site'] === 'cross-site')
+        throw forbidden('Cross-site requests are not allowed.', 'origin_not_allowed');
     }
 
     async function readSession(request: FastifyRequest) {
       const token = request.cookies[app.sessionCookieName];
-      if (token && token.length <= MAX_SESSION_TOKEN_LENGTH) request.session = (await app.sessionStore.resolve(token)) ?? null;
+      if (token && token.length <= MAX_SESSION_TOKEN_LENGTH)
+        request.session = (await app.sessionStore.resolve(token)) ?? null;
     }
 
     async function requireSession(request: FastifyRequest, kind: Access) {
@@ -151,13 +173,21 @@ export default fp(
       const session = request.session;
       if (kind !== 'visitor') {
         if (!session) throw unauthorized();
-        if (kind === 'admin' && session.user.role !== 'admin') throw forbidden('This needs an operator (admin) account.');
+        if (kind === 'admin' && session.user.role !== 'admin')
+          throw forbidden('This needs an operator (admin) account.');
         request.idempotencyScope = `user:${session.user.id}`;
       }
-      if (session && !SAFE_METHODS.has(request.method) && request.routeOptions.config.csrf !== false) {
+      if (
+        session &&
+        !SAFE_METHODS.has(request.method) &&
+        request.routeOptions.config.csrf !== false
+      ) {
         const sent = request.headers['x-csrf-token'];
         if (typeof sent !== 'string' || !safeEqual(sent, session.csrfToken)) {
-          throw forbidden('Missing or invalid CSRF token. Send the X-CSRF-Token header from GET /api/auth/session.', 'csrf_token_invalid');
+          throw forbidden(
+            'Missing or invalid CSRF token. Send the X-CSRF-Token header from GET /api/auth/session.',
+            'csrf_token_invalid',
+          );
         }
       }
     }
@@ -182,7 +212,8 @@ export default fp(
       // No route matched: the not-found handler answers 404 and no handler runs.
       if (request.is404) return;
       const { auth: kind, scope } = request.routeOptions.config;
-      if (kind !== undefined && COOKIE_KINDS.has(kind) && !SAFE_METHODS.has(request.method)) checkOrigin(request);
+      if (kind !== undefined && COOKIE_KINDS.has(kind) && !SAFE_METHODS.has(request.method))
+        checkOrigin(request);
       switch (kind) {
         case 'public':
           return;

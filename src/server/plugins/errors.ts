@@ -5,7 +5,12 @@ import type { Duplex } from 'node:stream';
 import fp from 'fastify-plugin';
 import { randomToken } from '../../lib/crypto.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, serviceUnavailable, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS, type ErrorBody } from '../../lib/errors.ts';
+import {
+  AppError,
+  serviceUnavailable,
+  SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS,
+  type ErrorBody,
+} from '../../lib/errors.ts';
 import { isDatabaseUnavailable } from '../../db/client.ts';
 
 interface AjvLikeError {
@@ -18,7 +23,8 @@ interface AjvLikeError {
 /** Turns the first schema violation into a stable code, a field path and a readable message. */
 function fromValidation(err: FastifyError): AppError {
   const first = (err.validation?.[0] ?? {}) as AjvLikeError;
-  const context = (err as FastifyError & { validationContext?: string }).validationContext ?? 'body';
+  const context =
+    (err as FastifyError & { validationContext?: string }).validationContext ?? 'body';
   const base = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   const params = first.params ?? {};
   let field = base;
@@ -34,7 +40,10 @@ function fromValidation(err: FastifyError): AppError {
   } else {
     message = `${field || context} ${first.message ?? 'is invalid'}.`;
   }
-  return new AppError(400, code, message, { field: field || undefined, details: { location: context } });
+  return new AppError(400, code, message, {
+    field: field || undefined,
+    details: { location: context },
+  });
 }
 
 /** Maps Fastify's own client errors (bad JSON, wrong media type, body too large…) to AppErrors. */
@@ -47,14 +56,26 @@ function fromFastify(err: FastifyError): AppError | undefined {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError(413, 'payload_too_large', 'The request body is too large.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError(415, 'unsupported_media_type', 'Send the request body as application/json.');
+      return new AppError(
+        415,
+        'unsupported_media_type',
+        'Send the request body as application/json.',
+      );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError(400, 'invalid_request', 'The Content-Length header does not match the body.');
+      return new AppError(
+        400,
+        'invalid_request',
+        'The Content-Length header does not match the body.',
+      );
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return new AppError(400, 'invalid_request', 'The request URL is malformed.');
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new AppError(400, 'invalid_request', 'A path parameter of the request URL is too long.');
+      return new AppError(
+        400,
+        'invalid_request',
+        'A path parameter of the request URL is too long.',
+      );
   }
   if (err instanceof SyntaxError && err.statusCode === 400) {
     return new AppError(400, 'invalid_json', 'The request body is not valid JSON.');
@@ -92,7 +113,10 @@ function withRetryAfter(unavailable: AppError): AppError {
   if (unavailable.headers?.['retry-after']) return unavailable;
   return new AppError(503, unavailable.code, unavailable.message, {
     details: { retry_after: SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS, ...unavailable.details },
-    headers: { ...unavailable.headers, 'retry-after': String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS) },
+    headers: {
+      ...unavailable.headers,
+      'retry-after': String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS),
+    },
   });
 }
 
@@ -109,9 +133,14 @@ const UNROUTABLE_URL = '/_paydeck/router-error';
  * the request is routed a second time, to a path no route has, carrying the error: it passes
  * through every hook like any other request, and our handler answers with the router's error.
  */
-export function routeFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+export function routeFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   const raw = request.raw as RawRequest;
-  const appError = fromFastify(error) ?? new AppError(400, 'invalid_request', 'The request URL is malformed.');
+  const appError =
+    fromFastify(error) ?? new AppError(400, 'invalid_request', 'The request URL is malformed.');
   // The second pass cannot fail the same way; should it fail at all, answer without the hooks.
   if (raw[ROUTER_ERROR]) {
     sendError(reply, request, appError);
@@ -175,7 +204,11 @@ export default fp(
       // 503 with Retry-After, not a bug: the client did nothing wrong and may send the same
       // request, with the same Idempotency-Key, again.
       const unavailable =
-        appError?.status === 503 ? appError : (!appError || appError.isServerError) && isDatabaseUnavailable(err) ? serviceUnavailable() : undefined;
+        appError?.status === 503
+          ? appError
+          : (!appError || appError.isServerError) && isDatabaseUnavailable(err)
+            ? serviceUnavailable()
+            : undefined;
       if (unavailable) {
         request.log.warn({ err, code: unavailable.code }, 'dependency unavailable');
         return sendError(reply, request, withRetryAfter(unavailable));
@@ -184,10 +217,13 @@ export default fp(
       return sendError(
         reply,
         request,
-        new AppError(appError?.status ?? 500, appError?.code ?? 'internal_error', 'Something went wrong on our side. It has been logged; try again shortly.'),
+        new AppError(
+          appError?.status ?? 500,
+          appError?.code ?? 'internal_error',
+          'Something went wrong on our side. It has been logged; try again shortly.',
+        ),
       );
     });
-
   },
   { name: 'errors' },
 );

@@ -33,7 +33,9 @@ export default fp(
   async function securityPlugin(app: FastifyInstance) {
     const { config } = app.ctx;
     const stripe = stripeOrigins(config.stripe.jsUrl, config.stripe.apiBase);
-    const assetOrigin = /^https?:\/\//.test(config.assetBaseUrl) ? [new URL(config.assetBaseUrl).origin] : [];
+    const assetOrigin = /^https?:\/\//.test(config.assetBaseUrl)
+      ? [new URL(config.assetBaseUrl).origin]
+      : [];
 
     await app.register(helmet, {
       contentSecurityPolicy: {
@@ -86,7 +88,10 @@ export default fp(
       reply.header('x-request-id', request.id);
       if (reply.hasHeader('cache-control')) return payload;
       if (request.routeOptions.config.immutable) {
-        reply.header('cache-control', reply.statusCode === 200 ? 'public, max-age=31536000, immutable' : 'no-store');
+        reply.header(
+          'cache-control',
+          reply.statusCode === 200 ? 'public, max-age=31536000, immutable' : 'no-store',
+        );
       } else if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
         reply.header('cache-control', 'no-cache');
       } else {

@@ -18,8 +18,8 @@ import { badRequest } from '../../lib/errors.ts';
 import { MAX_JSON_DEPTH, fieldPath, findInputProblem } from '../../lib/schemas.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM interop.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule })
+  .default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
 
 function makeAjv(options: Options): Ajv {
   const ajv = new Ajv({
@@ -43,17 +43,26 @@ type JsonSchema = Record<string, unknown>;
 function withSafeIntegers(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withSafeIntegers);
   if (!schema || typeof schema !== 'object') return schema;
-  const copy: JsonSchema = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, withSafeIntegers(v)]));
+  const copy: JsonSchema = Object.fromEntries(
+    Object.entries(schema).map(([k, v]) => [k, withSafeIntegers(v)]),
+  );
   const type = copy.type;
   if (type === 'integer' || (Array.isArray(type) && type.includes('integer'))) {
-    copy.maximum = Math.min(typeof copy.maximum === 'number' ? copy.maximum : Infinity, Number.MAX_SAFE_INTEGER);
-    copy.minimum = Math.max(typeof copy.minimum === 'number' ? copy.minimum : -Infinity, Number.MIN_SAFE_INTEGER);
+    copy.maximum = Math.min(
+      typeof copy.maximum === 'number' ? copy.maximum : Infinity,
+      Number.MAX_SAFE_INTEGER,
+    );
+    copy.minimum = Math.max(
+      typeof copy.minimum === 'number' ? copy.minimum : -Infinity,
+      Number.MIN_SAFE_INTEGER,
+    );
   }
   return copy;
 }
 
 /** TypeBox marks `Type.Optional(...)` with this (non-enumerable) flag. */
-const isOptional = (schema: unknown) => (schema as { '~optional'?: boolean } | null)?.['~optional'] === true;
+const isOptional = (schema: unknown) =>
+  (schema as { '~optional'?: boolean } | null)?.['~optional'] === true;
 
 /**
  * Whether `text` opens more than `max` arrays or objects at once. One pass, no recursion, and
@@ -79,7 +88,10 @@ export function jsonNestsDeeperThan(text: string, max: number): boolean {
 }
 
 const isEmptyObject = (value: unknown) =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.keys(value).length === 0;
 
 /** The request parts checked for forbidden characters, in the order their errors are reported. */
 const PARTS = [
@@ -102,12 +114,22 @@ export default fp(
           // Validated as an empty object: optional-only bodies pass, required fields are still
           // reported by name. The handler sees no body (undefined) rather than a null.
           if (!optional) {
-            return { error: badRequest('body_required', 'This request needs a JSON object body.', { details: { location: 'body' } }) } as never;
+            return {
+              error: badRequest('body_required', 'This request needs a JSON object body.', {
+                details: { location: 'body' },
+              }),
+            } as never;
           }
-          if (!validate({})) return { error: Object.assign(new Error('invalid body'), { validation: validate.errors }) } as never;
+          if (!validate({}))
+            return {
+              error: Object.assign(new Error('invalid body'), { validation: validate.errors }),
+            } as never;
           return { value: undefined } as never;
         }
-        if (!validate(data)) return { error: Object.assign(new Error('invalid body'), { validation: validate.errors }) } as never;
+        if (!validate(data))
+          return {
+            error: Object.assign(new Error('invalid body'), { validation: validate.errors }),
+          } as never;
         return true;
       };
     });
@@ -119,7 +141,13 @@ export default fp(
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
       const text = body as string;
       if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
-        done(badRequest('json_too_deep', `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`), undefined);
+        done(
+          badRequest(
+            'json_too_deep',
+            `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`,
+          ),
+          undefined,
+        );
         return;
       }
       parseJson(request, text, done);
@@ -133,19 +161,35 @@ export default fp(
         if (!found) continue;
         const field = fieldPath(found.path) || location;
         if (found.problem === 'too_deep') {
-          throw badRequest('json_too_deep', `${field} nests more than ${MAX_JSON_DEPTH} levels deep.`, { field, details: { location } });
+          throw badRequest(
+            'json_too_deep',
+            `${field} nests more than ${MAX_JSON_DEPTH} levels deep.`,
+            { field, details: { location } },
+          );
         }
-        throw badRequest('invalid_characters', `${field} contains a NUL character or an unpaired UTF-16 surrogate, which are not accepted.`, {
-          field,
-          details: { location },
-        });
+        throw badRequest(
+          'invalid_characters',
+          `${field} contains a NUL character or an unpaired UTF-16 surrogate, which are not accepted.`,
+          {
+            field,
+            details: { location },
+          },
+        );
       }
       // A route without a body schema takes no body: refuse one rather than let it reach a
       // handler, the idempotency hash or the audit log unchecked. (A body a route's own parser
       // keeps as bytes — the webhook intake's — is that route's to verify.)
       const body = request.body;
-      if (request.routeOptions.schema?.body === undefined && body !== undefined && body !== null && !isEmptyObject(body) && !Buffer.isBuffer(body)) {
-        throw badRequest('body_not_allowed', 'This operation takes no request body.', { details: { location: 'body' } });
+      if (
+        request.routeOptions.schema?.body === undefined &&
+        body !== undefined &&
+        body !== null &&
+        !isEmptyObject(body) &&
+        !Buffer.isBuffer(body)
+      ) {
+        throw badRequest('body_not_allowed', 'This operation takes no request body.', {
+          details: { location: 'body' },
+        });
       }
     });
   },

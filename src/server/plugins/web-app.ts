@@ -9,7 +9,10 @@ import type { FastifyInstance } from 'fastify';
 import { sendError } from './errors.ts';
 import { AppError } from '../../lib/errors.ts';
 
-export const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/web');
+export const webRoot = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../dist/web',
+);
 
 const CHECKOUT_PAGE = /^\/checkout\/[^/]+\/?$/;
 const NOT_SPA = /^\/(api|webhooks|metrics|healthz|readyz|docs|assets)(\/|$)/;
@@ -19,13 +22,24 @@ async function webAppPlugin(app: FastifyInstance) {
   if (!built) app.log.warn({ webRoot }, 'web app not built: run `npm run build:web`');
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0] ?? '/';
-    const isPage = (request.method === 'GET' || request.method === 'HEAD') && !NOT_SPA.test(url) && !path.extname(url);
+    const isPage =
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      !NOT_SPA.test(url) &&
+      !path.extname(url);
     if (built && isPage) {
       // The checkout is its own, lighter page (web/checkout.html); a payment page is never stored.
-      if (CHECKOUT_PAGE.test(url)) return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').sendFile('checkout.html');
+      if (CHECKOUT_PAGE.test(url))
+        return reply
+          .header('cache-control', 'no-store')
+          .type('text/html; charset=utf-8')
+          .sendFile('checkout.html');
       return reply.type('text/html; charset=utf-8').sendFile('index.html');
     }
-    return sendError(reply, request, new AppError(404, 'route_not_found', `No route for ${request.method} ${url}.`));
+    return sendError(
+      reply,
+      request,
+      new AppError(404, 'route_not_found', `No route for ${request.method} ${url}.`),
+    );
   });
   if (!built) return;
   // Only the sendFile decorator: files are served by the routes below, each declared public

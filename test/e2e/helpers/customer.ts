@@ -23,7 +23,11 @@ export interface Customer {
 
 export async function signUpNewCustomer(page: Page): Promise<Customer> {
   const id = randomUUID().slice(0, 8);
-  const customer = { name: `Checkout Tester ${id}`, email: `e2e-checkout-${id}@example.com`, password: 'correct horse battery staple' };
+  const customer = {
+    name: `Checkout Tester ${id}`,
+    email: `e2e-checkout-${id}@example.com`,
+    password: 'correct horse battery staple',
+  };
   await page.goto('/signup');
   await page.getByLabel('Name').fill(customer.name);
   await page.getByLabel('Email').fill(customer.email);
@@ -47,7 +51,11 @@ const SCREENSHOTS = path.join('test-results', 'screenshots');
 const README_SCREENSHOTS = path.join('docs', 'screenshots');
 
 /** A full-page screenshot in test-results/screenshots/, also copied to docs/screenshots/ when asked. */
-export async function screenshot(page: Page, name: string, { forReadme = false } = {}): Promise<void> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  { forReadme = false } = {},
+): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });

@@ -2,7 +2,11 @@
 import { expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
 
-export const DEMO_ADMIN = { email: 'admin@paydeck.test', password: 'paydeck-admin-demo', name: 'Ada Operator' } as const;
+export const DEMO_ADMIN = {
+  email: 'admin@paydeck.test',
+  password: 'paydeck-admin-demo',
+  name: 'Ada Operator',
+} as const;
 
 export async function signInAsAdmin(page: Page): Promise<void> {
   await page.goto('/login');
@@ -14,6 +18,9 @@ export async function signInAsAdmin(page: Page): Promise<void> {
 
 /** Opens a console section from its navigation, the way an operator moves around. */
 export async function openConsoleSection(page: Page, section: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: section, exact: true }).click();
+  await page
+    .getByRole('navigation', { name: 'Console' })
+    .getByRole('link', { name: section, exact: true })
+    .click();
   await expect(page.getByRole('heading', { level: 1, name: section })).toBeVisible();
 }

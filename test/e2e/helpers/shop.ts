@@ -5,7 +5,11 @@ import type { Page } from '@playwright/test';
 import { CHALLENGE_FRAME, fillCard } from './customer.ts';
 
 /** Chooses quantities in the shop and goes to checkout; returns the order id. */
-export async function startCheckout(page: Page, quantities: Record<string, number>, total: string): Promise<string> {
+export async function startCheckout(
+  page: Page,
+  quantities: Record<string, number>,
+  total: string,
+): Promise<string> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Shop' }).click();
   await expect(page.getByRole('heading', { name: 'Shop', level: 1 })).toBeVisible();
   for (const [product, quantity] of Object.entries(quantities)) {
@@ -21,13 +25,22 @@ export async function startCheckout(page: Page, quantities: Record<string, numbe
 }
 
 /** Pays the open checkout with a new card (passing 3-D Secure when the card asks) and waits for the receipt. */
-export async function payWithNewCard(page: Page, orderId: string, total: string, card: string, { threeDSecure = false } = {}): Promise<void> {
+export async function payWithNewCard(
+  page: Page,
+  orderId: string,
+  total: string,
+  card: string,
+  { threeDSecure = false } = {},
+): Promise<void> {
   const newCard = page.getByRole('radio', { name: 'New card' });
   if (!(await newCard.isChecked())) await newCard.check();
   await fillCard(page, card);
   await page.getByRole('button', { name: `Pay ${total}` }).click();
   if (threeDSecure) {
-    await page.frameLocator(CHALLENGE_FRAME).getByRole('button', { name: 'Complete authentication' }).click();
+    await page
+      .frameLocator(CHALLENGE_FRAME)
+      .getByRole('button', { name: 'Complete authentication' })
+      .click();
   }
   await expect(page).toHaveURL((url) => url.pathname === `/orders/${orderId}`);
   await expect(page.getByText('Thank you — your payment went through')).toBeVisible();

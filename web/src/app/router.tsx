@@ -80,7 +80,8 @@ export function createRouter(queryClient: QueryClient) {
                 {
                   path: 'orders',
                   lazy: async () => ({
-                    Component: (await import('../features/orders/components/orders-page')).OrdersPage,
+                    Component: (await import('../features/orders/components/orders-page'))
+                      .OrdersPage,
                   }),
                 },
                 {
@@ -92,13 +93,15 @@ export function createRouter(queryClient: QueryClient) {
                 {
                   path: 'wallet',
                   lazy: async () => ({
-                    Component: (await import('../features/wallet/components/wallet-page')).WalletPage,
+                    Component: (await import('../features/wallet/components/wallet-page'))
+                      .WalletPage,
                   }),
                 },
                 {
                   path: 'account',
                   lazy: async () => ({
-                    Component: (await import('../features/account/components/account-page')).AccountPage,
+                    Component: (await import('../features/account/components/account-page'))
+                      .AccountPage,
                   }),
                 },
                 {
@@ -108,65 +111,79 @@ export function createRouter(queryClient: QueryClient) {
                   children: [
                     {
                       lazy: async () => ({
-                        Component: (await import('../features/console/components/console-layout')).ConsoleLayout,
+                        Component: (await import('../features/console/components/console-layout'))
+                          .ConsoleLayout,
                       }),
                       children: [
                         { index: true, element: <Navigate to="/console/payments" replace /> },
                         {
                           path: 'payments',
                           lazy: async () => ({
-                            Component: (await import('../features/console/components/payments-page')).PaymentsPage,
+                            Component: (
+                              await import('../features/console/components/payments-page')
+                            ).PaymentsPage,
                           }),
                         },
                         {
                           path: 'payments/:paymentId',
                           lazy: async () => ({
-                            Component: (await import('../features/console/components/payment-detail-page'))
-                              .PaymentDetailPage,
+                            Component: (
+                              await import('../features/console/components/payment-detail-page')
+                            ).PaymentDetailPage,
                           }),
                         },
                         {
                           path: 'customers',
                           lazy: async () => ({
-                            Component: (await import('../features/console/components/customers-page')).CustomersPage,
+                            Component: (
+                              await import('../features/console/components/customers-page')
+                            ).CustomersPage,
                           }),
                         },
                         {
                           path: 'catalog',
                           lazy: async () => ({
-                            Component: (await import('../features/console/components/catalog-page')).CatalogPage,
+                            Component: (await import('../features/console/components/catalog-page'))
+                              .CatalogPage,
                           }),
                         },
                         {
                           path: 'api-keys',
                           lazy: async () => ({
-                            Component: (await import('../features/console/components/api-keys-page')).ApiKeysPage,
+                            Component: (
+                              await import('../features/console/components/api-keys-page')
+                            ).ApiKeysPage,
                           }),
                         },
                         {
                           path: 'webhooks',
                           lazy: async () => ({
-                            Component: (await import('../features/console/components/webhooks-page')).WebhooksPage,
+                            Component: (
+                              await import('../features/console/components/webhooks-page')
+                            ).WebhooksPage,
                           }),
                         },
                         {
                           path: 'webhooks/:eventId',
                           lazy: async () => ({
-                            Component: (await import('../features/console/components/webhook-event-page'))
-                              .WebhookEventPage,
+                            Component: (
+                              await import('../features/console/components/webhook-event-page')
+                            ).WebhookEventPage,
                           }),
                         },
                         {
                           path: 'audit',
                           lazy: async () => ({
-                            Component: (await import('../features/console/components/audit-page')).AuditPage,
+                            Component: (await import('../features/console/components/audit-page'))
+                              .AuditPage,
                           }),
                         },
                         {
                           path: 'reconciliation',
                           lazy: async () => ({
-                            Component: (await import('../features/console/components/reconciliation-page'))
-                              .ReconciliationPage,
+                            Component: (
+                              await import('../features/console/components/reconciliation-page')
+                            ).ReconciliationPage,
                           }),
                         },
                       ],

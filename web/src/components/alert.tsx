@@ -55,7 +55,12 @@ export function ErrorAlert({ error, title, onRetry }: ErrorAlertProps) {
 }
 
 // The server's own vague "try again later" gives way to the wait it announced in Retry-After.
-const VAGUE_RETRIES = ['Try again later.', 'Try again shortly.', 'Retry shortly.', 'Try again in a moment.'];
+const VAGUE_RETRIES = [
+  'Try again later.',
+  'Try again shortly.',
+  'Retry shortly.',
+  'Try again in a moment.',
+];
 
 /** "Too many requests. Try again in 60 minutes." — the message and the wait, said once. */
 function messageWithWait(error: ApiError): string {

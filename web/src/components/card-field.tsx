@@ -8,7 +8,8 @@ const OPTIONS: StripeCardElementOptions = {
   style: {
     base: {
       color: '#1b1f29',
-      fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+      fontFamily:
+        "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
       fontSize: '16px',
       '::placeholder': { color: '#6b7280' },
       iconColor: '#4a5263',
@@ -30,7 +31,13 @@ export interface CardFieldProps {
  * Stripe's card Element with a label and an error tied to it. The card number, expiry and CVC are
  * typed into Stripe's iframe: this page never sees them.
  */
-export function CardField({ label = 'Card details', error, onChange, onReady, disabled = false }: CardFieldProps) {
+export function CardField({
+  label = 'Card details',
+  error,
+  onChange,
+  onReady,
+  disabled = false,
+}: CardFieldProps) {
   const id = useId();
   const elements = useElements();
   const [ready, setReady] = useState(false);
@@ -39,11 +46,19 @@ export function CardField({ label = 'Card details', error, onChange, onReady, di
   return (
     <div className="field">
       {/* The inputs live in Stripe's iframe, so a <label for> cannot reach them; focus it on click. */}
-      <span className="field__label" id={labelId} onClick={() => elements?.getElement(CardElement)?.focus()}>
+      <span
+        className="field__label"
+        id={labelId}
+        onClick={() => elements?.getElement(CardElement)?.focus()}
+      >
         {label}
       </span>
       <div
-        className={['card-input', ready ? null : 'card-input--loading', error ? 'card-input--invalid' : null]
+        className={[
+          'card-input',
+          ready ? null : 'card-input--loading',
+          error ? 'card-input--invalid' : null,
+        ]
           .filter(Boolean)
           .join(' ')}
         role="group"

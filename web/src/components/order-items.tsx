@@ -2,7 +2,13 @@ import { formatMoney } from '../lib/money';
 import type { Order } from '../types/api';
 
 /** The lines of an order and its total, as the server priced them. */
-export function OrderItems({ order, caption }: { order: Pick<Order, 'items' | 'amount' | 'currency'>; caption?: string }) {
+export function OrderItems({
+  order,
+  caption,
+}: {
+  order: Pick<Order, 'items' | 'amount' | 'currency'>;
+  caption?: string;
+}) {
   return (
     <table className="order-items">
       {caption ? <caption className="visually-hidden">{caption}</caption> : null}
@@ -23,7 +29,9 @@ export function OrderItems({ order, caption }: { order: Pick<Order, 'items' | 'a
             <td>
               {item.name}
               {item.quantity > 1 ? (
-                <span className="order-items__unit">{formatMoney(item.unit_amount, order.currency)} each</span>
+                <span className="order-items__unit">
+                  {formatMoney(item.unit_amount, order.currency)} each
+                </span>
               ) : null}
             </td>
             <td className="num">{item.quantity}</td>

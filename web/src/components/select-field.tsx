@@ -10,7 +10,16 @@ export interface SelectFieldProps extends Omit<SelectHTMLAttributes<HTMLSelectEl
 }
 
 /** A labelled <select>, styled and described like TextField. */
-export function SelectField({ label, name, hint, error, options, id, className, ...select }: SelectFieldProps) {
+export function SelectField({
+  label,
+  name,
+  hint,
+  error,
+  options,
+  id,
+  className,
+  ...select
+}: SelectFieldProps) {
   const autoId = useId();
   const selectId = id ?? `${autoId}-${name}`;
   const hintId = hint ? `${selectId}-hint` : undefined;

@@ -26,7 +26,11 @@ export interface Session {
 export type SessionEnd = 'signed-out' | 'account-deleted';
 
 export const signedOutSession: Session = { user: null, csrf_token: null, ended: 'signed-out' };
-export const deletedAccountSession: Session = { user: null, csrf_token: null, ended: 'account-deleted' };
+export const deletedAccountSession: Session = {
+  user: null,
+  csrf_token: null,
+  ended: 'account-deleted',
+};
 
 export const sessionQueryKey = ['session'] as const;
 
@@ -49,7 +53,8 @@ export function useReplaceSession() {
   return (session: Session) => {
     setCsrfToken(session.csrf_token);
     queryClient.removeQueries({
-      predicate: (query) => query.queryKey[0] !== sessionQueryKey[0] && query.queryKey[0] !== 'app-config',
+      predicate: (query) =>
+        query.queryKey[0] !== sessionQueryKey[0] && query.queryKey[0] !== 'app-config',
     });
     queryClient.setQueryData(sessionQueryKey, session);
   };

@@ -22,7 +22,9 @@ const unavailable = () =>
  * live mode `loadStripe` loads Stripe's own script from js.stripe.com.
  */
 export function getStripe(config: AppConfig): Promise<Stripe> {
-  stripePromise ??= (config.mode === 'simulated' ? loadScript(config.stripe_js_url) : Promise.resolve())
+  stripePromise ??= (
+    config.mode === 'simulated' ? loadScript(config.stripe_js_url) : Promise.resolve()
+  )
     .then(() => loadStripe(config.publishable_key))
     .then((stripe) => {
       if (!stripe) throw unavailable();
@@ -67,7 +69,10 @@ export interface StripeLoad {
  */
 export function useStripeLoader(config: AppConfig): StripeLoad {
   const [attempt, setAttempt] = useState(0);
-  const [state, setState] = useState<{ stripe: Stripe | null; error: unknown }>({ stripe: null, error: null });
+  const [state, setState] = useState<{ stripe: Stripe | null; error: unknown }>({
+    stripe: null,
+    error: null,
+  });
   useEffect(() => {
     let current = true;
     getStripe(config).then(
@@ -88,7 +93,11 @@ export function useStripeLoader(config: AppConfig): StripeLoad {
 }
 
 /** A Stripe.js result error (decline, failed 3-D Secure, invalid card) as our one error type. */
-export function fromStripeError(error: { type?: string; code?: string; message?: string }): ApiError {
+export function fromStripeError(error: {
+  type?: string;
+  code?: string;
+  message?: string;
+}): ApiError {
   return new ApiError({
     status: error.type === 'validation_error' ? 400 : 402,
     code: error.code ?? 'card_error',

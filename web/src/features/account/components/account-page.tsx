@@ -43,7 +43,12 @@ export function AccountPage() {
               A copy of your profile, orders, payments and saved cards, as a JSON file.
             </p>
           </div>
-          <a className="button button--secondary" href={exportUrl} download aria-describedby="export-note">
+          <a
+            className="button button--secondary"
+            href={exportUrl}
+            download
+            aria-describedby="export-note"
+          >
             Download my data
           </a>
         </div>
@@ -51,10 +56,16 @@ export function AccountPage() {
           <div>
             <h3>Delete my account</h3>
             <p id="delete-note" className="muted">
-              Removes your personal data and saved cards; records of past payments are kept as the law requires.
+              Removes your personal data and saved cards; records of past payments are kept as the
+              law requires.
             </p>
           </div>
-          <button type="button" className="button button--secondary" aria-describedby="delete-note" onClick={() => setConfirming(true)}>
+          <button
+            type="button"
+            className="button button--secondary"
+            aria-describedby="delete-note"
+            onClick={() => setConfirming(true)}
+          >
             Delete my account
           </button>
         </div>
@@ -115,7 +126,10 @@ function DeleteAccountDialog({ onCancel }: { onCancel: () => void }) {
       onCancel={onCancel}
       onConfirm={() => confirm()}
     >
-      <p>Your saved cards and personal data will be deleted and you will be signed out. This cannot be undone.</p>
+      <p>
+        Your saved cards and personal data will be deleted and you will be signed out. This cannot
+        be undone.
+      </p>
       {/* A form of its own, so Enter in the password field confirms. */}
       <form noValidate onSubmit={confirm}>
         <TextField

@@ -37,7 +37,9 @@ export function LoginPage() {
       ) : null}
       {ended === 'account-deleted' ? (
         <Alert tone="success" live title="Your account was deleted">
-          <p>Your personal data and saved cards are gone, and you have been signed out everywhere.</p>
+          <p>
+            Your personal data and saved cards are gone, and you have been signed out everywhere.
+          </p>
         </Alert>
       ) : null}
       <LoginForm next={next} />

@@ -43,7 +43,10 @@ export async function loadCheckout(orderId: string, signal: AbortSignal): Promis
     fetchOrder(orderId, signal),
     api.get<ListResponse<PaymentMethod>>('/api/payment-methods', { signal }),
   ]);
-  return { signedIn: true, data: { config: configValue, user, order: orderValue, cards: cardsValue.data } };
+  return {
+    signedIn: true,
+    data: { config: configValue, user, order: orderValue, cards: cardsValue.data },
+  };
 }
 
 export interface PayInput {
@@ -52,7 +55,11 @@ export interface PayInput {
 }
 
 /** One attempt = one Idempotency-Key: a retried request replays, a new attempt gets a new key. */
-export function payOrder(orderId: string, input: PayInput, idempotencyKey: string): Promise<PayResponse> {
+export function payOrder(
+  orderId: string,
+  input: PayInput,
+  idempotencyKey: string,
+): Promise<PayResponse> {
   return api.post<PayResponse>(`${orderPath(orderId)}/pay`, input, { idempotencyKey });
 }
 

@@ -16,7 +16,8 @@ import { fetchOrder, loadCheckout, signOut } from '../api/checkout';
 import type { CheckoutData } from '../api/checkout';
 import { PaymentForm } from './payment-form';
 
-type State = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'ready'; data: CheckoutData };
+type State =
+  { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'ready'; data: CheckoutData };
 
 /** The order id from /checkout/:orderId. */
 function orderIdFromPath(pathname: string): string {
@@ -46,7 +47,10 @@ export function CheckoutApp() {
   }, [orderId, attempt]);
 
   const setOrder = useCallback(
-    (order: Order) => setState((current) => (current.kind === 'ready' ? { kind: 'ready', data: { ...current.data, order } } : current)),
+    (order: Order) =>
+      setState((current) =>
+        current.kind === 'ready' ? { kind: 'ready', data: { ...current.data, order } } : current,
+      ),
     [],
   );
 
@@ -144,7 +148,15 @@ function NotPayable({ order, onOrder }: { order: Order; onOrder: (order: Order) 
 }
 
 /** The main app's frame, without its router: plain links lead back to it. */
-function Shell({ mode, user, children }: { mode: StripeMode | null; user: User | null; children: ReactNode }) {
+function Shell({
+  mode,
+  user,
+  children,
+}: {
+  mode: StripeMode | null;
+  user: User | null;
+  children: ReactNode;
+}) {
   return (
     <div className="app">
       <a className="skip-link" href="#main">

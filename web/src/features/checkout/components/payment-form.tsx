@@ -38,7 +38,10 @@ interface Props {
 
 export function PaymentForm(props: Props) {
   const { stripe, error, retry } = useStripeLoader(props.data.config);
-  if (error) return <ErrorAlert error={error} title="The payment form could not be loaded" onRetry={retry} />;
+  if (error)
+    return (
+      <ErrorAlert error={error} title="The payment form could not be loaded" onRetry={retry} />
+    );
   if (!stripe) {
     return (
       <div role="status" className="payment-form__loading">
@@ -93,7 +96,9 @@ function PaymentFormFields({ data, onOrder }: Props) {
     );
     if (result.payment.status === 'requires_action' && result.payment.client_secret) {
       setPhase('authenticating');
-      const action = await stripeInstance.handleNextAction({ clientSecret: result.payment.client_secret });
+      const action = await stripeInstance.handleNextAction({
+        clientSecret: result.payment.client_secret,
+      });
       setPhase('confirming');
       // Whatever happened in the challenge, the server records it before we show anything.
       result = await syncOrder(order.id);
@@ -107,7 +112,11 @@ function PaymentFormFields({ data, onOrder }: Props) {
     let current = result.order;
     const started = Date.now();
     // 202 (outcome unknown) or a payment still processing: follow the order until it settles.
-    while (!SUCCEEDED.has(current.status) && isPending(result, current) && Date.now() - started < WAIT_LIMIT_MS) {
+    while (
+      !SUCCEEDED.has(current.status) &&
+      isPending(result, current) &&
+      Date.now() - started < WAIT_LIMIT_MS
+    ) {
       setPhase('waiting');
       await delay(1_500);
       current = await fetchOrder(order.id);
@@ -125,7 +134,9 @@ function PaymentFormFields({ data, onOrder }: Props) {
     }
     const latest = current.payments.find((payment) => payment.id === result.payment.id);
     throw paymentFailed(
-      latest?.failure_message ?? result.payment.failure_message ?? 'The payment did not go through. Try another card.',
+      latest?.failure_message ??
+        result.payment.failure_message ??
+        'The payment did not go through. Try another card.',
     );
   }
 
@@ -135,7 +146,9 @@ function PaymentFormFields({ data, onOrder }: Props) {
     const card = elements.getElement(CardElement);
     setFailure(null);
     if (newCard && !cardComplete) {
-      setCardError((current) => current ?? 'Enter your card number, expiry date, CVC and postal code.');
+      setCardError(
+        (current) => current ?? 'Enter your card number, expiry date, CVC and postal code.',
+      );
       card?.focus();
       return;
     }
@@ -160,7 +173,12 @@ function PaymentFormFields({ data, onOrder }: Props) {
 
   const amount = formatMoney(order.amount, order.currency);
   return (
-    <form className="form payment-form" noValidate onSubmit={handleSubmit} aria-describedby={`${id}-amount`}>
+    <form
+      className="form payment-form"
+      noValidate
+      onSubmit={handleSubmit}
+      aria-describedby={`${id}-amount`}
+    >
       <p id={`${id}-amount`} className="payment-form__amount">
         Amount due: <strong data-testid="amount-due">{amount}</strong>
       </p>
@@ -228,7 +246,12 @@ function PaymentFormFields({ data, onOrder }: Props) {
       <p className="payment-form__progress" role="status">
         {phase === 'idle' ? '' : PHASE_TEXT[phase]}
       </p>
-      <Button type="submit" className="button--block" pending={busy} disabled={!stripe || (newCard && !cardReady)}>
+      <Button
+        type="submit"
+        className="button--block"
+        pending={busy}
+        disabled={!stripe || (newCard && !cardReady)}
+      >
         Pay {amount}
       </Button>
       <p className="field__hint payment-form__note">

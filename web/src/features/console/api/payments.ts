@@ -10,7 +10,8 @@ export const PAGE_SIZE = 25;
 export const paymentsQuery = (query: URLSearchParams) =>
   queryOptions({
     queryKey: ['admin', 'payments', query.toString()] as const,
-    queryFn: ({ signal }) => api.get<PaymentPage>(`/api/admin/payments?${query.toString()}`, { signal }),
+    queryFn: ({ signal }) =>
+      api.get<PaymentPage>(`/api/admin/payments?${query.toString()}`, { signal }),
     staleTime: PAYMENT_STATE_STALE_TIME,
     // The table keeps the previous page on screen while the next one loads.
     placeholderData: keepPreviousData,
@@ -19,7 +20,8 @@ export const paymentsQuery = (query: URLSearchParams) =>
 export const paymentDetailQuery = (id: string) =>
   queryOptions({
     queryKey: ['admin', 'payment', id] as const,
-    queryFn: ({ signal }) => api.get<PaymentDetail>(`/api/admin/payments/${encodeURIComponent(id)}`, { signal }),
+    queryFn: ({ signal }) =>
+      api.get<PaymentDetail>(`/api/admin/payments/${encodeURIComponent(id)}`, { signal }),
     staleTime: PAYMENT_STATE_STALE_TIME,
   });
 
@@ -54,7 +56,11 @@ export function useCapture() {
   const invalidate = useInvalidateAdmin();
   return useMutation({
     mutationFn: (orderId: string) =>
-      api.post<Order>(`/api/admin/orders/${encodeURIComponent(orderId)}/capture`, {}, { idempotencyKey: true }),
+      api.post<Order>(
+        `/api/admin/orders/${encodeURIComponent(orderId)}/capture`,
+        {},
+        { idempotencyKey: true },
+      ),
     onSettled: invalidate,
   });
 }
@@ -63,7 +69,11 @@ export function useCancel() {
   const invalidate = useInvalidateAdmin();
   return useMutation({
     mutationFn: (orderId: string) =>
-      api.post<Order>(`/api/admin/orders/${encodeURIComponent(orderId)}/cancel`, {}, { idempotencyKey: true }),
+      api.post<Order>(
+        `/api/admin/orders/${encodeURIComponent(orderId)}/cancel`,
+        {},
+        { idempotencyKey: true },
+      ),
     onSettled: invalidate,
   });
 }

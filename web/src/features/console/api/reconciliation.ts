@@ -5,13 +5,15 @@ import type { ReconciliationRun } from '../../../types/admin';
 
 export const reconciliationRunsQuery = queryOptions({
   queryKey: ['admin', 'reconciliation'] as const,
-  queryFn: ({ signal }) => api.get<ListResponse<ReconciliationRun>>('/api/admin/reconciliation/runs?limit=10', { signal }),
+  queryFn: ({ signal }) =>
+    api.get<ListResponse<ReconciliationRun>>('/api/admin/reconciliation/runs?limit=10', { signal }),
 });
 
 export function useRunReconciliation() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: () => api.post<ReconciliationRun>('/api/admin/reconciliation/run', {}, { idempotencyKey: true }),
+    mutationFn: () =>
+      api.post<ReconciliationRun>('/api/admin/reconciliation/run', {}, { idempotencyKey: true }),
     onSettled: () => queryClient.invalidateQueries({ queryKey: reconciliationRunsQuery.queryKey }),
   });
 }

@@ -26,7 +26,9 @@ export function ApiKeysPage() {
     <div>
       <title>API keys · Console · Paydeck</title>
       <h1>API keys</h1>
-      <p className="lead">Secret keys let your backend call the merchant API. Give each key only the scopes it needs.</p>
+      <p className="lead">
+        Secret keys let your backend call the merchant API. Give each key only the scopes it needs.
+      </p>
 
       {created ? <NewSecret apiKey={created} onDismiss={() => setCreated(null)} /> : null}
       {notice ? (
@@ -35,7 +37,13 @@ export function ApiKeysPage() {
         </Alert>
       ) : null}
 
-      {keys.error ? <ErrorAlert error={keys.error} title="API keys could not be loaded" onRetry={() => void keys.refetch()} /> : null}
+      {keys.error ? (
+        <ErrorAlert
+          error={keys.error}
+          title="API keys could not be loaded"
+          onRetry={() => void keys.refetch()}
+        />
+      ) : null}
       {keys.data && list.length === 0 ? (
         <Empty>
           <p>No API keys yet. Create one below.</p>
@@ -69,7 +77,13 @@ export function ApiKeysPage() {
                   <td>
                     <time dateTime={key.created_at}>{formatDateTime(key.created_at)}</time>
                   </td>
-                  <td>{key.last_used_at ? formatDateTime(key.last_used_at) : <span className="muted">Never</span>}</td>
+                  <td>
+                    {key.last_used_at ? (
+                      formatDateTime(key.last_used_at)
+                    ) : (
+                      <span className="muted">Never</span>
+                    )}
+                  </td>
                   <td>
                     {key.revoked_at ? (
                       <span className="status status--neutral">Revoked</span>
@@ -120,7 +134,8 @@ export function ApiKeysPage() {
           }
         >
           <p>
-            Requests with <code>{revoking.prefix}…</code> stop working at once. This cannot be undone.
+            Requests with <code>{revoking.prefix}…</code> stop working at once. This cannot be
+            undone.
           </p>
         </ConfirmDialog>
       ) : null}
@@ -152,8 +167,8 @@ function NewSecret({ apiKey, onDismiss }: { apiKey: CreatedApiKey; onDismiss: ()
       </h2>
       <Alert tone="info" title="Store this secret now">
         <p>
-          This is the only time the secret of “{apiKey.name}” is shown. It will not be shown again: Paydeck keeps only a
-          hash of it. If you lose it, revoke the key and create another.
+          This is the only time the secret of “{apiKey.name}” is shown. It will not be shown again:
+          Paydeck keeps only a hash of it. If you lose it, revoke the key and create another.
         </p>
       </Alert>
       <div className="secret">
@@ -172,7 +187,11 @@ function NewSecret({ apiKey, onDismiss }: { apiKey: CreatedApiKey; onDismiss: ()
         </Button>
       </div>
       <p role="status" className="muted">
-        {copied === 'yes' ? 'Copied to the clipboard.' : copied === 'failed' ? 'Copy did not work here: the secret is selected, press Ctrl+C.' : ''}
+        {copied === 'yes'
+          ? 'Copied to the clipboard.'
+          : copied === 'failed'
+            ? 'Copy did not work here: the secret is selected, press Ctrl+C.'
+            : ''}
       </p>
       <Button onClick={onDismiss}>I have stored it</Button>
     </section>
@@ -183,7 +202,10 @@ const FIELDS = ['name', 'scopes'] as const;
 
 function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) {
   const create = useCreateApiKey();
-  const [errors, setErrors] = useState<FormErrors<(typeof FIELDS)[number]>>({ fields: {}, form: null });
+  const [errors, setErrors] = useState<FormErrors<(typeof FIELDS)[number]>>({
+    fields: {},
+    form: null,
+  });
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -196,7 +218,9 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void 
     if (scopes.length === 0) fields.scopes = 'Choose at least one scope.';
     setErrors({ fields, form: null });
     if (fields.name || fields.scopes) {
-      const target = fields.name ? formElement.elements.namedItem('name') : formElement.querySelector('input[name="scopes"]');
+      const target = fields.name
+        ? formElement.elements.namedItem('name')
+        : formElement.querySelector('input[name="scopes"]');
       if (target instanceof HTMLElement) target.focus();
       return;
     }
@@ -220,7 +244,10 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void 
         <div className="form--narrow">
           <TextField label="Name" name="name" maxLength={100} required error={errors.fields.name} />
         </div>
-        <fieldset className="scopes" aria-describedby={errors.fields.scopes ? 'scopes-error' : undefined}>
+        <fieldset
+          className="scopes"
+          aria-describedby={errors.fields.scopes ? 'scopes-error' : undefined}
+        >
           <legend>Scopes</legend>
           {API_KEY_SCOPES.map((scope) => (
             <CheckboxField key={scope} name="scopes" value={scope} label={scope} />

@@ -27,7 +27,9 @@ export function AuditPage() {
           Verify chain
         </Button>
       </div>
-      <p className="lead">Every payment operation, who did it and from where. Each entry seals the one before it.</p>
+      <p className="lead">
+        Every payment operation, who did it and from where. Each entry seals the one before it.
+      </p>
 
       {verify.data ? (
         verify.data.ok ? (
@@ -45,9 +47,17 @@ export function AuditPage() {
           </Alert>
         )
       ) : null}
-      {verify.error ? <ErrorAlert error={verify.error} title="The chain could not be verified" /> : null}
+      {verify.error ? (
+        <ErrorAlert error={verify.error} title="The chain could not be verified" />
+      ) : null}
 
-      {audit.error ? <ErrorAlert error={audit.error} title="The audit log could not be loaded" onRetry={() => void audit.refetch()} /> : null}
+      {audit.error ? (
+        <ErrorAlert
+          error={audit.error}
+          title="The audit log could not be loaded"
+          onRetry={() => void audit.refetch()}
+        />
+      ) : null}
       {audit.data && list.length === 0 ? (
         <Empty>
           <p>No entries yet.</p>
@@ -75,7 +85,9 @@ export function AuditPage() {
                 <tr key={entry.id} data-testid="audit-row">
                   <td className="num">{entry.id}</td>
                   <td>
-                    <time dateTime={entry.occurred_at}>{formatPreciseDateTime(entry.occurred_at)}</time>
+                    <time dateTime={entry.occurred_at}>
+                      {formatPreciseDateTime(entry.occurred_at)}
+                    </time>
                   </td>
                   <td>
                     {humanize(entry.actor_type)}
@@ -109,7 +121,9 @@ export function AuditPage() {
       <Pager
         label="Audit pages"
         previous={after ? { to: '?', label: 'Newest entries' } : null}
-        next={audit.data?.has_more && last ? { to: `?after=${last.id}`, label: 'Older entries' } : null}
+        next={
+          audit.data?.has_more && last ? { to: `?after=${last.id}`, label: 'Older entries' } : null
+        }
       />
     </div>
   );

@@ -13,7 +13,10 @@ import { adminProductsQuery, useSaveProduct } from '../api/catalog';
 import { Empty, SkeletonRows, TableScroll } from './console-ui';
 
 /** A few common ones; the server holds the full list and names a currency it refuses. */
-const CURRENCIES = ['usd', 'eur', 'gbp', 'cad', 'aud', 'chf', 'jpy'].map((code) => ({ value: code, label: code.toUpperCase() }));
+const CURRENCIES = ['usd', 'eur', 'gbp', 'cad', 'aud', 'chf', 'jpy'].map((code) => ({
+  value: code,
+  label: code.toUpperCase(),
+}));
 const FIELDS = ['name', 'description', 'unit_amount', 'currency', 'active'] as const;
 type Field = (typeof FIELDS)[number];
 
@@ -28,7 +31,9 @@ export function CatalogPage() {
     <div>
       <title>Catalog · Console · Paydeck</title>
       <h1>Catalog</h1>
-      <p className="lead">What customers can buy. Price changes apply to new orders; placed orders keep their prices.</p>
+      <p className="lead">
+        What customers can buy. Price changes apply to new orders; placed orders keep their prices.
+      </p>
       {notice ? (
         <Alert tone="success" live>
           {notice}
@@ -36,7 +41,11 @@ export function CatalogPage() {
       ) : null}
 
       {products.error ? (
-        <ErrorAlert error={products.error} title="Products could not be loaded" onRetry={() => void products.refetch()} />
+        <ErrorAlert
+          error={products.error}
+          title="Products could not be loaded"
+          onRetry={() => void products.refetch()}
+        />
       ) : null}
       {products.data && list.length === 0 ? (
         <Empty>
@@ -65,7 +74,9 @@ export function CatalogPage() {
                 <tr key={product.id} data-testid="product-row">
                   <td className="wrap">
                     {product.name}
-                    {product.description ? <span className="cell-note">{product.description}</span> : null}
+                    {product.description ? (
+                      <span className="cell-note">{product.description}</span>
+                    ) : null}
                   </td>
                   <td className="num">{formatMoney(product.unit_amount, product.currency)}</td>
                   <td>{product.active ? 'Yes' : <span className="muted">Hidden</span>}</td>
@@ -122,7 +133,8 @@ function ProductForm({
     const name = String(form.get('name') ?? '').trim();
     const fields: FormErrors<Field>['fields'] = {};
     if (!name) fields.name = 'Enter a name.';
-    if (amount === null || amount <= 0) fields.unit_amount = `Enter a price like ${toMajorText(2400, currency)}.`;
+    if (amount === null || amount <= 0)
+      fields.unit_amount = `Enter a price like ${toMajorText(2400, currency)}.`;
     if (fields.name || fields.unit_amount) {
       setErrors({ fields, form: null });
       const first = FIELDS.find((field) => fields[field]);
@@ -155,7 +167,9 @@ function ProductForm({
   return (
     <section className="panel" aria-labelledby={headingId}>
       <h2 id={headingId}>{product ? `Edit ${product.name}` : 'Add a product'}</h2>
-      {errors.form ? <ErrorAlert error={errors.form} title="The product could not be saved" /> : null}
+      {errors.form ? (
+        <ErrorAlert error={errors.form} title="The product could not be saved" />
+      ) : null}
       <form className="form form--narrow" onSubmit={onSubmit} noValidate>
         <TextField
           label="Name"
@@ -195,7 +209,11 @@ function ProductForm({
           }
           error={errors.fields.currency}
         />
-        <CheckboxField label="For sale in the shop" name="active" defaultChecked={product?.active ?? true} />
+        <CheckboxField
+          label="For sale in the shop"
+          name="active"
+          defaultChecked={product?.active ?? true}
+        />
         <div className="form__actions">
           <Button type="submit" pending={save.isPending}>
             {product ? 'Save changes' : 'Add product'}

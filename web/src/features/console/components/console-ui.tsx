@@ -56,7 +56,17 @@ export interface PagerLink {
 }
 
 /** Previous/next links; page state lives in the URL so a page can be shared and reloaded. */
-export function Pager({ label, summary, previous, next }: { label: string; summary?: ReactNode; previous: PagerLink | null; next: PagerLink | null }) {
+export function Pager({
+  label,
+  summary,
+  previous,
+  next,
+}: {
+  label: string;
+  summary?: ReactNode;
+  previous: PagerLink | null;
+  next: PagerLink | null;
+}) {
   if (!summary && !previous && !next) return null;
   return (
     <nav className="pager" aria-label={label}>
@@ -86,5 +96,7 @@ const EVENT_TONES: Record<string, string> = {
 
 /** A stored Stripe event's processing state, in words and colour. */
 export function EventStatus({ status }: { status: string }) {
-  return <span className={`status status--${EVENT_TONES[status] ?? 'neutral'}`}>{humanize(status)}</span>;
+  return (
+    <span className={`status status--${EVENT_TONES[status] ?? 'neutral'}`}>{humanize(status)}</span>
+  );
 }

@@ -25,15 +25,32 @@ export function CustomersPage() {
     <div>
       <title>Customers · Console · Paydeck</title>
       <h1>Customers</h1>
-      <form key={q} className="filters filters--inline" role="search" aria-label="Customers" onSubmit={onSubmit}>
-        <TextField label="Email or name" name="q" type="search" defaultValue={q} maxLength={200} hint="Part of it is enough" />
+      <form
+        key={q}
+        className="filters filters--inline"
+        role="search"
+        aria-label="Customers"
+        onSubmit={onSubmit}
+      >
+        <TextField
+          label="Email or name"
+          name="q"
+          type="search"
+          defaultValue={q}
+          maxLength={200}
+          hint="Part of it is enough"
+        />
         <div className="form__actions">
           <Button type="submit">Find customers</Button>
         </div>
       </form>
 
       {customers.error ? (
-        <ErrorAlert error={customers.error} title="Customers could not be loaded" onRetry={() => void customers.refetch()} />
+        <ErrorAlert
+          error={customers.error}
+          title="Customers could not be loaded"
+          onRetry={() => void customers.refetch()}
+        />
       ) : null}
       {customers.data && list.length === 0 ? (
         <Empty>
@@ -60,11 +77,16 @@ export function CustomersPage() {
                   <td className="wrap">{customer.name}</td>
                   <td className="wrap">{customer.email}</td>
                   <td>
-                    <time dateTime={customer.created_at}>{formatDateTime(customer.created_at)}</time>
+                    <time dateTime={customer.created_at}>
+                      {formatDateTime(customer.created_at)}
+                    </time>
                   </td>
                   <td>
                     {customer.default_payment_method ? (
-                      <CardLabel brand={customer.default_payment_method.brand} last4={customer.default_payment_method.last4} />
+                      <CardLabel
+                        brand={customer.default_payment_method.brand}
+                        last4={customer.default_payment_method.last4}
+                      />
                     ) : (
                       <span className="muted">None</span>
                     )}
@@ -80,7 +102,9 @@ export function CustomersPage() {
           </table>
         </TableScroll>
       ) : null}
-      {customers.data?.has_more ? <p className="muted">More customers match: narrow the search to see them.</p> : null}
+      {customers.data?.has_more ? (
+        <p className="muted">More customers match: narrow the search to see them.</p>
+      ) : null}
     </div>
   );
 }

@@ -21,7 +21,10 @@ const REASON_OPTIONS = [
 /** What an operator can do to this payment's order now: refund it, or capture/cancel an authorization. */
 export function OrderActions({ order, payment }: { order: Order; payment: Payment }) {
   const refundable = payment.amount_captured - payment.amount_refunded;
-  const canRefund = payment.status === 'succeeded' && refundable > 0 && (order.status === 'paid' || order.status === 'partially_refunded');
+  const canRefund =
+    payment.status === 'succeeded' &&
+    refundable > 0 &&
+    (order.status === 'paid' || order.status === 'partially_refunded');
   const authorized = order.status === 'authorized' && payment.status === 'requires_capture';
   // Kept here, not in the form: after a full refund the form goes away but the confirmation stays.
   const [done, setDone] = useState<Refund | null>(null);
@@ -30,7 +33,11 @@ export function OrderActions({ order, payment }: { order: Order; payment: Paymen
     <section className="panel" aria-labelledby="actions-heading">
       <h2 id="actions-heading">{authorized ? 'Authorization' : 'Refund'}</h2>
       {done ? (
-        <Alert tone="success" live title={done.status === 'succeeded' ? 'Refund issued' : 'Refund requested'}>
+        <Alert
+          tone="success"
+          live
+          title={done.status === 'succeeded' ? 'Refund issued' : 'Refund requested'}
+        >
           <p>
             {formatMoney(done.amount, done.currency)}{' '}
             {done.status === 'succeeded'
@@ -100,7 +107,12 @@ function RefundForm({ orderId, currency, refundable, onStart, onRefunded }: Refu
     }
     refund.reset();
     onStart();
-    setPending({ amount, full: !partial, reason: reason || undefined, idempotencyKey: newIdempotencyKey() });
+    setPending({
+      amount,
+      full: !partial,
+      reason: reason || undefined,
+      idempotencyKey: newIdempotencyKey(),
+    });
   }
 
   return (
@@ -168,7 +180,8 @@ function RefundForm({ orderId, currency, refundable, onStart, onRefunded }: Refu
           <p>
             {formatMoney(pending.amount, currency)} goes back to the customer’s card
             {pending.full ? ', the full remaining amount' : ''}
-            {pending.reason ? ` (${humanize(pending.reason).toLowerCase()})` : ''}. This cannot be undone.
+            {pending.reason ? ` (${humanize(pending.reason).toLowerCase()})` : ''}. This cannot be
+            undone.
           </p>
         </ConfirmDialog>
       ) : null}
@@ -185,8 +198,8 @@ function AuthorizationActions({ order, payment }: { order: Order; payment: Payme
   return (
     <>
       <p>
-        {amount} is authorized on the customer’s card and not yet taken. Capture it to take the money, or cancel to
-        release it.
+        {amount} is authorized on the customer’s card and not yet taken. Capture it to take the
+        money, or cancel to release it.
       </p>
       <div className="form__actions">
         <Button onClick={() => setConfirming('capture')}>Capture {amount}…</Button>

@@ -27,7 +27,11 @@ export function PaymentDetailPage() {
       {detail.error ? (
         <>
           <h1>Payment</h1>
-          <ErrorAlert error={detail.error} title="This payment could not be loaded" onRetry={() => void detail.refetch()} />
+          <ErrorAlert
+            error={detail.error}
+            title="This payment could not be loaded"
+            onRetry={() => void detail.refetch()}
+          />
         </>
       ) : null}
       {detail.data ? <Detail detail={detail.data} /> : null}
@@ -73,7 +77,10 @@ function Detail({ detail }: { detail: PaymentDetail }) {
           <Fact term="Created">
             <time dateTime={payment.created_at}>{formatDateTime(payment.created_at)}</time>
           </Fact>
-          <Fact term="Capture">{humanize(payment.capture_method)}{payment.off_session ? ' · off-session' : ''}</Fact>
+          <Fact term="Capture">
+            {humanize(payment.capture_method)}
+            {payment.off_session ? ' · off-session' : ''}
+          </Fact>
           <Fact term="Payment id">
             <Id>{payment.id}</Id>
           </Fact>
@@ -86,7 +93,9 @@ function Detail({ detail }: { detail: PaymentDetail }) {
           {payment.decline_code || payment.failure_code ? (
             <Fact term="Decline">
               <code>{payment.decline_code ?? payment.failure_code}</code>
-              {payment.failure_message ? <span className="cell-note">{payment.failure_message}</span> : null}
+              {payment.failure_message ? (
+                <span className="cell-note">{payment.failure_message}</span>
+              ) : null}
             </Fact>
           ) : null}
           {payment.disputed ? <Fact term="Dispute">Disputed by the cardholder</Fact> : null}
@@ -105,11 +114,15 @@ function Detail({ detail }: { detail: PaymentDetail }) {
               <Id>{customer.id}</Id>
             </Fact>
             <Fact term="Payments">
-              <Link to={`/console/payments?email=${encodeURIComponent(customer.email)}`}>All payments by this customer</Link>
+              <Link to={`/console/payments?email=${encodeURIComponent(customer.email)}`}>
+                All payments by this customer
+              </Link>
             </Fact>
           </dl>
         ) : (
-          <p className="muted">The customer deleted their account; financial records are kept without their details.</p>
+          <p className="muted">
+            The customer deleted their account; financial records are kept without their details.
+          </p>
         )}
       </section>
 
@@ -138,7 +151,9 @@ function Detail({ detail }: { detail: PaymentDetail }) {
                       </>
                     ) : null}
                   </span>
-                  {refund.failure_reason ? <span className="list__error">{refund.failure_reason}</span> : null}
+                  {refund.failure_reason ? (
+                    <span className="list__error">{refund.failure_reason}</span>
+                  ) : null}
                 </div>
                 <div className="list__side">
                   <StatusBadge kind="refund" status={refund.status} />

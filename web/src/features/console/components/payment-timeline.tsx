@@ -24,7 +24,9 @@ export function PaymentTimeline({ entries }: { entries: TimelineEntry[] }) {
         <ol className="timeline" aria-label="Timeline, oldest first">
           {sorted.map((entry) => (
             <li
-              key={entry.kind === 'audit' ? `audit-${entry.id}` : `webhook-${entry.stripe_event_id}`}
+              key={
+                entry.kind === 'audit' ? `audit-${entry.id}` : `webhook-${entry.stripe_event_id}`
+              }
               className={`timeline__entry timeline__entry--${entry.kind}`}
               data-testid="timeline-entry"
             >

@@ -15,7 +15,16 @@ import { Empty, Pager, SkeletonRows, TableScroll } from './console-ui';
 
 // The page's address holds the filters as the operator typed them (dates, major-unit amounts),
 // so a filtered list can be bookmarked or shared; they are converted for the API below.
-const FILTERS = ['q', 'status', 'from', 'to', 'amount_min', 'amount_max', 'email', 'decline_code'] as const;
+const FILTERS = [
+  'q',
+  'status',
+  'from',
+  'to',
+  'amount_min',
+  'amount_max',
+  'email',
+  'decline_code',
+] as const;
 type Filter = (typeof FILTERS)[number];
 
 /**
@@ -34,15 +43,20 @@ type FieldErrors = Partial<Record<Filter, string>>;
 function validate(values: Record<Filter, string>): FieldErrors {
   const errors: FieldErrors = {};
   for (const name of ['amount_min', 'amount_max'] as const) {
-    if (values[name] && parseMoney(values[name], FILTER_CURRENCY) === null) errors[name] = 'Enter an amount like 12.50.';
+    if (values[name] && parseMoney(values[name], FILTER_CURRENCY) === null)
+      errors[name] = 'Enter an amount like 12.50.';
   }
-  if (values.from && values.to && values.from > values.to) errors.to = 'The end date is before the start date.';
+  if (values.from && values.to && values.from > values.to)
+    errors.to = 'The end date is before the start date.';
   return errors;
 }
 
 /** URL filters → the API's query: minor units, and whole local days as ISO instants. */
 function apiQuery(params: URLSearchParams, page: number): URLSearchParams {
-  const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String((page - 1) * PAGE_SIZE) });
+  const query = new URLSearchParams({
+    limit: String(PAGE_SIZE),
+    offset: String((page - 1) * PAGE_SIZE),
+  });
   const copy = (from: Filter, to: string) => {
     const value = params.get(from)?.trim();
     if (value) query.set(to, value);
@@ -85,7 +99,11 @@ export function PaymentsPage() {
       <PaymentFilters key={params.toString()} />
 
       {payments.error ? (
-        <ErrorAlert error={payments.error} title="Payments could not be loaded" onRetry={() => void payments.refetch()} />
+        <ErrorAlert
+          error={payments.error}
+          title="Payments could not be loaded"
+          onRetry={() => void payments.refetch()}
+        />
       ) : null}
 
       {data && data.total === 0 ? (
@@ -124,7 +142,9 @@ export function PaymentsPage() {
                   <tr key={payment.id} data-testid="payment-row">
                     <td>
                       <Link to={`/console/payments/${payment.id}`}>
-                        <time dateTime={payment.created_at}>{formatDateTime(payment.created_at)}</time>
+                        <time dateTime={payment.created_at}>
+                          {formatDateTime(payment.created_at)}
+                        </time>
                       </Link>
                     </td>
                     <td>
@@ -150,7 +170,13 @@ export function PaymentsPage() {
                         </span>
                       ) : null}
                     </td>
-                    <td>{payment.decline_code ? <code>{payment.decline_code}</code> : <span className="muted">—</span>}</td>
+                    <td>
+                      {payment.decline_code ? (
+                        <code>{payment.decline_code}</code>
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -178,7 +204,9 @@ function PaymentFilters() {
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const values = Object.fromEntries(FILTERS.map((name) => [name, String(form.get(name) ?? '').trim()])) as Record<Filter, string>;
+    const values = Object.fromEntries(
+      FILTERS.map((name) => [name, String(form.get(name) ?? '').trim()]),
+    ) as Record<Filter, string>;
     const found = validate(values);
     setErrors(found);
     const firstInvalid = FILTERS.find((name) => found[name]);
@@ -205,9 +233,20 @@ function PaymentFilters() {
         />
       </div>
       <div className="filters__grid">
-        <SelectField label="Status" name="status" defaultValue={value('status')} options={STATUS_OPTIONS} />
+        <SelectField
+          label="Status"
+          name="status"
+          defaultValue={value('status')}
+          options={STATUS_OPTIONS}
+        />
         <TextField label="Created from" name="from" type="date" defaultValue={value('from')} />
-        <TextField label="Created to" name="to" type="date" defaultValue={value('to')} error={errors.to} />
+        <TextField
+          label="Created to"
+          name="to"
+          type="date"
+          defaultValue={value('to')}
+          error={errors.to}
+        />
         <TextField
           label="Minimum amount"
           name="amount_min"
@@ -224,8 +263,20 @@ function PaymentFilters() {
           defaultValue={value('amount_max')}
           error={errors.amount_max}
         />
-        <TextField label="Customer email" name="email" type="search" defaultValue={value('email')} maxLength={254} />
-        <TextField label="Decline code" name="decline_code" type="search" defaultValue={value('decline_code')} maxLength={100} />
+        <TextField
+          label="Customer email"
+          name="email"
+          type="search"
+          defaultValue={value('email')}
+          maxLength={254}
+        />
+        <TextField
+          label="Decline code"
+          name="decline_code"
+          type="search"
+          defaultValue={value('decline_code')}
+          maxLength={100}
+        />
       </div>
       <div className="form__actions">
         <Button type="submit">Apply filters</Button>

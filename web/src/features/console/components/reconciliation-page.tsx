@@ -20,17 +20,28 @@ export function ReconciliationPage() {
           Run now
         </Button>
       </div>
-      <p className="lead">Our records compared with Stripe’s. Differences are listed, and fixed on our side where Stripe is right.</p>
+      <p className="lead">
+        Our records compared with Stripe’s. Differences are listed, and fixed on our side where
+        Stripe is right.
+      </p>
       {run.data ? (
         <Alert tone={run.data.error ? 'error' : 'success'} live title="Reconciliation finished">
           <p>
             {run.data.payments_checked} payments and {run.data.refunds_checked} refunds checked;{' '}
-            {run.data.discrepancy_count === 0 ? 'no differences.' : `${run.data.discrepancy_count} differences.`}
+            {run.data.discrepancy_count === 0
+              ? 'no differences.'
+              : `${run.data.discrepancy_count} differences.`}
           </p>
         </Alert>
       ) : null}
       {run.error ? <ErrorAlert error={run.error} title="Reconciliation could not run" /> : null}
-      {runs.error ? <ErrorAlert error={runs.error} title="Runs could not be loaded" onRetry={() => void runs.refetch()} /> : null}
+      {runs.error ? (
+        <ErrorAlert
+          error={runs.error}
+          title="Runs could not be loaded"
+          onRetry={() => void runs.refetch()}
+        />
+      ) : null}
       {runs.isPending ? (
         <div className="panel" role="status" aria-label="Loading runs…">
           <SkeletonText lines={3} />
@@ -56,8 +67,16 @@ function Run({ run }: { run: ReconciliationRun }) {
         <h2 id={headingId}>
           Run #{run.id} · <time dateTime={run.started_at}>{formatDateTime(run.started_at)}</time>
         </h2>
-        <span className={`status status--${run.error ? 'error' : run.discrepancy_count > 0 ? 'warning' : 'success'}`}>
-          {run.error ? 'Failed' : run.finished_at ? (run.discrepancy_count > 0 ? `${run.discrepancy_count} differences` : 'All matched') : 'Running'}
+        <span
+          className={`status status--${run.error ? 'error' : run.discrepancy_count > 0 ? 'warning' : 'success'}`}
+        >
+          {run.error
+            ? 'Failed'
+            : run.finished_at
+              ? run.discrepancy_count > 0
+                ? `${run.discrepancy_count} differences`
+                : 'All matched'
+              : 'Running'}
         </span>
       </div>
       <p>

@@ -22,14 +22,22 @@ export function WebhookEventPage() {
       {event.error ? (
         <>
           <h1>Webhook event</h1>
-          <ErrorAlert error={event.error} title="This event could not be loaded" onRetry={() => void event.refetch()} />
+          <ErrorAlert
+            error={event.error}
+            title="This event could not be loaded"
+            onRetry={() => void event.refetch()}
+          />
         </>
       ) : null}
       {data ? (
         <>
           <div className="page-head">
             <h1>{data.type}</h1>
-            <Button variant="secondary" pending={replay.isPending} onClick={() => replay.mutate(data.id)}>
+            <Button
+              variant="secondary"
+              pending={replay.isPending}
+              onClick={() => replay.mutate(data.id)}
+            >
               Replay event
             </Button>
           </div>
@@ -38,7 +46,9 @@ export function WebhookEventPage() {
               <p>It was processed again; its status below is the outcome.</p>
             </Alert>
           ) : null}
-          {replay.error ? <ErrorAlert error={replay.error} title="The event could not be replayed" /> : null}
+          {replay.error ? (
+            <ErrorAlert error={replay.error} title="The event could not be replayed" />
+          ) : null}
           <section className="panel" aria-labelledby="event-heading">
             <h2 id="event-heading">Event</h2>
             <dl className="facts facts--grid">
@@ -78,7 +88,13 @@ export function WebhookEventPage() {
               </div>
               <div>
                 <dt>Processed</dt>
-                <dd>{data.processed_at ? <time dateTime={data.processed_at}>{formatDateTime(data.processed_at)}</time> : '—'}</dd>
+                <dd>
+                  {data.processed_at ? (
+                    <time dateTime={data.processed_at}>{formatDateTime(data.processed_at)}</time>
+                  ) : (
+                    '—'
+                  )}
+                </dd>
               </div>
               <div>
                 <dt>Mode</dt>

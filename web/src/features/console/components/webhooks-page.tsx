@@ -13,7 +13,10 @@ import { Empty, EventStatus, Id, Pager, SkeletonRows, TableScroll } from './cons
 const PAGE_SIZE = 25;
 const STATUS_OPTIONS = [
   { value: '', label: 'Any status' },
-  ...WEBHOOK_EVENT_STATUSES.map((status) => ({ value: status, label: status.charAt(0).toUpperCase() + status.slice(1) })),
+  ...WEBHOOK_EVENT_STATUSES.map((status) => ({
+    value: status,
+    label: status.charAt(0).toUpperCase() + status.slice(1),
+  })),
 ];
 
 export function WebhooksPage() {
@@ -51,16 +54,37 @@ export function WebhooksPage() {
     <div>
       <title>Webhooks · Console · Paydeck</title>
       <h1>Webhooks</h1>
-      <p className="lead">Every event Stripe sent, as stored before processing. Replay one to process it again.</p>
-      <form key={`${status}|${type}`} className="filters filters--inline" role="search" aria-label="Webhook events" onSubmit={onSubmit}>
+      <p className="lead">
+        Every event Stripe sent, as stored before processing. Replay one to process it again.
+      </p>
+      <form
+        key={`${status}|${type}`}
+        className="filters filters--inline"
+        role="search"
+        aria-label="Webhook events"
+        onSubmit={onSubmit}
+      >
         <SelectField label="Status" name="status" defaultValue={status} options={STATUS_OPTIONS} />
-        <TextField label="Event type" name="type" type="search" defaultValue={type} placeholder="payment_intent.succeeded" maxLength={100} />
+        <TextField
+          label="Event type"
+          name="type"
+          type="search"
+          defaultValue={type}
+          placeholder="payment_intent.succeeded"
+          maxLength={100}
+        />
         <div className="form__actions">
           <Button type="submit">Apply filters</Button>
         </div>
       </form>
 
-      {events.error ? <ErrorAlert error={events.error} title="Events could not be loaded" onRetry={() => void events.refetch()} /> : null}
+      {events.error ? (
+        <ErrorAlert
+          error={events.error}
+          title="Events could not be loaded"
+          onRetry={() => void events.refetch()}
+        />
+      ) : null}
       {events.data && list.length === 0 ? (
         <Empty>
           <p>{status || type || after ? 'No events match.' : 'No events received yet.'}</p>
@@ -89,14 +113,18 @@ export function WebhooksPage() {
                     <time dateTime={event.received_at}>{formatDateTime(event.received_at)}</time>
                   </td>
                   <td className="wrap">
-                    <Link to={`/console/webhooks/${encodeURIComponent(event.id)}`}>{event.type}</Link>
+                    <Link to={`/console/webhooks/${encodeURIComponent(event.id)}`}>
+                      {event.type}
+                    </Link>
                   </td>
                   <td>
                     <Id>{event.id}</Id>
                   </td>
                   <td>
                     <EventStatus status={event.status} />
-                    {event.last_error ? <span className="cell-note">{event.last_error}</span> : null}
+                    {event.last_error ? (
+                      <span className="cell-note">{event.last_error}</span>
+                    ) : null}
                   </td>
                   <td className="num">{event.attempts}</td>
                 </tr>
@@ -108,7 +136,9 @@ export function WebhooksPage() {
       <Pager
         label="Event pages"
         previous={after ? { to: pageLink(null), label: 'Newest events' } : null}
-        next={events.data?.has_more && last ? { to: pageLink(last.id), label: 'Older events' } : null}
+        next={
+          events.data?.has_more && last ? { to: pageLink(last.id), label: 'Older events' } : null
+        }
       />
     </div>
   );

@@ -11,7 +11,11 @@ const AREAS: readonly Area[] = [
   { title: 'Shop', description: 'Browse products and start an order.', to: '/shop' },
   { title: 'Wallet', description: 'Save cards and choose your default.', to: '/wallet' },
   { title: 'Orders', description: 'Follow orders, payments, refunds and receipts.', to: '/orders' },
-  { title: 'Account', description: 'Your profile, your data and the legal documents.', to: '/account' },
+  {
+    title: 'Account',
+    description: 'Your profile, your data and the legal documents.',
+    to: '/account',
+  },
 ];
 
 export function HomePage() {

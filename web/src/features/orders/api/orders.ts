@@ -17,5 +17,6 @@ export const orderQuery = (id: string) =>
     queryKey: ['orders', id] as const,
     queryFn: ({ signal }) => api.get<Order>(`/api/orders/${encodeURIComponent(id)}`, { signal }),
     staleTime: PAYMENT_STATE_STALE_TIME,
-    refetchInterval: (query) => (query.state.data && SETTLING.has(query.state.data.status) ? 2_000 : false),
+    refetchInterval: (query) =>
+      query.state.data && SETTLING.has(query.state.data.status) ? 2_000 : false,
   });

@@ -14,7 +14,10 @@ import { orderQuery } from '../api/orders';
 
 /** No such order for this customer (or not an order id at all): asking again will not help. */
 function isMissing(error: unknown): boolean {
-  return error instanceof ApiError && (error.status === 404 || (error.status === 400 && error.field === 'id'));
+  return (
+    error instanceof ApiError &&
+    (error.status === 404 || (error.status === 400 && error.field === 'id'))
+  );
 }
 
 export function OrderPage() {
@@ -33,7 +36,10 @@ export function OrderPage() {
         <>
           <title>Order not found · Paydeck</title>
           <h1>Order not found</h1>
-          <p className="lead">There is no order at this address in your account. Check the link, or find it in your orders.</p>
+          <p className="lead">
+            There is no order at this address in your account. Check the link, or find it in your
+            orders.
+          </p>
           <p>
             <Link to="/orders" className="button button--primary">
               See your orders
@@ -44,7 +50,11 @@ export function OrderPage() {
       {order.error && !isMissing(order.error) ? (
         <>
           <h1>Order</h1>
-          <ErrorAlert error={order.error} title="This order could not be loaded" onRetry={() => void order.refetch()} />
+          <ErrorAlert
+            error={order.error}
+            title="This order could not be loaded"
+            onRetry={() => void order.refetch()}
+          />
         </>
       ) : null}
       {order.data ? <Receipt order={order.data} justPaid={params.has('paid')} /> : null}
@@ -97,7 +107,14 @@ function Receipt({ order, justPaid }: { order: Order; justPaid: boolean }) {
       </dl>
 
       {isPayable(order) ? (
-        <Alert tone="info" title={order.status === 'requires_action' ? 'Your bank needs you to confirm this payment' : 'This order is not paid yet'}>
+        <Alert
+          tone="info"
+          title={
+            order.status === 'requires_action'
+              ? 'Your bank needs you to confirm this payment'
+              : 'This order is not paid yet'
+          }
+        >
           <p>
             <a href={`/checkout/${order.id}`} className="button button--primary">
               Pay now
@@ -163,7 +180,9 @@ function PaymentRow({ payment }: { payment: Payment }) {
           <time dateTime={payment.created_at}>{formatDateTime(payment.created_at)}</time>
           {payment.off_session ? ' · charged automatically' : null}
         </span>
-        {payment.failure_message ? <span className="list__error">{payment.failure_message}</span> : null}
+        {payment.failure_message ? (
+          <span className="list__error">{payment.failure_message}</span>
+        ) : null}
       </div>
       <div className="list__side">
         <StatusBadge kind="payment" status={payment.status} />

@@ -17,7 +17,11 @@ export function OrdersPage() {
       <p className="lead">Every order you placed, its payment and any refund.</p>
       {orders.isPending ? <OrdersSkeleton /> : null}
       {orders.error ? (
-        <ErrorAlert error={orders.error} title="Your orders could not be loaded" onRetry={() => void orders.refetch()} />
+        <ErrorAlert
+          error={orders.error}
+          title="Your orders could not be loaded"
+          onRetry={() => void orders.refetch()}
+        />
       ) : null}
       {orders.data && orders.data.data.length === 0 ? (
         <div className="empty">

@@ -18,7 +18,8 @@ export function useCreateOrder() {
   const queryClient = useQueryClient();
   return useMutation({
     // One key per click: a retried request after a network blip cannot create a second order.
-    mutationFn: (items: OrderLine[]) => api.post<Order>('/api/orders', { items }, { idempotencyKey: true }),
+    mutationFn: (items: OrderLine[]) =>
+      api.post<Order>('/api/orders', { items }, { idempotencyKey: true }),
     // The orders list now has one more; the key is the list's, and each order's below it.
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['orders'] }),
   });

@@ -46,7 +46,9 @@ export function ShopPage() {
                   key={product.id}
                   product={product}
                   quantity={quantities[product.id] ?? 0}
-                  onQuantity={(quantity) => setQuantities((current) => ({ ...current, [product.id]: quantity }))}
+                  onQuantity={(quantity) =>
+                    setQuantities((current) => ({ ...current, [product.id]: quantity }))
+                  }
                 />
               ))}
             </ul>
@@ -68,7 +70,8 @@ function ProductCard({
   onQuantity: (quantity: number) => void;
 }) {
   const id = useId();
-  const set = (value: number) => onQuantity(Math.min(MAX_QUANTITY, Math.max(0, Math.trunc(value) || 0)));
+  const set = (value: number) =>
+    onQuantity(Math.min(MAX_QUANTITY, Math.max(0, Math.trunc(value) || 0)));
   return (
     <li className={quantity > 0 ? 'product product--chosen' : 'product'}>
       <h3 className="product__name">{product.name}</h3>
@@ -134,7 +137,10 @@ function OrderSummary({
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (lines.length === 0 || mixed) return;
-    const items: OrderLine[] = lines.map((line) => ({ product_id: line.product.id, quantity: line.quantity }));
+    const items: OrderLine[] = lines.map((line) => ({
+      product_id: line.product.id,
+      quantity: line.quantity,
+    }));
     createOrder.mutate(items, {
       // Checkout is its own small page (see web/checkout.html), so this is a full navigation.
       onSuccess: (order) => window.location.assign(`/checkout/${order.id}`),
@@ -172,7 +178,9 @@ function OrderSummary({
             {lines.length > 0 && !mixed ? formatMoney(total, currencies[0] ?? 'usd') : '—'}
           </span>
         </p>
-        {createOrder.error ? <ErrorAlert error={createOrder.error} title="Could not create your order" /> : null}
+        {createOrder.error ? (
+          <ErrorAlert error={createOrder.error} title="Could not create your order" />
+        ) : null}
         <Button
           type="submit"
           className="button--block"

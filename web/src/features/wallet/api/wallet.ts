@@ -23,13 +23,24 @@ export function useAddCard() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async ({ stripe, card }: AddCardInput) => {
-      const intent = await api.post<SetupIntentResponse>('/api/setup-intents', {}, { idempotencyKey: true });
-      const result = await stripe.confirmCardSetup(intent.client_secret, { payment_method: { card } });
+      const intent = await api.post<SetupIntentResponse>(
+        '/api/setup-intents',
+        {},
+        { idempotencyKey: true },
+      );
+      const result = await stripe.confirmCardSetup(intent.client_secret, {
+        payment_method: { card },
+      });
       if (result.error) throw fromStripeError(result.error);
       const paymentMethod = result.setupIntent.payment_method;
       const id = typeof paymentMethod === 'string' ? paymentMethod : paymentMethod?.id;
-      if (!id) throw fromStripeError({ message: 'Stripe did not return the saved card. Try again.' });
-      return api.post<PaymentMethod>('/api/payment-methods', { payment_method_id: id }, { idempotencyKey: true });
+      if (!id)
+        throw fromStripeError({ message: 'Stripe did not return the saved card. Try again.' });
+      return api.post<PaymentMethod>(
+        '/api/payment-methods',
+        { payment_method_id: id },
+        { idempotencyKey: true },
+      );
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: paymentMethodsQuery.queryKey }),
   });
@@ -38,7 +49,8 @@ export function useAddCard() {
 export function useSetDefaultCard() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.post<PaymentMethod>(`/api/payment-methods/${encodeURIComponent(id)}/default`, {}),
+    mutationFn: (id: string) =>
+      api.post<PaymentMethod>(`/api/payment-methods/${encodeURIComponent(id)}/default`, {}),
     onSettled: () => queryClient.invalidateQueries({ queryKey: paymentMethodsQuery.queryKey }),
   });
 }

@@ -60,7 +60,9 @@ function AddCardForm({ onCancel, onAdded }: Props) {
     const card = elements?.getElement(CardElement);
     if (!stripe || !card) return;
     if (!complete) {
-      setCardError((current) => current ?? 'Enter your card number, expiry date, CVC and postal code.');
+      setCardError(
+        (current) => current ?? 'Enter your card number, expiry date, CVC and postal code.',
+      );
       card.focus();
       return;
     }
@@ -70,7 +72,9 @@ function AddCardForm({ onCancel, onAdded }: Props) {
 
   return (
     <form className="form" noValidate onSubmit={handleSubmit}>
-      {addCard.error ? <ErrorAlert error={addCard.error} title="The card could not be saved" /> : null}
+      {addCard.error ? (
+        <ErrorAlert error={addCard.error} title="The card could not be saved" />
+      ) : null}
       <CardField
         error={cardError}
         onReady={() => {
@@ -82,7 +86,9 @@ function AddCardForm({ onCancel, onAdded }: Props) {
           setCardError(event.error?.message);
         }}
       />
-      <p className="field__hint">Your card details go straight to Stripe, our payment processor; Paydeck never sees them.</p>
+      <p className="field__hint">
+        Your card details go straight to Stripe, our payment processor; Paydeck never sees them.
+      </p>
       <div className="form__actions">
         <Button type="submit" pending={addCard.isPending} disabled={!ready}>
           Save card

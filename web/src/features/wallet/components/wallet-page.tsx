@@ -45,14 +45,18 @@ export function WalletPage() {
           </Button>
         ) : null}
       </div>
-      <p className="lead">Cards you save here can be used at checkout and for payments you approve in advance.</p>
+      <p className="lead">
+        Cards you save here can be used at checkout and for payments you approve in advance.
+      </p>
 
       {notice ? (
         <Alert tone="success" live>
           {notice.text}
         </Alert>
       ) : null}
-      {setDefault.error ? <ErrorAlert error={setDefault.error} title="The default card could not be changed" /> : null}
+      {setDefault.error ? (
+        <ErrorAlert error={setDefault.error} title="The default card could not be changed" />
+      ) : null}
 
       {adding ? (
         <AddCardPanel
@@ -68,7 +72,11 @@ export function WalletPage() {
         <h2 id="cards-heading">Saved cards</h2>
         {cards.isPending ? <CardsSkeleton /> : null}
         {cards.error ? (
-          <ErrorAlert error={cards.error} title="Your cards could not be loaded" onRetry={() => void cards.refetch()} />
+          <ErrorAlert
+            error={cards.error}
+            title="Your cards could not be loaded"
+            onRetry={() => void cards.refetch()}
+          />
         ) : null}
         {cards.data && list.length === 0 ? (
           <p className="empty">No saved cards yet. Add one to pay faster next time.</p>
@@ -80,9 +88,13 @@ export function WalletPage() {
                 <div className="list__main">
                   <span className="list__title">
                     <CardLabel brand={card.brand} last4={card.last4} />
-                    {card.is_default ? <span className="status status--success">Default</span> : null}
+                    {card.is_default ? (
+                      <span className="status status--success">Default</span>
+                    ) : null}
                   </span>
-                  <span className="list__meta">Expires {expiry(card.exp_month, card.exp_year)}</span>
+                  <span className="list__meta">
+                    Expires {expiry(card.exp_month, card.exp_year)}
+                  </span>
                 </div>
                 <div className="list__actions">
                   {!card.is_default ? (
@@ -93,7 +105,11 @@ export function WalletPage() {
                       disabled={setDefault.isPending}
                       onClick={() =>
                         setDefault.mutate(card.id, {
-                          onSuccess: () => setNotice({ tone: 'success', text: `${cardText(card)} is now your default card.` }),
+                          onSuccess: () =>
+                            setNotice({
+                              tone: 'success',
+                              text: `${cardText(card)} is now your default card.`,
+                            }),
                         })
                       }
                     >
