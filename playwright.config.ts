@@ -1,8 +1,22 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 
-// End-to-end tests drive Debian's Chromium (apt-get install chromium); Playwright cannot
-// download its own browsers here.
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// End-to-end tests drive a Chromium already on the machine: CHROMIUM_PATH, else the system's
+// (Debian's `chromium`), else the one `npm install` brought (@sparticuz/chromium ships its binary
+// inside the package and unpacks it to the temporary folder, offline). Playwright's own browser
+// download is not used: it needs the internet.
+async function findChromium(): Promise<string> {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  const system = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) =>
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- fixed candidate paths
+    existsSync(path),
+  );
+  if (system) return system;
+  const { default: bundled } = await import('@sparticuz/chromium');
+  return bundled.executablePath();
+}
+
+export const chromiumPath = await findChromium();
 
 export default defineConfig({
   testDir: 'test/e2e',

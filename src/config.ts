@@ -22,6 +22,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./.data'),
   REDIS_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(25),
 
   STRIPE_SECRET_KEY: z
     .string()
@@ -79,6 +80,8 @@ export interface Config {
   dataDir: string;
   redisUrl: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** On SIGTERM/SIGINT: how long in-flight requests and jobs may take before the process exits 1. */
+  shutdownGraceMs: number;
   stripe: {
     mode: StripeMode;
     secretKey: string | undefined;
@@ -180,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     stripe: {
       mode,
       secretKey,

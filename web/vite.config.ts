@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, loadEnv } from 'vite';
 import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
@@ -27,10 +27,13 @@ function checkoutPage(): Plugin {
   };
 }
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   root: fileURLToPath(new URL('.', import.meta.url)),
-  // Lets a deployment serve the hashed assets from a CDN; HTML stays on the app origin.
-  base: process.env.ASSET_BASE_URL ?? '/',
+  // Lets a deployment serve the hashed assets from a CDN; HTML stays on the app origin. Read from
+  // the environment or the project's .env, as the server reads it (src/config.ts).
+  base:
+    loadEnv(mode, fileURLToPath(new URL('..', import.meta.url)), 'ASSET_BASE_URL').ASSET_BASE_URL ||
+    '/',
   plugins: [react(), checkoutPage()],
   build: {
     outDir: '../dist/web',
@@ -45,4 +48,4 @@ export default defineConfig({
   server: {
     proxy: Object.fromEntries(proxied.map((path) => [path, { target: apiOrigin }])),
   },
-});
+}));

@@ -31,6 +31,7 @@ export async function startEmbeddedDatabase(
   });
   const port = await server.listen(options.port ?? 0, '127.0.0.1');
   return {
+    // secretlint-disable-next-line -- the embedded database's fixed local credentials, no secret
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
     async close() {
       await server.close();

@@ -16,6 +16,16 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { orderStatuses, paymentStatuses, refundStatuses } from './statuses.ts';
+
+export {
+  orderStatuses,
+  paymentStatuses,
+  refundStatuses,
+  type OrderStatus,
+  type PaymentStatus,
+  type RefundStatus,
+} from './statuses.ts';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -154,18 +164,6 @@ export const products = pgTable('products', {
   updatedAt: updatedAt(),
 });
 
-export const orderStatuses = [
-  'open',
-  'processing',
-  'requires_action',
-  'authorized',
-  'paid',
-  'partially_refunded',
-  'refunded',
-  'canceled',
-] as const;
-export type OrderStatus = (typeof orderStatuses)[number];
-
 export const orders = pgTable(
   'orders',
   {
@@ -208,21 +206,6 @@ export const orderItems = pgTable(
   },
   (t) => [index('order_items_order_idx').on(t.orderId)],
 );
-
-export const paymentStatuses = [
-  // Our row exists; Stripe has not answered yet (or we crashed before asking).
-  'creating',
-  // We asked Stripe and do not know what happened (timeout, reset, 5xx after retries):
-  // the sync job asks Stripe and settles it.
-  'unknown',
-  'requires_action',
-  'processing',
-  'requires_capture',
-  'succeeded',
-  'failed',
-  'canceled',
-] as const;
-export type PaymentStatus = (typeof paymentStatuses)[number];
 
 export const payments = pgTable(
   'payments',
@@ -275,17 +258,6 @@ export const payments = pgTable(
     index('payments_created_idx').on(t.createdAt),
   ],
 );
-
-export const refundStatuses = [
-  'creating',
-  'unknown',
-  'pending',
-  'requires_action',
-  'succeeded',
-  'failed',
-  'canceled',
-] as const;
-export type RefundStatus = (typeof refundStatuses)[number];
 
 export const refunds = pgTable(
   'refunds',

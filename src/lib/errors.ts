@@ -45,8 +45,6 @@ export const forbidden = (message = 'You do not have access to this.', code = 'f
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found.`);
 export const conflict = (code: string, message: string, options?: AppErrorOptions) =>
   new AppError(409, code, message, options);
-export const unprocessable = (code: string, message: string, options?: AppErrorOptions) =>
-  new AppError(422, code, message, options);
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new AppError(429, 'rate_limited', 'Too many requests. Try again later.', {
     headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },

@@ -65,6 +65,12 @@ export const metrics = {
     labelNames: ['operation', 'type'] as const,
     registers: [registry],
   }),
+  stripeWrites: new client.Counter({
+    name: 'paydeck_stripe_write_outcomes_total',
+    help: 'Mutating Stripe calls by operation and outcome (answered, refused, unavailable)',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [registry],
+  }),
   webhooksReceived: new client.Counter({
     name: 'paydeck_webhooks_received_total',
     help: 'Webhook requests by result (accepted, duplicate, bad_signature, invalid)',

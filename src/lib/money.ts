@@ -1,50 +1,51 @@
 // Money is an integer number of the currency's minor unit, everywhere. This module is the one
-// place that knows how many decimals a currency has and Stripe's minimum charge for it
-// (docs.stripe.com/currencies: zero-decimal and three-decimal currencies, minimum amounts).
+// place that knows which currencies Paydeck accepts and Stripe's minimum charge for each
+// (docs.stripe.com/currencies, minimum amounts). How many decimals a currency has comes from
+// shared/currencies.ts, the table the web app formats amounts with too.
+import { currencyDecimals, type CurrencyDecimals } from '../../shared/currencies.ts';
 
 interface CurrencyRule {
   /** Digits after the decimal point in the minor unit Stripe expects. */
-  exponent: 0 | 2 | 3;
+  exponent: CurrencyDecimals;
   /** Stripe's minimum charge, in minor units. */
   minimum: number;
 }
 
-// The currencies Paydeck accepts (the allowlist), with Stripe's rules for each.
-const CURRENCIES: Record<string, CurrencyRule> = {
-  usd: { exponent: 2, minimum: 50 },
-  eur: { exponent: 2, minimum: 50 },
-  gbp: { exponent: 2, minimum: 30 },
-  aud: { exponent: 2, minimum: 50 },
-  cad: { exponent: 2, minimum: 50 },
-  chf: { exponent: 2, minimum: 50 },
-  nzd: { exponent: 2, minimum: 50 },
-  sgd: { exponent: 2, minimum: 50 },
-  hkd: { exponent: 2, minimum: 400 },
-  dkk: { exponent: 2, minimum: 250 },
-  nok: { exponent: 2, minimum: 300 },
-  sek: { exponent: 2, minimum: 300 },
-  pln: { exponent: 2, minimum: 200 },
-  czk: { exponent: 2, minimum: 1500 },
-  huf: { exponent: 2, minimum: 17500 },
-  ron: { exponent: 2, minimum: 200 },
-  bgn: { exponent: 2, minimum: 100 },
-  mxn: { exponent: 2, minimum: 1000 },
-  brl: { exponent: 2, minimum: 50 },
-  inr: { exponent: 2, minimum: 50 },
-  thb: { exponent: 2, minimum: 1000 },
-  myr: { exponent: 2, minimum: 200 },
-  aed: { exponent: 2, minimum: 200 },
-  // Zero-decimal: the amount is in whole units.
-  jpy: { exponent: 0, minimum: 50 },
-  krw: { exponent: 0, minimum: 100 },
-  // Three-decimal: Stripe requires the last digit to be 0.
-  kwd: { exponent: 3, minimum: 500 },
-  bhd: { exponent: 3, minimum: 500 },
-  jod: { exponent: 3, minimum: 500 },
-  omr: { exponent: 3, minimum: 500 },
+// The currencies Paydeck accepts (the allowlist), with Stripe's minimum charge for each, in
+// minor units: jpy and krw are zero-decimal, kwd, bhd, jod and omr three-decimal.
+const MINIMUMS: Record<string, number> = {
+  usd: 50,
+  eur: 50,
+  gbp: 30,
+  aud: 50,
+  cad: 50,
+  chf: 50,
+  nzd: 50,
+  sgd: 50,
+  hkd: 400,
+  dkk: 250,
+  nok: 300,
+  sek: 300,
+  pln: 200,
+  czk: 1500,
+  huf: 17500,
+  ron: 200,
+  bgn: 100,
+  mxn: 1000,
+  brl: 50,
+  inr: 50,
+  thb: 1000,
+  myr: 200,
+  aed: 200,
+  jpy: 50,
+  krw: 100,
+  kwd: 500,
+  bhd: 500,
+  jod: 500,
+  omr: 500,
 };
 
-export const SUPPORTED_CURRENCIES = Object.keys(CURRENCIES).sort();
+export const SUPPORTED_CURRENCIES = Object.keys(MINIMUMS).sort();
 
 /** Stripe's ceiling for a single charge: 8 digits in the minor unit. */
 export const MAX_AMOUNT = 99_999_999;
@@ -56,13 +57,12 @@ export type MoneyProblem =
   | { code: 'amount_too_large'; message: string };
 
 export function isSupportedCurrency(currency: string): boolean {
-  return Object.hasOwn(CURRENCIES, currency);
+  return Object.hasOwn(MINIMUMS, currency);
 }
 
 function rule(currency: string): CurrencyRule {
-  const found = CURRENCIES[currency];
-  if (!found) throw new Error(`unsupported currency ${currency}`);
-  return found;
+  if (!isSupportedCurrency(currency)) throw new Error(`unsupported currency ${currency}`);
+  return { exponent: currencyDecimals(currency), minimum: MINIMUMS[currency]! };
 }
 
 export function minimumAmount(currency: string): number {
@@ -124,6 +124,7 @@ export function formatMoney(amount: number, currency: string, locale = 'en-US'):
   const major = amount / 10 ** exponent;
   return new Intl.NumberFormat(locale, {
     style: 'currency',
+    // Stryker disable next-line MethodExpression: Intl takes currency codes in either case.
     currency: currency.toUpperCase(),
     minimumFractionDigits: exponent,
     maximumFractionDigits: exponent,

@@ -1,17 +1,20 @@
 // Schema building blocks shared by every route: the error body, ids, bounded strings.
 import { Type, type TSchema } from 'typebox';
 
-export const ErrorResponse = Type.Object({
-  error: Type.Object(
-    {
-      code: Type.String(),
-      message: Type.String(),
-      request_id: Type.String(),
-      field: Type.Optional(Type.String()),
-    },
-    { additionalProperties: true },
-  ),
-});
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object(
+      {
+        code: Type.String(),
+        message: Type.String(),
+        request_id: Type.String(),
+        field: Type.Optional(Type.String()),
+      },
+      { additionalProperties: true },
+    ),
+  },
+  { title: 'Error' },
+);
 
 /** Standard error responses a route can produce, for the OpenAPI document. */
 export function errorResponses(...statuses: number[]): Record<number, typeof ErrorResponse> {
@@ -30,8 +33,6 @@ export function StrictObject<T extends Record<string, TSchema>>(
 }
 
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
-export const IdParams = StrictObject({ id: Uuid });
-export const EmptyBody = Type.Optional(StrictObject({}));
 
 /** How deep request JSON may nest: far beyond any schema of ours, far below any stack limit. */
 export const MAX_JSON_DEPTH = 64;

@@ -1,7 +1,9 @@
 // Builds the Fastify application: a plugin tree that can be exercised with `inject` in tests
-// without listening on a port. Start-up concerns (database, workers, listening) live in main.ts.
+// without listening on a port. Every domain service is built once by createServices
+// (services.ts) and decorated as `app.services`; plugins and routes only take from it.
+// Start-up concerns (database, migrations, job queue, listening) live in runtime.ts.
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
@@ -16,6 +18,7 @@ import validationPlugin from './plugins/validation.ts';
 import securityPlugin from './plugins/security.ts';
 import accessPlugin from './plugins/access.ts';
 import webAppPlugin from './plugins/web-app.ts';
+import gracefulClosePlugin from './plugins/graceful-close.ts';
 import authPlugin from '../modules/auth/plugin.ts';
 import authRoutes from '../modules/auth/routes.ts';
 import legalRoutes from '../modules/legal/routes.ts';
@@ -30,10 +33,16 @@ import { LateBoundJobSender } from '../jobs/queue.ts';
 import type { PaymentProvider } from '../stripe/provider.ts';
 import { StripeProvider } from '../stripe/stripe-provider.ts';
 import { createServices } from './services.ts';
-import apiKeysPlugin from '../modules/api-keys/plugin.ts';
 import apiKeyAdminRoutes from '../modules/api-keys/routes.ts';
 import merchantApiRoutes from '../modules/merchant-api/routes.ts';
 import adminRoutes from '../modules/admin/routes.ts';
+import { adminCustomerRoutes, merchantCustomerRoutes } from '../modules/customers/routes.ts';
+import {
+  adminPaymentRoutes,
+  customerPaymentRoutes,
+  merchantPaymentRoutes,
+} from '../modules/payments/routes.ts';
+import { adminRefundRoutes, merchantRefundRoutes } from '../modules/refunds/routes.ts';
 import docsPlugin from '../modules/docs/plugin.ts';
 import type { Logger } from 'pino';
 import webhooksPlugin from '../modules/webhooks/plugin.ts';
@@ -83,7 +92,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           : logOptions,
     genReqId: () => `req_${randomToken(12)}`,
     // Request lines are logged by our own hook below (rounded timings, route pattern only).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 200 },
@@ -123,6 +132,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.decorate('services', createServices(ctx, provider, jobs, app.log as unknown as Logger));
   app.readinessChecks.set('stripe', () => provider.ping());
 
+  await app.register(gracefulClosePlugin);
   await app.register(errorsPlugin);
   await app.register(validationPlugin);
   await app.register(securityPlugin);
@@ -134,7 +144,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     errorResponseBuilder: (_request, context) => tooManyRequests(context.ttl / 1000),
   });
   await app.register(authPlugin);
-  await app.register(apiKeysPlugin);
   // Before any route: it reads every route's declaration of who may call it.
   await app.register(accessPlugin);
   await app.register(idempotencyPlugin);
@@ -146,17 +155,24 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(legalRoutes, { prefix: '/api/legal' });
   await app.register(catalogRoutes);
   await app.register(orderRoutes, { prefix: '/api/orders' });
+  await app.register(customerPaymentRoutes, { prefix: '/api/orders' });
   await app.register(paymentMethodRoutes);
   await app.register(accountRoutes);
   await app.register(adminCatalogRoutes, { prefix: '/api/admin' });
-  // -- webhooks, reconciliation, metrics (register here) --
   await app.register(webhooksPlugin);
   await app.register(reconciliationPlugin);
   await app.register(metricsPlugin);
-  // -- merchant API, API keys, admin payments API (register here) --
   await app.register(apiKeyAdminRoutes, { prefix: '/api/admin' });
+  // The merchant API (/api/v1) and the console's API (/api/admin): each component registers
+  // its routes for each channel.
   await app.register(merchantApiRoutes, { prefix: '/api/v1' });
+  await app.register(merchantPaymentRoutes, { prefix: '/api/v1' });
+  await app.register(merchantRefundRoutes, { prefix: '/api/v1' });
+  await app.register(merchantCustomerRoutes, { prefix: '/api/v1' });
   await app.register(adminRoutes, { prefix: '/api/admin' });
+  await app.register(adminPaymentRoutes, { prefix: '/api/admin' });
+  await app.register(adminRefundRoutes, { prefix: '/api/admin' });
+  await app.register(adminCustomerRoutes, { prefix: '/api/admin' });
 
   await app.register(webAppPlugin);
   return app;

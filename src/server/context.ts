@@ -1,6 +1,6 @@
-// The services every module may use, decorated on the Fastify instance as `app.ctx`.
-// Modules build their own domain services from it; nothing here knows about a business
-// component.
+// The infrastructure every part of the app may use — configuration, database, Redis, clock —
+// decorated on the Fastify instance as `app.ctx`. The domain services are built from it once,
+// in services.ts (`app.services`); nothing here knows about a business component.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';

@@ -7,7 +7,11 @@ import { demoAccounts } from '../modules/demo/seed.ts';
 import { startPaydeck } from './runtime.ts';
 import { surviveDatabaseOutages } from '../jobs/queue.ts';
 
-export async function main(): Promise<void> {
+/**
+ * Starts the server. `afterClose` runs once the server has stopped on a signal (scripts/start.ts
+ * stops the in-process Stripe simulator there, after the last in-flight payment has its answer).
+ */
+export async function main(options: { afterClose?: () => Promise<void> } = {}): Promise<void> {
   loadDotEnv();
   let config;
   try {
@@ -21,11 +25,23 @@ export async function main(): Promise<void> {
   }
   const logger = pino(loggerOptions(config.logLevel));
   surviveDatabaseOutages(logger);
-  const running = await startPaydeck(config, { logger });
+  let running;
+  try {
+    running = await startPaydeck(config, { logger });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(
+        `Paydeck cannot start: port ${config.port} on ${config.host} is already in use. ` +
+          'Stop what is using it, or set PORT to a free port (e.g. PORT=3001 npm start).',
+      );
+      process.exit(1);
+    }
+    throw err;
+  }
 
   const lines = [
     '',
-    `  Paydeck is running at ${running.url}  (Stripe: ${config.stripe.mode})`,
+    `  Paydeck is running at ${process.env.PUBLIC_URL ? config.publicUrl : running.url}  (Stripe: ${config.stripe.mode})`,
     `  Database: ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in ${config.dataDir}/pg`}; Redis: ${config.redisUrl ? 'REDIS_URL' : 'not configured (in-memory rate limits)'}`,
   ];
   if (config.seedDemoData) {
@@ -39,13 +55,26 @@ export async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 20_000).unref();
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
+    // Past the grace period the process exits 1: whatever was still running is settled by the
+    // sweeper at the next start (ADR 014), and the orchestrator learns it was not clean.
+    const force = setTimeout(() => {
+      logger.error({ signal }, 'shutdown grace period over; exiting with work still running');
+      process.exit(1);
+    }, config.shutdownGraceMs).unref();
+    let code = 0;
     try {
+      // Stops accepting (new requests get 503), answers every in-flight request, lets running
+      // jobs finish, then closes the pools.
       await running.close();
+      await options.afterClose?.();
+      logger.info({ signal }, 'stopped');
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      code = 1;
     } finally {
       clearTimeout(force);
-      process.exit(0);
+      process.exit(code);
     }
   };
   process.on('SIGINT', () => void stop('SIGINT'));

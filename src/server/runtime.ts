@@ -15,13 +15,9 @@ import {
   type JobQueue,
 } from '../jobs/queue.ts';
 import { idempotencyReaperJob } from '../modules/idempotency/plugin.ts';
-import {
-  offSessionRetryJob,
-  settleStaleJob,
-  syncPaymentJob,
-  syncRefundJob,
-} from '../modules/payments/jobs.ts';
-import { REDRIVE_AFTER_MS, SETTLE_STALE_JOB } from '../modules/payments/service.ts';
+import { offSessionRetryJob, settleStaleJob, syncPaymentJob } from '../modules/payments/jobs.ts';
+import { REDRIVE_AFTER_MS, SETTLE_STALE_JOB } from '../modules/payments/job-names.ts';
+import { syncRefundJob } from '../modules/refunds/jobs.ts';
 import { loggerOptions } from '../lib/logger.ts';
 import { buildApp } from './app.ts';
 import { sessionPurgeJob } from '../modules/auth/jobs.ts';
@@ -81,16 +77,17 @@ export async function openInfrastructure(
 
 export function allJobs(app: FastifyInstance): JobDefinition<never>[] {
   const { services, ctx } = app;
+  const logger = app.log as unknown as Logger;
   return [
-    sessionPurgeJob(app.sessionStore, app.log as unknown as Logger),
+    sessionPurgeJob(services.sessions, logger),
     idempotencyReaperJob(ctx.database.db, ctx.clock),
-    syncPaymentJob(services),
-    syncRefundJob(services),
-    offSessionRetryJob(services),
-    settleStaleJob(services, app.log as unknown as Logger),
-    processWebhookJob(app.webhooks),
-    sweepWebhooksJob(app.webhooks),
-    reconcileJob(app.reconciliation),
+    syncPaymentJob(services.payments),
+    syncRefundJob(services.refunds),
+    offSessionRetryJob(services.payments),
+    settleStaleJob(services, logger),
+    processWebhookJob(services.webhooks),
+    sweepWebhooksJob(services.webhooks),
+    reconcileJob(services.reconciliation),
   ] as JobDefinition<never>[];
 }
 
@@ -134,9 +131,7 @@ export async function startPaydeck(
   // youngest of them is old enough to re-drive, not only at the next minute's sweep.
   await jobs.send(SETTLE_STALE_JOB, {});
   await jobs.send(SETTLE_STALE_JOB, {}, { startAfter: Math.ceil(REDRIVE_AFTER_MS / 1000) + 2 });
-  const seeded = config.seedDemoData
-    ? await seedDemoData(infra.database.db, app.authService)
-    : false;
+  const seeded = config.seedDemoData ? await seedDemoData(app.services.auth) : false;
   if (config.seedDemoData) await app.services.catalog.seedDemo();
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
@@ -147,7 +142,7 @@ export async function startPaydeck(
       await registerSimulatorEndpoint(
         app.services.provider,
         config.publicUrl,
-        app.webhookSecrets,
+        app.services.webhookSecrets,
         config.dataDir,
       );
     } catch (err) {

@@ -9,12 +9,13 @@ import {
   crashes,
   databaseOutage,
   fuzz,
+  gracefulStop,
   identicalPays,
   stripeFaults,
   webhookStorm,
   type ScenarioResult,
 } from './scenarios.ts';
-import { startChaosSystem, type ChaosSystem } from './system.ts';
+import { startChaosSystem, type ChaosSystem, type Launch } from './system.ts';
 
 export const SIZES = {
   full: {
@@ -25,6 +26,7 @@ export const SIZES = {
     kills: 5,
     outageSeconds: 10,
     fuzz: 100_000,
+    sigtermPayments: 64,
   },
   short: {
     identical: 60,
@@ -34,13 +36,19 @@ export const SIZES = {
     kills: 1,
     outageSeconds: 4,
     fuzz: 600,
+    sigtermPayments: 16,
   },
 };
 export type Sizes = (typeof SIZES)['full'];
 
+/** The grace period the sigterm scenario gives the server (SHUTDOWN_GRACE_SECONDS). */
+const SIGTERM_GRACE_SECONDS = 20;
+
 export const SCENARIOS: Array<{
   id: string;
   run: (system: ChaosSystem, sizes: Sizes) => Promise<ScenarioResult>;
+  launch?: Launch;
+  env?: Record<string, string>;
 }> = [
   { id: 'identical-pays', run: (s, z) => identicalPays(s, z.identical) },
   { id: 'webhook-storm', run: (s, z) => webhookStorm(s, z.webhooks) },
@@ -48,6 +56,12 @@ export const SCENARIOS: Array<{
   { id: 'crashes', run: (s, z) => crashes(s, z.crashPayments, z.kills) },
   { id: 'database-outage', run: (s, z) => databaseOutage(s, z.outageSeconds) },
   { id: 'fuzz', run: (s, z) => fuzz(s, z.fuzz) },
+  {
+    id: 'sigterm',
+    run: (s, z) => gracefulStop(s, z.sigtermPayments, SIGTERM_GRACE_SECONDS),
+    launch: 'npm-start',
+    env: { SHUTDOWN_GRACE_SECONDS: String(SIGTERM_GRACE_SECONDS) },
+  },
 ];
 
 export interface ScenarioReport extends ScenarioResult {
@@ -65,7 +79,11 @@ export async function runScenario(
 ): Promise<ScenarioReport> {
   const scenario = SCENARIOS.find((s) => s.id === id);
   if (!scenario) throw new Error(`no scenario ${id}`);
-  const system = await startChaosSystem({ databaseServerUrl });
+  const system = await startChaosSystem({
+    databaseServerUrl,
+    ...(scenario.launch ? { launch: scenario.launch } : {}),
+    ...(scenario.env ? { env: scenario.env } : {}),
+  });
   const started = Date.now();
   try {
     const result = await scenario.run(system, sizes);

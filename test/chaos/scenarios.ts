@@ -566,3 +566,78 @@ export async function fuzz(system: ChaosSystem, requests: number): Promise<Scena
     problems: [...new Set(problems)].slice(0, 50),
   };
 }
+
+/**
+ * 7. SIGTERM to `npm start` while payments are in flight (what a container runtime or systemd
+ * sends): every request already being served gets its answer, the process exits 0 within the
+ * grace period, and no payment is left `creating`/`unknown` — without a restart.
+ */
+export async function gracefulStop(
+  system: ChaosSystem,
+  payments: number,
+  graceSeconds: number,
+): Promise<ScenarioResult> {
+  const key = await merchantKey(system);
+  const customer = await customerWithCard(system);
+  const orders = await merchantOrders(system, key, customer.email, payments);
+  // Slow "Stripe" so that every payment is inside its Stripe call when the signal arrives.
+  system.sim.sim.faults.latencyMs = 1500;
+  const answers = Promise.all(
+    orders.map((orderId) =>
+      system
+        .call('POST', `/api/v1/orders/${orderId}/charge`, {
+          body: {},
+          headers: { ...key, 'idempotency-key': `chaos-sigterm-${orderId}` },
+        })
+        .catch(() => null),
+    ),
+  );
+  // In flight: each payment is written `creating` before its Stripe call (ADR 006).
+  const allInFlight = await within(
+    30_000,
+    async () =>
+      (
+        await system.db.query<{ n: number }>(
+          "select count(*)::int as n from payments where status = 'creating'",
+        )
+      ).rows[0]!.n >= payments,
+    10,
+  );
+  const logBefore = system.log().length;
+  const stopped = await system.terminate();
+  const stopLog = system.log().slice(logBefore).slice(-4000);
+  const answered = await answers;
+  system.sim.sim.faults.latencyMs = 0;
+  const histogram: Histogram = {};
+  for (const answer of answered) count(histogram, label(answer));
+  const unsettled = await unsettledPayments(system);
+  const statuses = await orderStatuses(system, orders);
+  const unpaid = orders.filter((id) => statuses.get(id) !== 'paid');
+  // Up again for the integrity check (and to show a clean stop needs no recovery).
+  await system.start();
+  const problems = [
+    ...(allInFlight ? [] : ['the payments never were all in flight at once']),
+    ...(stopped.code === 0
+      ? []
+      : [`exit code ${stopped.code} (signal ${stopped.signal}); the server said:\n${stopLog}`]),
+    ...(stopped.seconds <= graceSeconds
+      ? []
+      : [`took ${stopped.seconds} s, over the ${graceSeconds} s grace`]),
+    ...answered.flatMap((answer, i) =>
+      answer?.status === 200 ? [] : [`order ${orders[i]} answered ${label(answer)}`],
+    ),
+    ...(unsettled === 0 ? [] : [`${unsettled} payments left creating/unknown after the stop`]),
+    ...unpaid.map((id) => `order ${id} ended ${statuses.get(id)}`),
+  ];
+  return {
+    name: 'SIGTERM to npm start with payments in flight',
+    figures: {
+      payments_in_flight: payments,
+      answers: JSON.stringify(histogram),
+      exit_code: String(stopped.code),
+      stop_seconds: stopped.seconds.toFixed(1),
+      unsettled_after_stop: unsettled,
+    },
+    problems,
+  };
+}

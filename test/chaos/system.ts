@@ -44,6 +44,11 @@ export interface ChaosSystem {
   alive(): boolean;
   /** Kills the server with SIGKILL and waits for it to be gone. */
   kill(): Promise<void>;
+  /**
+   * Sends SIGTERM to the process that was started (`npm` itself when launched with `npm start`)
+   * and waits for it to exit: its exit code and how long it took.
+   */
+  terminate(): Promise<{ code: number | null; signal: string | null; seconds: number }>;
   /** Starts the server (again) and waits until /readyz answers 200. */
   start(): Promise<void>;
   /** The webhook signing secret the server registered at the simulator. */
@@ -64,10 +69,19 @@ async function ownDatabase(
   return { url: embedded.url, drop: () => embedded.close() };
 }
 
+/**
+ * How the server is started: `node` runs src/server/main.ts through tsx (quick, for most
+ * scenarios); `npm-start` runs `npm start` as a user does — the compiled build, built first when
+ * stale — so that signals go to the process a container runtime or systemd would signal.
+ */
+export type Launch = 'node' | 'npm-start';
+
 export async function startChaosSystem(options: {
   databaseServerUrl: string | undefined;
   env?: Record<string, string>;
+  launch?: Launch;
 }): Promise<ChaosSystem> {
+  const launch = options.launch ?? 'node';
   const sim = await startSimulator({ port: 0, quiet: true, webhookRetryBaseMs: 200 });
   const database = await ownDatabase(options.databaseServerUrl);
   const databaseUrl = database.url;
@@ -84,9 +98,14 @@ export async function startChaosSystem(options: {
   let output = '';
 
   function spawnServer(): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/server/main.ts')], {
+    const [command, args] =
+      launch === 'npm-start'
+        ? ['npm', ['start', '--silent']]
+        : [process.execPath, ['--import', 'tsx', path.resolve('src/server/main.ts')]];
+    const child = spawn(command, args, {
       env: {
         PATH: process.env.PATH ?? '',
+        ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
         PORT: String(port),
         HOST: '127.0.0.1',
         PUBLIC_URL: `http://localhost:${port}`,
@@ -190,9 +209,21 @@ export async function startChaosSystem(options: {
         await exited;
       }
     },
+    async terminate() {
+      const child = server;
+      if (!child || child.exitCode !== null || child.signalCode !== null)
+        throw new Error('the server is not running');
+      const sent = Date.now();
+      const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      child.kill('SIGTERM');
+      const [code, signal] = await exited;
+      server = undefined;
+      return { code, signal, seconds: (Date.now() - sent) / 1000 };
+    },
     async start() {
       server = spawnServer();
-      const deadline = Date.now() + 120_000;
+      // `npm start` builds first when the build is stale (about a minute on two cores).
+      const deadline = Date.now() + (launch === 'npm-start' ? 400_000 : 120_000);
       while (Date.now() < deadline) {
         if (server.exitCode !== null)
           throw new Error(`the server exited at start:\n${output.slice(-3000)}`);

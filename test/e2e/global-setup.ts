@@ -3,14 +3,16 @@ import path from 'node:path';
 import { chromiumPath } from '../../playwright.config.ts';
 import { startSystem } from '../helpers/system.ts';
 
-// Browser tests need Debian's Chromium; say exactly what to install instead of failing obscurely.
+// Browser tests need a Chromium (playwright.config.ts finds one); say exactly what to install
+// instead of failing obscurely.
 // Then the whole system starts once for the run; tests read its URLs from the environment.
 export default async function globalSetup(): Promise<() => Promise<void>> {
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- a configured executable path
   if (!existsSync(chromiumPath)) {
     throw new Error(
-      `End-to-end tests need Chromium at ${chromiumPath}. Install it with ` +
-        '`sudo apt-get update && sudo apt-get install -y chromium`, or set CHROMIUM_PATH.',
+      `End-to-end tests need Chromium at ${chromiumPath}. Run \`npm install\` (it brings ` +
+        '@sparticuz/chromium), install the system one (`sudo apt-get install -y chromium`), or ' +
+        'set CHROMIUM_PATH.',
     );
   }
   // The server's logs go to a file the security spec scans for card numbers.

@@ -18,7 +18,7 @@ export const ALL_SCOPES = [
 export async function anAdmin(t: TestApp) {
   const email = uniqueEmail('admin');
   const password = 'an-operator-password';
-  const user = await t.app.authService.createAccount({
+  const user = await t.app.services.auth.createAccount({
     email,
     password,
     name: 'Olive Operator',

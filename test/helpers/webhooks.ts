@@ -72,7 +72,7 @@ export async function processQueuedWebhooks(
   const queued = t.jobs.filter((j) => j.name === PROCESS_WEBHOOK_JOB);
   t.jobs.splice(0, t.jobs.length, ...t.jobs.filter((j) => j.name !== PROCESS_WEBHOOK_JOB));
   const ids = order(queued.map((j) => (j.data as { eventId: string }).eventId));
-  for (const id of ids) await t.app.webhooks.process(id);
+  for (const id of ids) await t.app.services.webhooks.process(id);
   return ids;
 }
 

@@ -90,7 +90,7 @@ describe('audit chain verification', () => {
     const result = await new Promise<{ code: number; out: string }>((resolve) => {
       execFile(
         'npx',
-        ['tsx', 'src/modules/audit/verify-main.ts'],
+        ['tsx', 'src/cli/audit-verify-main.ts'],
         { env: { ...process.env, DATABASE_URL: inject('databaseUrl') } },
         (err, stdout, stderr) =>
           resolve({ code: err ? Number(err.code) : 0, out: stdout + stderr }),

@@ -6,8 +6,8 @@ import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { aCustomerWithOrder, pay } from '../helpers/builders.ts';
 import { addFault, clearFaults, stripeFor } from '../helpers/stripe.ts';
 import { systemActor } from '../../src/modules/audit/actor.ts';
-import { SYNC_PAYMENT_JOB } from '../../src/modules/payments/service.ts';
-import { SYNC_REFUND_JOB } from '../../src/modules/refunds/service.ts';
+import { SYNC_PAYMENT_JOB } from '../../src/modules/payments/job-names.ts';
+import { SYNC_REFUND_JOB } from '../../src/modules/refunds/job-names.ts';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { aCustomerWithOrder, pay } from '../helpers/builders.ts';
 import { addFault, clearFaults } from '../helpers/stripe.ts';
 import { startJobQueue, type JobDefinition, type JobQueue } from '../../src/jobs/queue.ts';
 import { syncPaymentJob } from '../../src/modules/payments/jobs.ts';
-import { SYNC_PAYMENT_JOB } from '../../src/modules/payments/service.ts';
+import { SYNC_PAYMENT_JOB } from '../../src/modules/payments/job-names.ts';
 import { orders, payments } from '../../src/db/schema.ts';
 
 let t: TestApp;
@@ -30,7 +30,7 @@ beforeAll(async () => {
   t = await createTestApp({ env: { STRIPE_TIMEOUT_MS: '400', STRIPE_MAX_NETWORK_RETRIES: '2' } });
   queue = await startJobQueue({
     connectionString: inject('databaseUrl'),
-    jobs: [syncPaymentJob(t.app.services), flakyJob] as JobDefinition<never>[],
+    jobs: [syncPaymentJob(t.app.services.payments), flakyJob] as JobDefinition<never>[],
     work: true,
     logger: pino({ level: 'silent' }),
     schema: `pgboss_test_${process.pid}_${Date.now()}`,

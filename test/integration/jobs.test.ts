@@ -16,8 +16,8 @@ import { anApiKey, type ApiClient } from '../helpers/api-keys.ts';
 import { addFault, clearFaults, stripeFor } from '../helpers/stripe.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { orders, payments, refunds } from '../../src/db/schema.ts';
-import { OFF_SESSION_RETRY_JOB, SYNC_PAYMENT_JOB } from '../../src/modules/payments/service.ts';
-import { SYNC_REFUND_JOB } from '../../src/modules/refunds/service.ts';
+import { OFF_SESSION_RETRY_JOB, SYNC_PAYMENT_JOB } from '../../src/modules/payments/job-names.ts';
+import { SYNC_REFUND_JOB } from '../../src/modules/refunds/job-names.ts';
 
 // Time stands still unless a test moves it: retry schedules are compared exactly.
 const clock = new ManualClock(new Date());

@@ -5,7 +5,7 @@ import { aCustomer, aProduct, newKey, pay } from '../helpers/builders.ts';
 import { anApiKey, type ApiClient } from '../helpers/api-keys.ts';
 import { cardPaymentMethod } from '../helpers/stripe.ts';
 import { outbox, refunds } from '../../src/db/schema.ts';
-import { OFF_SESSION_RETRY_JOB } from '../../src/modules/payments/service.ts';
+import { OFF_SESSION_RETRY_JOB } from '../../src/modules/payments/job-names.ts';
 
 let t: TestApp;
 let api: ApiClient;

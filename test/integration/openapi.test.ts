@@ -5,7 +5,10 @@ let t: TestApp;
 let doc: {
   openapi: string;
   paths: Record<string, Record<string, Record<string, unknown>>>;
-  components: { securitySchemes: Record<string, Record<string, unknown>> };
+  components: {
+    securitySchemes: Record<string, Record<string, unknown>>;
+    schemas: Record<string, Record<string, unknown>>;
+  };
 };
 beforeAll(async () => {
   t = await createTestApp();
@@ -130,6 +133,62 @@ describe('OpenAPI document', () => {
     expect(
       Object.keys(doc.paths).filter((p) => !/^\/(api|webhooks|healthz|readyz|metrics)/.test(p)),
     ).toEqual([]);
+  });
+
+  it('when listing the operations, then each has its own operationId', () => {
+    const ids = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => {
+        expect(op.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z]+$/);
+        return op.operationId as string;
+      }),
+    );
+    expect(ids.length).toBeGreaterThan(40);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths['/api/v1/orders']!.post!.operationId).toBe('createMerchantOrder');
+    expect(doc.paths['/api/orders/{id}/pay']!.post!.operationId).toBe('payOrder');
+  });
+
+  it('when reading the schemas, then the main objects are named components that operations reference', () => {
+    for (const name of [
+      'Order',
+      'OrderItem',
+      'OrderList',
+      'Payment',
+      'PaymentList',
+      'Refund',
+      'RefundList',
+      'Customer',
+      'CustomerList',
+      'PaymentMethod',
+      'Product',
+      'ApiKey',
+      'AuditEntry',
+      'WebhookEvent',
+      'Error',
+      'Currency',
+    ]) {
+      expect(doc.components.schemas[name], name).toMatchObject({ title: name });
+    }
+    const json = (op: Record<string, unknown>, status: string) =>
+      (op.responses as Record<string, { content: Record<string, { schema: unknown }> }>)[status]!
+        .content['application/json']!.schema;
+    expect(json(doc.paths['/api/v1/orders/{id}']!.get!, '200')).toEqual({
+      $ref: '#/components/schemas/Order',
+    });
+    expect(json(doc.paths['/api/v1/orders/{id}']!.get!, '404')).toEqual({
+      $ref: '#/components/schemas/Error',
+    });
+    expect(json(doc.paths['/api/v1/payments']!.get!, '200')).toEqual({
+      $ref: '#/components/schemas/PaymentList',
+    });
+    // Nested objects are references too, and every reference names a component.
+    expect((doc.components.schemas.Order!.properties as Record<string, unknown>).payments).toEqual({
+      type: 'array',
+      items: { $ref: '#/components/schemas/Payment' },
+    });
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)];
+    expect(refs.length).toBeGreaterThan(100);
+    for (const [, name] of refs) expect(doc.components.schemas[name!], name).toBeDefined();
   });
 
   it('when /docs is opened, then Swagger UI is served as HTML with its assets from our own origin', async () => {

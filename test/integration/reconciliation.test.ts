@@ -50,7 +50,7 @@ describe('start-up in simulated mode', () => {
     const ours = endpoints.data.filter((e) => e.url === `${system.baseUrl}/webhooks/stripe`);
     expect(ours).toHaveLength(1);
     expect(ours[0]!.enabled_events).toEqual(['*']);
-    expect(t.app.webhookSecrets.all()).toHaveLength(1);
+    expect(t.app.services.webhookSecrets.all()).toHaveLength(1);
   });
 });
 

@@ -114,7 +114,7 @@ describe('webhook intake', () => {
     expect(await storedEvents(event.id)).toHaveLength(1);
     expect(await processQueuedWebhooks(t)).toEqual([event.id]);
     // A second run of the job (pg-boss may run a job twice) does nothing more.
-    await t.app.webhooks.process(event.id);
+    await t.app.services.webhooks.process(event.id);
     expect(await storedEvent(event.id)).toMatchObject({ status: 'ignored', attempts: 1 });
   });
 
@@ -135,7 +135,7 @@ describe('webhook intake', () => {
     // A secret added at run time (as start-up does for the simulator's endpoint) is accepted too.
     const added = anEvent('customer.created', { id: 'cus_added' });
     expect((await deliver(t, added, { secret: 'whsec_added_at_runtime' })).statusCode).toBe(400);
-    t.app.webhookSecrets.add('whsec_added_at_runtime');
+    t.app.services.webhookSecrets.add('whsec_added_at_runtime');
     expect((await deliver(t, added, { secret: 'whsec_added_at_runtime' })).statusCode).toBe(200);
     await processQueuedWebhooks(t);
   });
@@ -221,7 +221,7 @@ describe('webhook processing', () => {
       lastError: expect.any(String),
     });
     await fetch(`${t.sim.url}/_sim/faults/${rule.id}`, { method: 'DELETE' });
-    await t.app.webhooks.process(succeeded!.id); // pg-boss's retry
+    await t.app.services.webhooks.process(succeeded!.id); // pg-boss's retry
     expect(await storedEvent(succeeded!.id)).toMatchObject({
       status: 'processed',
       attempts: 2,
@@ -240,7 +240,7 @@ describe('webhooks delivered by Stripe to a listening app', () => {
       enabled_events: ['*'],
     });
     endpointId = endpoint.id;
-    t.app.webhookSecrets.add(endpoint.secret!);
+    t.app.services.webhookSecrets.add(endpoint.secret!);
   });
   afterAll(async () => {
     await stripe.webhookEndpoints.del(endpointId);
@@ -311,7 +311,7 @@ describe('webhooks delivered by Stripe to a listening app', () => {
     const [created] = (
       await stripe.events.list({ type: 'charge.dispute.created', limit: 100 })
     ).data.filter((e) => (e.data.object as { id: string }).id === dispute!.stripeDisputeId);
-    await t.app.webhooks.replay(created!.id, {
+    await t.app.services.webhooks.replay(created!.id, {
       type: 'system',
       id: 'test',
       ip: null,

@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ErrorAlert } from './components/alert';
 import { ErrorBoundary } from './components/error-boundary';
-import { CheckoutApp } from './features/checkout/components/checkout-app';
+import { CheckoutApp } from './features/checkout';
 import './app/styles.css';
 
 const container = document.getElementById('root');

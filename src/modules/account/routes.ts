@@ -6,23 +6,17 @@ import { rateLimit } from '../../lib/rate-limits.ts';
 import { StrictObject, errorResponses } from '../../lib/schemas.ts';
 import { actorFrom } from '../audit/actor.ts';
 import { currentUser } from '../auth/plugin.ts';
-import { AccountService } from './service.ts';
 
 export default async function accountRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const { database, clock } = app.ctx;
-  const account = new AccountService(
-    database.db,
-    clock,
-    app.services.provider,
-    app.services.orders,
-  );
+  const { account } = app.services;
 
   app.get(
     '/api/account/export',
     {
       config: { auth: 'session' },
       schema: {
+        operationId: 'exportAccount',
         tags: ['account'],
         summary: 'Everything Paydeck holds about the signed-in customer, as JSON',
         response: { 200: Type.Record(Type.String(), Type.Unknown()), ...errorResponses(401) },
@@ -49,6 +43,7 @@ export default async function accountRoutes(base: FastifyInstance) {
       config: { auth: 'session' },
       preHandler: [deletePerUser],
       schema: {
+        operationId: 'deleteAccount',
         tags: ['account'],
         summary:
           'Delete my account: Stripe customer deleted, personal data erased, financial records kept pseudonymised',

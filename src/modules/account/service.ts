@@ -2,57 +2,57 @@
 // Deletion removes the Stripe customer (and with it the saved cards), erases personal data here
 // and keeps financial records (orders, payments, refunds, audit entries) under the now
 // pseudonymous user id, as the law requires (see the Privacy Policy).
-import { and, eq, inArray, or } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import {
-  auditEntries,
-  legalAcceptances,
-  paymentMethods,
-  payments,
-  sessions,
-  stripeCustomers,
-  users,
-} from '../../db/schema.ts';
+import type { PaymentStatus } from '../../db/statuses.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, conflict, notFound } from '../../lib/errors.ts';
 import type { PaymentProvider } from '../../stripe/provider.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../audit/actor.ts';
+import type { AuditService } from '../audit/service.ts';
 import { verifyPassword } from '../auth/passwords.ts';
+import type { AuthService } from '../auth/service.ts';
+import type { StripeCustomersService } from '../customers/service.ts';
 import type { OrdersService } from '../orders/service.ts';
-import { publicPaymentMethod } from '../payment-methods/service.ts';
+import { publicPaymentMethod, type PaymentMethodsService } from '../payment-methods/service.ts';
+import type { PaymentRecords } from '../payments/service.ts';
 
-const IN_FLIGHT = [
+const IN_FLIGHT: readonly PaymentStatus[] = [
   'creating',
   'unknown',
   'processing',
   'requires_action',
   'requires_capture',
-] as const;
+];
+
+/** The components whose data about a customer the account exports or erases. */
+export interface AccountDeps {
+  db: Db;
+  clock: Clock;
+  provider: PaymentProvider;
+  auth: AuthService;
+  audit: AuditService;
+  orders: OrdersService;
+  payments: Pick<PaymentRecords, 'customerHasPaymentIn'>;
+  paymentMethods: PaymentMethodsService;
+  stripeCustomers: StripeCustomersService;
+}
 
 export class AccountService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly provider: PaymentProvider,
-    private readonly orders: OrdersService,
-  ) {}
+  constructor(private readonly deps: AccountDeps) {}
 
   async export(userId: string) {
-    const [user] = await this.db.select().from(users).where(eq(users.id, userId));
+    const { auth, audit: auditLog, clock, orders, paymentMethods } = this.deps;
+    const user = await auth.findUser(userId);
     if (!user) throw notFound('Account');
-    const [acceptances, cards, sessionRows, audit, orderPage] = await Promise.all([
-      this.db.select().from(legalAcceptances).where(eq(legalAcceptances.userId, userId)),
-      this.db.select().from(paymentMethods).where(eq(paymentMethods.userId, userId)),
-      this.db.select().from(sessions).where(eq(sessions.userId, userId)),
-      this.db
-        .select()
-        .from(auditEntries)
-        .where(or(eq(auditEntries.actorId, userId), eq(auditEntries.targetId, userId))),
-      this.orders.listForUser(userId, { limit: 100_000 }),
+    const [{ acceptances, sessions: sessionRows }, cards, audit, orderPage] = await Promise.all([
+      auth.accountRecords(userId),
+      paymentMethods.list(userId),
+      auditLog.ofUser(userId),
+      orders.listForUser(userId, { limit: 100_000 }),
     ]);
     return {
-      exported_at: this.clock.now().toISOString(),
+      exported_at: clock.now().toISOString(),
       profile: {
         id: user.id,
         email: user.email,
@@ -85,10 +85,8 @@ export class AccountService {
 
   /** Deletes the account once the customer has proved, with their current password, that it is them. */
   async delete(userId: string, password: string, actor: Actor): Promise<void> {
-    const [user] = await this.db
-      .select({ passwordHash: users.passwordHash })
-      .from(users)
-      .where(eq(users.id, userId));
+    const { db, clock, provider, auth, payments, paymentMethods, stripeCustomers } = this.deps;
+    const user = await auth.findUser(userId);
     if (!user) throw notFound('Account');
     // A session alone is not enough to erase an account: it may be a browser left signed in.
     if (!(await verifyPassword(user.passwordHash, password))) {
@@ -99,49 +97,28 @@ export class AccountService {
         { field: 'password' },
       );
     }
-    const busy = await this.db
-      .select({ id: payments.id })
-      .from(payments)
-      .where(and(eq(payments.userId, userId), inArray(payments.status, [...IN_FLIGHT])))
-      .limit(1);
-    if (busy.length) {
+    if (await payments.customerHasPaymentIn(userId, IN_FLIGHT)) {
       throw conflict(
         'payment_in_progress',
         'A payment of yours is still being processed or awaiting capture. Try again once it is settled.',
       );
     }
-    const [customer] = await this.db
-      .select()
-      .from(stripeCustomers)
-      .where(eq(stripeCustomers.userId, userId));
+    const customer = await stripeCustomers.findStripeCustomerId(userId);
     let stripeRequestId: string | null = null;
     if (customer) {
       try {
-        stripeRequestId = (await this.provider.deleteCustomer(customer.stripeCustomerId)).requestId;
+        stripeRequestId = (await provider.deleteCustomer(customer)).requestId;
       } catch (err) {
         // Already deleted at Stripe: nothing left to remove there.
         if (!(err instanceof AppError && err.status === 404)) throw err;
       }
     }
-    const now = this.clock.now();
-    await this.db.transaction(async (tx) => {
-      await tx.delete(paymentMethods).where(eq(paymentMethods.userId, userId));
-      await tx.delete(stripeCustomers).where(eq(stripeCustomers.userId, userId));
-      await tx.delete(sessions).where(eq(sessions.userId, userId));
+    const now = clock.now();
+    await db.transaction(async (tx) => {
+      await paymentMethods.forgetAll(tx, userId);
+      await stripeCustomers.forget(tx, userId);
       // The row stays (orders and payments refer to it) but holds nothing personal any more.
-      await tx
-        .update(users)
-        .set({
-          email: `deleted-${userId}@deleted.invalid`,
-          name: 'Deleted user',
-          passwordHash: '!deleted',
-          updatedAt: now,
-        })
-        .where(eq(users.id, userId));
-      await tx
-        .update(legalAcceptances)
-        .set({ ip: null })
-        .where(eq(legalAcceptances.userId, userId));
+      await auth.erasePersonalData(tx, userId, now);
       await appendAudit(tx, {
         actorType: actor.type,
         actorId: actor.id,

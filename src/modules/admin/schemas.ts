@@ -1,61 +1,69 @@
 // Operator API schemas (/api/admin): cookie session of an admin, CSRF token on every POST.
 import { Type } from 'typebox';
-import { paymentStatuses } from '../../db/schema.ts';
+import { paymentStatuses } from '../../db/statuses.ts';
+import { Instant } from '../../lib/api-schemas.ts';
 import { StrictObject, Uuid, errorResponses } from '../../lib/schemas.ts';
-import { MinorAmount } from '../catalog/schemas.ts';
-import { Customer, RefundBody } from '../merchant-api/schemas.ts';
+import { Customer } from '../customers/schemas.ts';
 import { Order, Payment, Refund } from '../orders/schemas.ts';
 
 const tags = ['admin'];
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
   Type.Union([t, Type.Null()]);
-const Instant = Type.String({
-  maxLength: 40,
-  pattern: '^(\\d{1,11}|\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?)$',
-  description: 'ISO 8601 date or date-time, or unix seconds',
-});
 
-export const AdminPayment = Type.Object({
-  ...Payment.properties,
-  customer_id: Type.String(),
-  customer_email: Nullable(Type.String()),
-});
+export const AdminPayment = Type.Object(
+  {
+    ...Payment.properties,
+    customer_id: Type.String(),
+    customer_email: Nullable(Type.String()),
+  },
+  { title: 'AdminPayment' },
+);
 
-export const AuditEntry = Type.Object({
-  id: Type.Integer(),
-  occurred_at: Type.String({ format: 'date-time' }),
-  actor_type: Type.String(),
-  actor_id: Nullable(Type.String()),
-  action: Type.String(),
-  target_type: Type.String(),
-  target_id: Nullable(Type.String()),
-  before: Type.Unknown(),
-  after: Type.Unknown(),
-  stripe_request_id: Nullable(Type.String()),
-  stripe_event_id: Nullable(Type.String()),
-  ip: Nullable(Type.String()),
-  request_id: Nullable(Type.String()),
-});
+export const AuditEntry = Type.Object(
+  {
+    id: Type.Integer(),
+    occurred_at: Type.String({ format: 'date-time' }),
+    actor_type: Type.String(),
+    actor_id: Nullable(Type.String()),
+    action: Type.String(),
+    target_type: Type.String(),
+    target_id: Nullable(Type.String()),
+    before: Type.Unknown(),
+    after: Type.Unknown(),
+    stripe_request_id: Nullable(Type.String()),
+    stripe_event_id: Nullable(Type.String()),
+    ip: Nullable(Type.String()),
+    request_id: Nullable(Type.String()),
+  },
+  { title: 'AuditEntry' },
+);
 
-const TimelineAudit = Type.Object({
-  kind: Type.Literal('audit'),
-  at: Type.String({ format: 'date-time' }),
-  ...AuditEntry.properties,
-});
-const TimelineWebhook = Type.Object({
-  kind: Type.Literal('webhook'),
-  at: Type.String({ format: 'date-time', description: 'When we received the event' }),
-  stripe_event_id: Type.String(),
-  type: Type.String(),
-  object_id: Nullable(Type.String()),
-  status: Type.String(),
-  attempts: Type.Integer(),
-  last_error: Nullable(Type.String()),
-  stripe_created_at: Type.String({ format: 'date-time' }),
-  processed_at: Nullable(Type.String({ format: 'date-time' })),
-});
+const TimelineAudit = Type.Object(
+  {
+    kind: Type.Literal('audit'),
+    at: Type.String({ format: 'date-time' }),
+    ...AuditEntry.properties,
+  },
+  { title: 'TimelineAuditEntry' },
+);
+const TimelineWebhook = Type.Object(
+  {
+    kind: Type.Literal('webhook'),
+    at: Type.String({ format: 'date-time', description: 'When we received the event' }),
+    stripe_event_id: Type.String(),
+    type: Type.String(),
+    object_id: Nullable(Type.String()),
+    status: Type.String(),
+    attempts: Type.Integer(),
+    last_error: Nullable(Type.String()),
+    stripe_created_at: Type.String({ format: 'date-time' }),
+    processed_at: Nullable(Type.String({ format: 'date-time' })),
+  },
+  { title: 'TimelineWebhookEvent' },
+);
 
 export const listPaymentsSchema = {
+  operationId: 'adminListPayments',
   tags,
   summary: 'Payments for the console: filters, free-text search, numbered pages with a total',
   querystring: StrictObject({
@@ -83,71 +91,41 @@ export const listPaymentsSchema = {
     offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, default: 0 })),
   }),
   response: {
-    200: Type.Object({
-      data: Type.Array(AdminPayment),
-      total: Type.Integer(),
-      has_more: Type.Boolean(),
-    }),
+    200: Type.Object(
+      {
+        data: Type.Array(AdminPayment),
+        total: Type.Integer(),
+        has_more: Type.Boolean(),
+      },
+      { title: 'AdminPaymentList' },
+    ),
     ...errorResponses(400, 401, 403),
   },
 };
 
 export const getPaymentSchema = {
+  operationId: 'adminGetPayment',
   tags,
   summary:
     'One payment with its order, customer, refunds and a timeline of audit entries and Stripe events',
   params: StrictObject({ id: Uuid }),
   response: {
-    200: Type.Object({
-      payment: Payment,
-      order: Order,
-      customer: Nullable(Customer),
-      refunds: Type.Array(Refund),
-      timeline: Type.Array(Type.Union([TimelineAudit, TimelineWebhook])),
-    }),
+    200: Type.Object(
+      {
+        payment: Payment,
+        order: Order,
+        customer: Nullable(Customer),
+        refunds: Type.Array(Refund),
+        timeline: Type.Array(Type.Union([TimelineAudit, TimelineWebhook])),
+      },
+      { title: 'PaymentDetail' },
+    ),
     ...errorResponses(400, 401, 403, 404),
   },
 };
 
-const OrderIdParams = StrictObject({ id: Uuid });
-
-export const refundOrderSchema = {
-  tags,
-  summary: 'Refund an order from the console (in full without amount)',
-  params: OrderIdParams,
-  body: RefundBody,
-  response: { 200: Refund, 202: Refund, ...errorResponses(400, 401, 403, 404, 409, 422, 503) },
-};
-export const captureOrderSchema = {
-  tags,
-  summary: 'Capture an authorized order, in full or in part',
-  params: OrderIdParams,
-  body: Type.Optional(StrictObject({ amount: Type.Optional(MinorAmount) })),
-  response: { 200: Order, ...errorResponses(400, 401, 403, 404, 409, 422, 503) },
-};
-export const cancelOrderSchema = {
-  tags,
-  summary: 'Cancel an order that has taken no money',
-  params: OrderIdParams,
-  body: Type.Optional(StrictObject({})),
-  response: { 200: Order, ...errorResponses(400, 401, 403, 404, 409, 422, 503) },
-};
-
-export const findCustomersSchema = {
-  tags,
-  summary: 'Customer lookup by part of the email or name (or the exact id)',
-  querystring: StrictObject({
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),
-    starting_after: Type.Optional(Uuid),
-  }),
-  response: {
-    200: Type.Object({ data: Type.Array(Customer), has_more: Type.Boolean() }),
-    ...errorResponses(400, 401, 403),
-  },
-};
-
 export const listAuditSchema = {
+  operationId: 'adminListAuditEntries',
   tags,
   summary: 'The audit log, newest first',
   querystring: StrictObject({
@@ -168,21 +146,28 @@ export const listAuditSchema = {
     ),
   }),
   response: {
-    200: Type.Object({ data: Type.Array(AuditEntry), has_more: Type.Boolean() }),
+    200: Type.Object(
+      { data: Type.Array(AuditEntry), has_more: Type.Boolean() },
+      { title: 'AuditEntryList' },
+    ),
     ...errorResponses(400, 401, 403),
   },
 };
 
 export const verifyAuditSchema = {
+  operationId: 'adminVerifyAuditLog',
   tags,
   summary: 'Check the audit hash chain end to end',
   body: Type.Optional(StrictObject({})),
   response: {
-    200: Type.Object({
-      ok: Type.Boolean(),
-      checked: Type.Integer(),
-      first_broken: Nullable(Type.Object({ id: Type.Integer(), reason: Type.String() })),
-    }),
+    200: Type.Object(
+      {
+        ok: Type.Boolean(),
+        checked: Type.Integer(),
+        first_broken: Nullable(Type.Object({ id: Type.Integer(), reason: Type.String() })),
+      },
+      { title: 'AuditVerification' },
+    ),
     ...errorResponses(401, 403),
   },
 };

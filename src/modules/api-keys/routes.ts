@@ -14,7 +14,7 @@ export default async function apiKeyAdminRoutes(base: FastifyInstance) {
     '/api-keys',
     { schema: createApiKeySchema, config: { auth: 'admin', idempotency: 'optional' } },
     async (request, reply) => {
-      const { row, secret } = await app.apiKeys.create(
+      const { row, secret } = await app.services.apiKeys.create(
         request.body,
         currentUser(request).id,
         actorFrom(request),
@@ -24,13 +24,13 @@ export default async function apiKeyAdminRoutes(base: FastifyInstance) {
   );
 
   app.get('/api-keys', { schema: listApiKeysSchema, config: { auth: 'admin' } }, async () => ({
-    data: (await app.apiKeys.list()).map(publicApiKey),
+    data: (await app.services.apiKeys.list()).map(publicApiKey),
   }));
 
   app.delete(
     '/api-keys/:id',
     { schema: revokeApiKeySchema, config: { auth: 'admin' } },
     async (request) =>
-      publicApiKey(await app.apiKeys.revoke(request.params.id, actorFrom(request))),
+      publicApiKey(await app.services.apiKeys.revoke(request.params.id, actorFrom(request))),
   );
 }

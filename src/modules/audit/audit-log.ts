@@ -4,12 +4,11 @@
 // Chain: hash = sha256(prev_hash + canonical JSON of the entry's content). Appends are
 // serialised by a transaction-scoped advisory lock taken just before the insert, so two
 // concurrent transactions can never both extend the same previous entry.
-import { asc, desc, gt } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
-import { auditEntries } from '../../db/schema.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { sha256Hex } from '../../lib/crypto.ts';
-import { sql } from 'drizzle-orm';
+import * as repo from './repository.ts';
+import type { AuditRow } from './repository.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const AUDIT_CHAIN_LOCK = 7_301_2027;
@@ -30,8 +29,6 @@ export interface AuditInput {
   requestId?: string | null;
   occurredAt: Date;
 }
-
-type AuditRow = typeof auditEntries.$inferSelect;
 
 /** The content covered by the hash: every column except id, prev_hash and hash. */
 function hashedContent(e: {
@@ -76,13 +73,8 @@ function normaliseIp(ip: string | null | undefined): string | null {
 
 /** Appends one entry. Must be called inside the transaction that makes the audited change. */
 export async function appendAudit(tx: DbOrTx, input: AuditInput): Promise<AuditRow> {
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
-  const [last] = await tx
-    .select({ hash: auditEntries.hash })
-    .from(auditEntries)
-    .orderBy(desc(auditEntries.id))
-    .limit(1);
-  const prevHash = last?.hash ?? GENESIS_HASH;
+  await repo.lockChain(tx, AUDIT_CHAIN_LOCK);
+  const prevHash = (await repo.lastHash(tx)) ?? GENESIS_HASH;
   // Round-trip through JSON so what we hash is exactly what jsonb will give back.
   const before = input.before === undefined ? null : JSON.parse(JSON.stringify(input.before));
   const after = input.after === undefined ? null : JSON.parse(JSON.stringify(input.after));
@@ -101,11 +93,7 @@ export async function appendAudit(tx: DbOrTx, input: AuditInput): Promise<AuditR
     requestId: input.requestId ?? null,
   };
   const hash = computeHash(prevHash, hashedContent(entry));
-  const [row] = await tx
-    .insert(auditEntries)
-    .values({ ...entry, prevHash, hash })
-    .returning();
-  return row!;
+  return repo.insertEntry(tx, { ...entry, prevHash, hash });
 }
 
 export interface ChainVerification {
@@ -121,12 +109,7 @@ export async function verifyAuditChain(db: DbOrTx, pageSize = 1000): Promise<Cha
   let lastId = 0;
   let checked = 0;
   for (;;) {
-    const rows = await db
-      .select()
-      .from(auditEntries)
-      .where(gt(auditEntries.id, lastId))
-      .orderBy(asc(auditEntries.id))
-      .limit(pageSize);
+    const rows = await repo.entriesAfter(db, lastId, pageSize);
     if (rows.length === 0) return { ok: true, checked };
     for (const row of rows) {
       if (row.prevHash !== prevHash) {

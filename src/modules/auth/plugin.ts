@@ -1,18 +1,16 @@
-// Cookie sessions: the store, the cookie and the signed-in user. Who may call which route, and
-// the CSRF and Origin checks that go with the session cookie, are decided from the matched
-// route's declaration in server/plugins/access.ts.
+// Cookie sessions: the cookie and the signed-in user (the session store is app.services.sessions).
+// Who may call which route, and the CSRF and Origin checks that go with the session cookie, are
+// decided from the matched route's declaration in server/plugins/access.ts.
 import fp from 'fastify-plugin';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unauthorized } from '../../lib/errors.ts';
-import { AuthService, toPublicUser } from './service.ts';
-import { SessionStore, type ResolvedSession } from './sessions.ts';
+import { toPublicUser } from './service.ts';
+import type { ResolvedSession } from './sessions.ts';
 import type { User } from './schemas.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    authService: AuthService;
-    sessionStore: SessionStore;
     sessionCookieName: string;
     setSessionCookie: (reply: FastifyReply, token: string) => void;
     clearSessionCookie: (reply: FastifyReply) => void;
@@ -30,13 +28,10 @@ export function currentUser(request: FastifyRequest): User {
 
 export default fp(
   async function authPlugin(app: FastifyInstance) {
-    const { config, database, clock } = app.ctx;
-    const sessionStore = new SessionStore(database.db, clock, config.session);
+    const { config } = app.ctx;
     const cookieName = config.secureCookies ? '__Host-paydeck_session' : 'paydeck_session';
 
     await app.register(cookie);
-    app.decorate('sessionStore', sessionStore);
-    app.decorate('authService', new AuthService(database.db, clock, sessionStore));
     app.decorate('sessionCookieName', cookieName);
     app.decorateRequest('session', null);
 

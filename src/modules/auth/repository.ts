@@ -80,3 +80,34 @@ export async function countUsers(tx: DbOrTx): Promise<number> {
   const rows = await tx.select({ id: users.id }).from(users).limit(1);
   return rows.length;
 }
+
+export async function findUser(tx: DbOrTx, id: string): Promise<UserRow | undefined> {
+  const [row] = await tx.select().from(users).where(eq(users.id, id));
+  return row;
+}
+
+export function acceptancesOf(tx: DbOrTx, userId: string) {
+  return tx.select().from(legalAcceptances).where(eq(legalAcceptances.userId, userId));
+}
+
+export function sessionsOf(tx: DbOrTx, userId: string): Promise<SessionRow[]> {
+  return tx.select().from(sessions).where(eq(sessions.userId, userId));
+}
+
+/**
+ * Erases a user's personal data: their sessions go, the row stays (orders and payments refer to
+ * it) but holds nothing personal any more, and the IPs of their legal acceptances are dropped.
+ */
+export async function erasePersonalData(tx: DbOrTx, userId: string, now: Date): Promise<void> {
+  await tx.delete(sessions).where(eq(sessions.userId, userId));
+  await tx
+    .update(users)
+    .set({
+      email: `deleted-${userId}@deleted.invalid`,
+      name: 'Deleted user',
+      passwordHash: '!deleted',
+      updatedAt: now,
+    })
+    .where(eq(users.id, userId));
+  await tx.update(legalAcceptances).set({ ip: null }).where(eq(legalAcceptances.userId, userId));
+}

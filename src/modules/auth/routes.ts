@@ -41,7 +41,7 @@ export default async function authRoutes(base: FastifyInstance) {
       preHandler: [perIp, perEmail],
     },
     async (request, reply) => {
-      const signedIn = await app.authService.signup(request.body, requestMeta(request));
+      const signedIn = await app.services.auth.signup(request.body, requestMeta(request));
       app.setSessionCookie(reply, signedIn.token);
       return reply.status(201).send({ user: signedIn.user, csrf_token: signedIn.csrfToken });
     },
@@ -55,7 +55,7 @@ export default async function authRoutes(base: FastifyInstance) {
       preHandler: [perIp, perEmail],
     },
     async (request, reply) => {
-      const signedIn = await app.authService.login(
+      const signedIn = await app.services.auth.login(
         request.body,
         requestMeta(request),
         request.session?.id,
@@ -69,7 +69,7 @@ export default async function authRoutes(base: FastifyInstance) {
     '/logout',
     { schema: logoutSchema, config: { auth: 'session' } },
     async (request, reply) => {
-      await app.authService.logout(
+      await app.services.auth.logout(
         currentUser(request),
         request.session!.id,
         request.body?.everywhere === true,

@@ -1,6 +1,6 @@
 // Accounts: sign-up, sign-in, sign-out. Passwords are argon2id hashes; emails are lower-cased
 // for lookup. Every account action is audited in the transaction that performs it.
-import type { Db } from '../../db/client.ts';
+import type { Db, DbOrTx } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, badRequest, conflict } from '../../lib/errors.ts';
 import { appendAudit } from '../audit/audit-log.ts';
@@ -36,6 +36,29 @@ export class AuthService {
     private readonly clock: Clock,
     private readonly sessions: SessionStore,
   ) {}
+
+  /** Whether anyone has an account yet (demo data is seeded only into an empty database). */
+  async hasUsers(): Promise<boolean> {
+    return (await repo.countUsers(this.db)) > 0;
+  }
+
+  findUser(id: string): Promise<repo.UserRow | undefined> {
+    return repo.findUser(this.db, id);
+  }
+
+  /** What the customer's data export shows of their account: acceptances and sessions. */
+  async accountRecords(userId: string) {
+    const [acceptances, sessions] = await Promise.all([
+      repo.acceptancesOf(this.db, userId),
+      repo.sessionsOf(this.db, userId),
+    ]);
+    return { acceptances, sessions };
+  }
+
+  /** Account deletion: sessions end, personal data is erased, the row stays pseudonymous. */
+  erasePersonalData(tx: DbOrTx, userId: string, now: Date): Promise<void> {
+    return repo.erasePersonalData(tx, userId, now);
+  }
 
   async signup(input: SignupBody, meta: RequestMeta): Promise<SignedIn> {
     if (input.accept_terms !== true) {

@@ -4,7 +4,7 @@ import { SUPPORTED_CURRENCIES } from '../../lib/money.ts';
 
 export const Currency = Type.Union(
   SUPPORTED_CURRENCIES.map((c) => Type.Literal(c)),
-  { description: 'Lower-case ISO 4217 code from the supported list' },
+  { title: 'Currency', description: 'Lower-case ISO 4217 code from the supported list' },
 );
 export const MinorAmount = Type.Integer({
   minimum: 1,
@@ -12,19 +12,25 @@ export const MinorAmount = Type.Integer({
   description: 'Integer, in the minor unit',
 });
 
-export const Product = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  description: Type.String(),
-  unit_amount: Type.Integer(),
-  currency: Type.String(),
-  active: Type.Boolean(),
-});
+export const Product = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    description: Type.String(),
+    unit_amount: Type.Integer(),
+    currency: Type.String(),
+    active: Type.Boolean(),
+  },
+  { title: 'Product' },
+);
+
+const ProductList = Type.Object({ data: Type.Array(Product) }, { title: 'ProductList' });
 
 export const catalogSchema = {
+  operationId: 'listCatalog',
   tags: ['catalog'],
   summary: 'Products for sale',
-  response: { 200: Type.Object({ data: Type.Array(Product) }) },
+  response: { 200: ProductList },
 };
 
 const ProductFields = {
@@ -36,11 +42,13 @@ const ProductFields = {
 };
 
 export const adminListProductsSchema = {
+  operationId: 'adminListProducts',
   tags: ['admin'],
   summary: 'All products, active or not',
-  response: { 200: Type.Object({ data: Type.Array(Product) }), ...errorResponses(401, 403) },
+  response: { 200: ProductList, ...errorResponses(401, 403) },
 };
 export const adminCreateProductSchema = {
+  operationId: 'adminCreateProduct',
   tags: ['admin'],
   summary: 'Add a product',
   body: StrictObject({
@@ -53,6 +61,7 @@ export const adminCreateProductSchema = {
   response: { 201: Product, ...errorResponses(400, 401, 403) },
 };
 export const adminUpdateProductSchema = {
+  operationId: 'adminUpdateProduct',
   tags: ['admin'],
   summary: 'Change a product (orders already placed keep their prices)',
   params: StrictObject({ id: Uuid }),

@@ -1,15 +1,15 @@
 // The catalog: products with server-side prices. Orders copy name and price at creation, so a
 // later price change never alters an order.
-import { asc, eq, inArray } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.ts';
-import { products } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { badRequest, notFound } from '../../lib/errors.ts';
 import { checkChargeAmount } from '../../lib/money.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../audit/actor.ts';
+import * as repo from './repository.ts';
+import type { ProductRow } from './repository.ts';
 
-export type ProductRow = typeof products.$inferSelect;
+export type { ProductRow } from './repository.ts';
 
 export function publicProduct(p: ProductRow) {
   return {
@@ -64,22 +64,16 @@ export class CatalogService {
     private readonly clock: Clock,
   ) {}
 
-  listActive() {
-    return this.db
-      .select()
-      .from(products)
-      .where(eq(products.active, true))
-      .orderBy(asc(products.createdAt), asc(products.name));
+  listActive(): Promise<ProductRow[]> {
+    return repo.listProducts(this.db, { activeOnly: true });
   }
 
-  listAll() {
-    return this.db.select().from(products).orderBy(asc(products.createdAt), asc(products.name));
+  listAll(): Promise<ProductRow[]> {
+    return repo.listProducts(this.db, { activeOnly: false });
   }
 
-  findMany(tx: DbOrTx, ids: string[]) {
-    return ids.length
-      ? tx.select().from(products).where(inArray(products.id, ids))
-      : Promise.resolve([]);
+  findMany(tx: DbOrTx, ids: string[]): Promise<ProductRow[]> {
+    return repo.findProducts(tx, ids);
   }
 
   async create(
@@ -88,9 +82,8 @@ export class CatalogService {
   ) {
     this.checkPrice(input.unit_amount, input.currency);
     return this.db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(products)
-        .values({
+      const [row] = await repo.insertProducts(tx, [
+        {
           name: input.name.trim(),
           description: input.description ?? '',
           unitAmount: input.unit_amount,
@@ -98,8 +91,8 @@ export class CatalogService {
           active: input.active ?? true,
           createdAt: this.clock.now(),
           updatedAt: this.clock.now(),
-        })
-        .returning();
+        },
+      ]);
       await this.audit(tx, 'product.created', row!, null, actor);
       return row!;
     });
@@ -107,34 +100,30 @@ export class CatalogService {
 
   async update(id: string, input: ProductInput, actor: Actor) {
     return this.db.transaction(async (tx) => {
-      const [before] = await tx.select().from(products).where(eq(products.id, id)).for('update');
+      const before = await repo.findProductForUpdate(tx, id);
       if (!before) throw notFound('Product');
       const unitAmount = input.unit_amount ?? before.unitAmount;
       const currency = input.currency ?? before.currency;
       this.checkPrice(unitAmount, currency);
-      const [row] = await tx
-        .update(products)
-        .set({
-          ...(input.name !== undefined ? { name: input.name.trim() } : {}),
-          ...(input.description !== undefined ? { description: input.description } : {}),
-          ...(input.active !== undefined ? { active: input.active } : {}),
-          unitAmount,
-          currency,
-          updatedAt: this.clock.now(),
-        })
-        .where(eq(products.id, id))
-        .returning();
-      await this.audit(tx, 'product.updated', row!, before, actor);
-      return row!;
+      const row = await repo.updateProduct(tx, id, {
+        ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(input.active !== undefined ? { active: input.active } : {}),
+        unitAmount,
+        currency,
+        updatedAt: this.clock.now(),
+      });
+      await this.audit(tx, 'product.updated', row, before, actor);
+      return row;
     });
   }
 
   /** Seeds the demo catalog when there are no products at all. */
   async seedDemo(): Promise<void> {
-    const [any] = await this.db.select({ id: products.id }).from(products).limit(1);
-    if (any) return;
+    if (await repo.hasProducts(this.db)) return;
     const now = this.clock.now().getTime();
-    await this.db.insert(products).values(
+    await repo.insertProducts(
+      this.db,
       // Distinct creation times keep the demo catalog in a stable order.
       demoProducts.map((p, i) => ({
         ...p,

@@ -1,8 +1,6 @@
 // Demo data for the embedded default set-up: one operator and one customer, so a newcomer can
 // sign in right after `npm start`. Created only when the database has no users at all.
 import type { AuthService } from '../auth/service.ts';
-import type { Db } from '../../db/client.ts';
-import { countUsers } from '../auth/repository.ts';
 
 export const demoAccounts = [
   {
@@ -20,8 +18,8 @@ export const demoAccounts = [
 ];
 
 /** Seeds the demo accounts on an empty database; returns true if it did. */
-export async function seedDemoData(db: Db, auth: AuthService): Promise<boolean> {
-  if ((await countUsers(db)) > 0) return false;
+export async function seedDemoData(auth: AuthService): Promise<boolean> {
+  if (await auth.hasUsers()) return false;
   for (const account of demoAccounts) await auth.createAccount(account);
   return true;
 }

@@ -2,15 +2,21 @@
 // by Stripe's id; its payment is flagged `disputed` (with an audit entry) so operators and the
 // reconciler see it. Events may arrive in any order: a status never moves back to an earlier
 // stage of the dispute's life.
-import { eq, or } from 'drizzle-orm';
-import type { Db, Tx } from '../../db/client.ts';
-import { disputes, payments } from '../../db/schema.ts';
+import type { Db, DbOrTx } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../audit/actor.ts';
-import * as orderRepo from '../orders/repository.ts';
+import type { PaymentRecords } from '../payments/service.ts';
+import * as repo from './repository.ts';
+import type { DisputeRow } from './repository.ts';
 
-export type DisputeRow = typeof disputes.$inferSelect;
+export type { DisputeRow } from './repository.ts';
+
+/** What a dispute needs from orders and payments (wired in server/services.ts). */
+export interface DisputeDeps {
+  orders: { lockForUpdate(tx: DbOrTx, orderId: string): Promise<unknown> };
+  payments: Pick<PaymentRecords, 'findByChargeOrIntent' | 'lockForUpdate' | 'markDisputed'>;
+}
 
 export interface DisputeSnapshot {
   id: string;
@@ -60,6 +66,7 @@ export class DisputesService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly deps: DisputeDeps,
   ) {}
 
   /** Records or updates a dispute and flags its payment. Safe to run any number of times. */
@@ -70,80 +77,53 @@ export class DisputesService {
   ): Promise<DisputeRow> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
-      const [payment] = await tx
-        .select({ id: payments.id, orderId: payments.orderId, disputed: payments.disputed })
-        .from(payments)
-        .where(
-          dispute.paymentIntentId
-            ? or(
-                eq(payments.stripeChargeId, dispute.chargeId),
-                eq(payments.stripePaymentIntentId, dispute.paymentIntentId),
-              )
-            : eq(payments.stripeChargeId, dispute.chargeId),
-        )
-        .limit(1);
+      const { orders, payments } = this.deps;
+      const payment = await payments.findByChargeOrIntent(
+        tx,
+        dispute.chargeId,
+        dispute.paymentIntentId,
+      );
       // Same lock order as every payment writer (order, then payment): no deadlocks.
       if (payment) {
-        await orderRepo.findOrder(tx, payment.orderId, { forUpdate: true });
-        const [locked] = await tx
-          .select({ disputed: payments.disputed })
-          .from(payments)
-          .where(eq(payments.id, payment.id))
-          .for('update');
+        await orders.lockForUpdate(tx, payment.orderId);
+        const locked = await payments.lockForUpdate(tx, payment.id);
         payment.disputed = locked!.disputed;
       }
 
-      const [existing] = await tx
-        .select()
-        .from(disputes)
-        .where(eq(disputes.stripeDisputeId, dispute.id))
-        .for('update');
+      const existing = await repo.findByStripeIdForUpdate(tx, dispute.id);
       let row: DisputeRow;
       if (!existing) {
-        [row] = (await tx
-          .insert(disputes)
-          .values({
-            paymentId: payment?.id ?? null,
-            stripeDisputeId: dispute.id,
-            stripeChargeId: dispute.chargeId,
-            amount: dispute.amount,
-            currency: dispute.currency,
-            status: dispute.status,
-            reason: dispute.reason,
-            createdAt: now,
-            updatedAt: now,
-          })
-          .onConflictDoNothing({ target: disputes.stripeDisputeId })
-          .returning()) as [DisputeRow];
+        const inserted = await repo.insertIfNew(tx, {
+          paymentId: payment?.id ?? null,
+          stripeDisputeId: dispute.id,
+          stripeChargeId: dispute.chargeId,
+          amount: dispute.amount,
+          currency: dispute.currency,
+          status: dispute.status,
+          reason: dispute.reason,
+          createdAt: now,
+          updatedAt: now,
+        });
         // A concurrent run inserted it first: its row stands, this run only flags the payment.
-        row ??= (
-          await tx.select().from(disputes).where(eq(disputes.stripeDisputeId, dispute.id))
-        )[0]!;
+        row = inserted ?? (await repo.findByStripeId(tx, dispute.id))!;
         await this.audit(tx, actor, 'dispute.created', null, row, stripeEventId, now);
       } else if (
         stageOf(dispute.status) >= stageOf(existing.status) &&
         dispute.status !== existing.status
       ) {
-        [row] = (await tx
-          .update(disputes)
-          .set({
-            status: dispute.status,
-            reason: dispute.reason ?? existing.reason,
-            paymentId: existing.paymentId ?? payment?.id ?? null,
-            updatedAt: now,
-          })
-          .where(eq(disputes.id, existing.id))
-          .returning()) as [DisputeRow];
+        row = await repo.updateDispute(tx, existing.id, {
+          status: dispute.status,
+          reason: dispute.reason ?? existing.reason,
+          paymentId: existing.paymentId ?? payment?.id ?? null,
+          updatedAt: now,
+        });
         await this.audit(tx, actor, 'dispute.updated', existing, row, stripeEventId, now);
       } else {
         row = existing;
       }
 
       if (payment && !payment.disputed) {
-        await tx
-          .update(payments)
-          .set({ disputed: true, updatedAt: now })
-          .where(eq(payments.id, payment.id));
+        await payments.markDisputed(tx, payment.id, now);
         await appendAudit(tx, {
           actorType: actor.type,
           actorId: actor.id,
@@ -163,7 +143,7 @@ export class DisputesService {
   }
 
   private async audit(
-    tx: Tx,
+    tx: DbOrTx,
     actor: Actor,
     action: string,
     before: DisputeRow | null,

@@ -5,7 +5,8 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
-import { withDeclaredAccess, type Access } from '../../server/plugins/access.ts';
+import { NamedSchemas, withoutJsonSchemaOnlyKeywords } from './named-schemas.ts';
+import { withDeclaredAccess, type Access } from '../../lib/access.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,6 +27,15 @@ const DOCUMENTED = /^\/(api\/|webhooks\/|healthz$|readyz$|metrics$)/;
 export default fp(
   async function docsPlugin(app: FastifyInstance) {
     const { config } = app.ctx;
+    // Titled sub-schemas of the routes' bodies and responses, as components.schemas (named-schemas.ts).
+    const named = new NamedSchemas();
+    app.addHook('onRoute', (route) => {
+      const schema = route.schema as Record<string, unknown> | undefined;
+      if (!schema || schema.hide) return;
+      named.collect(schema.body);
+      named.collect(schema.response);
+    });
+    const operationIds = new Map<string, string>();
     await app.register(swagger, {
       openapi: {
         openapi: '3.0.3',
@@ -42,6 +52,7 @@ export default fp(
         },
         servers: [{ url: config.publicUrl }],
         components: {
+          schemas: named.components,
           securitySchemes: {
             apiKey: {
               type: 'http',
@@ -97,8 +108,23 @@ export default fp(
         } else {
           extra = { security: [] };
         }
-        return { schema: { ...base, ...extra } as FastifySchema, url };
+        // Every documented operation is named (the generated web types are keyed by it), once.
+        const operationId = base.operationId;
+        const where = `${methods.join(',')} ${url}`;
+        if (typeof operationId !== 'string' || !operationId) {
+          throw new Error(`OpenAPI: ${where} has no operationId in its schema`);
+        }
+        const other = operationIds.get(operationId);
+        if (other !== undefined && other !== where) {
+          throw new Error(`OpenAPI: operationId "${operationId}" is used by ${other} and ${where}`);
+        }
+        operationIds.set(operationId, where);
+        return { schema: { ...named.referenced(base), ...extra } as FastifySchema, url };
       },
+      transformObject: (document) =>
+        'openapiObject' in document
+          ? withoutJsonSchemaOnlyKeywords(document.openapiObject)
+          : document.swaggerObject,
     });
     app.addHook('onSend', async (request, reply, payload) => {
       if (request.routeOptions.config.docsPage) {

@@ -14,18 +14,22 @@ export default async function configRoutes(app: FastifyInstance) {
     {
       config: { auth: 'public' },
       schema: {
+        operationId: 'getBrowserConfig',
         tags: ['config'],
         summary: 'Browser configuration: Stripe publishable key, Stripe.js URL, mode',
         response: {
-          200: Type.Object({
-            publishable_key: Type.String(),
-            stripe_js_url: Type.String(),
-            mode: Type.Union([
-              Type.Literal('simulated'),
-              Type.Literal('test'),
-              Type.Literal('live'),
-            ]),
-          }),
+          200: Type.Object(
+            {
+              publishable_key: Type.String(),
+              stripe_js_url: Type.String(),
+              mode: Type.Union([
+                Type.Literal('simulated'),
+                Type.Literal('test'),
+                Type.Literal('live'),
+              ]),
+            },
+            { title: 'BrowserConfig' },
+          ),
         },
       },
     },

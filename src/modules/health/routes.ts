@@ -61,7 +61,12 @@ export default async function healthRoutes(app: FastifyInstance) {
     '/healthz',
     {
       config: { auth: 'public', plainHttp: true },
-      schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: {
+        operationId: 'getHealth',
+        tags: ['health'],
+        summary: 'Liveness: the process answers',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -70,7 +75,13 @@ export default async function healthRoutes(app: FastifyInstance) {
     '/readyz',
     {
       config: { auth: 'public', plainHttp: true },
-      schema: { tags: ['health'], response: { 200: Readiness, 503: Readiness } },
+      schema: {
+        operationId: 'getReadiness',
+        tags: ['health'],
+        summary:
+          'Readiness: every dependency a request needs answers (503 names the ones that do not)',
+        response: { 200: Readiness, 503: Readiness },
+      },
     },
     async (_request, reply) => {
       const entries = await Promise.all(

@@ -17,7 +17,6 @@
 // that reaches this process meanwhile settles it first — so a database outage never leaves a key
 // locked, and an outcome the client was told is the one its retries replay.
 import fp from 'fastify-plugin';
-import { and, eq, inArray, lt } from 'drizzle-orm';
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -26,13 +25,13 @@ import type {
   preHandlerAsyncHookHandler,
   RouteOptions,
 } from 'fastify';
-import { idempotencyKeys } from '../../db/schema.ts';
 import { isDatabaseUnavailable, type Db } from '../../db/client.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { safeEqual, sha256Hex } from '../../lib/crypto.ts';
 import { AppError, badRequest, serviceUnavailable } from '../../lib/errors.ts';
 import type { JobDefinition } from '../../jobs/queue.ts';
 import type { Clock } from '../../lib/clock.ts';
+import * as repo from './repository.ts';
 
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
 /** How often a running request renews its claim. */
@@ -100,15 +99,6 @@ class Claim {
   get ref(): string {
     return claimRef(this.scope, this.key);
   }
-
-  /** The row as long as it is still this claim's. */
-  get owned() {
-    return and(
-      eq(idempotencyKeys.scope, this.scope),
-      eq(idempotencyKeys.key, this.key),
-      inArray(idempotencyKeys.lockedAt, this.tokens),
-    );
-  }
 }
 
 const claimRef = (scope: string, key: string) => `${scope}\n${key}`;
@@ -162,24 +152,10 @@ class Claims {
   flush(claim: Claim): Promise<boolean> {
     return this.serially(claim, async () => {
       if (claim.written) return true;
-      const owned = and(claim.owned, eq(idempotencyKeys.state, 'in_progress'));
       try {
         const outcome = claim.outcome;
-        const rows = outcome
-          ? await this.db
-              .update(idempotencyKeys)
-              .set({
-                state: 'completed',
-                responseStatus: outcome.status,
-                responseBody: outcome.body,
-              })
-              .where(owned)
-              .returning({ id: idempotencyKeys.id })
-          : await this.db
-              .delete(idempotencyKeys)
-              .where(owned)
-              .returning({ id: idempotencyKeys.id });
-        if (outcome && rows.length === 0) {
+        if (!outcome) await repo.releaseClaim(this.db, claim);
+        else if (!(await repo.completeClaim(this.db, claim, outcome))) {
           this.log.warn(
             { scope: claim.scope },
             'idempotency claim was taken over before its response was stored',
@@ -243,12 +219,7 @@ class Claims {
       const next = this.clock.now();
       if (claim.tokens.some((token) => next.getTime() <= token.getTime())) return;
       try {
-        const [kept] = await this.db
-          .update(idempotencyKeys)
-          .set({ lockedAt: next })
-          .where(claim.owned)
-          .returning({ id: idempotencyKeys.id });
-        if (kept) {
+        if (await repo.renewClaim(this.db, claim, next)) {
           claim.tokens = [next];
         } else {
           clearInterval(claim.renewTimer);
@@ -313,35 +284,28 @@ async function claim(
   // A second pass follows a release or a settled outcome this process had pending.
   for (let pass = 0; pass < 3; pass++) {
     const now = clock.now();
-    let inserted: Array<{ id: number }>;
+    let inserted: boolean;
     try {
-      inserted = await db
-        .insert(idempotencyKeys)
-        .values({
-          scope,
-          key,
-          method: request.method,
-          path: logicalPath(request),
-          requestHash: hash,
-          lockedAt: now,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_MS),
-        })
-        .onConflictDoNothing()
-        .returning({ id: idempotencyKeys.id });
+      inserted = await repo.insertClaim(db, {
+        scope,
+        key,
+        method: request.method,
+        path: logicalPath(request),
+        requestHash: hash,
+        lockedAt: now,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_MS),
+      });
     } catch (err) {
       if (isDatabaseUnavailable(err)) claims.orphaned(scope, key, now);
       throw err;
     }
-    if (inserted[0]) {
+    if (inserted) {
       request.idempotencyClaim = claims.hold(scope, key, now);
       return;
     }
 
-    const [existing] = await db
-      .select()
-      .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+    const existing = await repo.findKey(db, scope, key);
     if (!existing) continue; // released between our insert and this read
     if (!safeEqual(existing.requestHash, hash)) {
       throw new AppError(
@@ -367,24 +331,14 @@ async function claim(
     }
     // Someone else's: running (its lease is renewed), or dead with its process (lease expired).
     if (now.getTime() - existing.lockedAt.getTime() <= LEASE_MS) throw inUse();
-    let taken: Array<{ id: number }>;
+    let taken: boolean;
     try {
-      taken = await db
-        .update(idempotencyKeys)
-        .set({ lockedAt: now })
-        .where(
-          and(
-            eq(idempotencyKeys.id, existing.id),
-            eq(idempotencyKeys.lockedAt, existing.lockedAt),
-            eq(idempotencyKeys.state, 'in_progress'),
-          ),
-        )
-        .returning({ id: idempotencyKeys.id });
+      taken = await repo.takeOver(db, existing, now);
     } catch (err) {
       if (isDatabaseUnavailable(err)) claims.orphaned(scope, key, now);
       throw err;
     }
-    if (!taken[0]) throw inUse();
+    if (!taken) throw inUse();
     request.idempotencyClaim = claims.hold(scope, key, now);
     return;
   }
@@ -475,7 +429,7 @@ export function idempotencyReaperJob(db: Db, clock: Clock): JobDefinition {
     name: 'idempotency.reap',
     schedule: '17 * * * *',
     handler: async () => {
-      await db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, clock.now()));
+      await repo.deleteExpired(db, clock.now());
     },
   };
 }

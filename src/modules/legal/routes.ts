@@ -3,13 +3,16 @@ import { Type } from 'typebox';
 import { StrictObject, errorResponses } from '../../lib/schemas.ts';
 import { legalDocuments } from './documents.ts';
 
-const LegalDocumentSchema = Type.Object({
-  document: Type.String(),
-  version: Type.String(),
-  effective_date: Type.String(),
-  title: Type.String(),
-  body: Type.String(),
-});
+const LegalDocumentSchema = Type.Object(
+  {
+    document: Type.String(),
+    version: Type.String(),
+    effective_date: Type.String(),
+    title: Type.String(),
+    body: Type.String(),
+  },
+  { title: 'LegalDocument' },
+);
 
 export default async function legalRoutes(app: FastifyInstance) {
   app.get(
@@ -17,6 +20,7 @@ export default async function legalRoutes(app: FastifyInstance) {
     {
       config: { auth: 'public' },
       schema: {
+        operationId: 'getLegalDocument',
         tags: ['legal'],
         summary: 'The current version of a legal document',
         params: StrictObject({

@@ -8,6 +8,7 @@ import { metrics, registry } from '../../lib/metrics.ts';
 import { errorResponses } from '../../lib/schemas.ts';
 
 const metricsSchema = {
+  operationId: 'getMetrics',
   tags: ['operations'],
   summary: 'Prometheus metrics',
   headers: Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 1024 })) }),

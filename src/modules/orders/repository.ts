@@ -1,16 +1,30 @@
-import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+// Data access for orders and their items: the only code that reads or writes those tables.
+import { and, desc, eq, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
-import { orderItems, orders, payments, refunds } from '../../db/schema.ts';
+import { createdConditions } from '../../db/pagination.ts';
+import { orderItems, orders } from '../../db/schema.ts';
+import type { OrderStatus } from '../../db/statuses.ts';
+import { containsPattern, isUuid, type CreatedRange } from '../../lib/text-search.ts';
 
 export type OrderRow = typeof orders.$inferSelect;
 export type OrderItemRow = typeof orderItems.$inferSelect;
-export type PaymentRow = typeof payments.$inferSelect;
-export type RefundRow = typeof refunds.$inferSelect;
+export type NewOrder = typeof orders.$inferInsert;
+export type NewOrderItem = Omit<typeof orderItems.$inferInsert, 'orderId'>;
+export type OrderChanges = Partial<
+  Pick<NewOrder, 'status' | 'paidAt' | 'amountRefunded' | 'updatedAt'>
+>;
+
+export interface OrderFilter {
+  status?: OrderStatus | undefined;
+  customerId?: string | undefined;
+  created?: CreatedRange;
+  q?: string | undefined;
+}
 
 export async function insertOrder(
   tx: DbOrTx,
-  values: typeof orders.$inferInsert,
-  items: Array<Omit<typeof orderItems.$inferInsert, 'orderId'>>,
+  values: NewOrder,
+  items: NewOrderItem[],
 ): Promise<OrderRow> {
   const [order] = await tx.insert(orders).values(values).returning();
   if (items.length)
@@ -34,33 +48,30 @@ export function itemsOf(tx: DbOrTx, orderIds: string[]): Promise<OrderItemRow[]>
     : Promise.resolve([]);
 }
 
-export function paymentsOf(tx: DbOrTx, orderIds: string[]): Promise<PaymentRow[]> {
-  return orderIds.length
-    ? tx
-        .select()
-        .from(payments)
-        .where(inArray(payments.orderId, orderIds))
-        .orderBy(desc(payments.createdAt))
-    : Promise.resolve([]);
-}
-
-export function refundsOf(tx: DbOrTx, orderIds: string[]): Promise<RefundRow[]> {
-  return orderIds.length
-    ? tx
-        .select()
-        .from(refunds)
-        .where(inArray(refunds.orderId, orderIds))
-        .orderBy(desc(refunds.createdAt))
-    : Promise.resolve([]);
+function orderConditions(f: OrderFilter): SQL[] {
+  const out: SQL[] = [];
+  if (f.status) out.push(eq(orders.status, f.status));
+  if (f.customerId) out.push(eq(orders.userId, f.customerId));
+  if (f.created) out.push(...createdConditions(orders.createdAt, f.created));
+  if (f.q) {
+    const pattern = containsPattern(f.q);
+    const match = [
+      ilike(orders.description, pattern),
+      sql`exists (select 1 from jsonb_each_text(${orders.metadata}) as m(k, v) where m.v ilike ${pattern})`,
+    ];
+    if (isUuid(f.q)) match.push(eq(orders.id, f.q.toLowerCase()));
+    out.push(or(...match)!);
+  }
+  return out;
 }
 
 /** Keyset pagination: newest first, `startingAfter` is the last id of the previous page. */
 export async function listOrders(
   tx: DbOrTx,
-  filters: SQL[],
+  filter: OrderFilter,
   options: { limit: number; startingAfter?: string | undefined },
 ): Promise<OrderRow[]> {
-  const conditions = [...filters];
+  const conditions = orderConditions(filter);
   if (options.startingAfter) {
     const cursor = await findOrder(tx, options.startingAfter);
     if (cursor) {
@@ -80,11 +91,7 @@ export async function listOrders(
     .limit(options.limit);
 }
 
-export async function updateOrder(
-  tx: DbOrTx,
-  id: string,
-  values: Partial<typeof orders.$inferInsert>,
-): Promise<OrderRow> {
+export async function updateOrder(tx: DbOrTx, id: string, values: OrderChanges): Promise<OrderRow> {
   const [row] = await tx.update(orders).set(values).where(eq(orders.id, id)).returning();
   return row!;
 }

@@ -1,15 +1,16 @@
 // Orders: what a customer owes. Prices come from the catalog on the server (or from the
 // merchant API's explicit amount); amount and currency never change after creation (the
 // database refuses it too).
-import { eq, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.ts';
-import { orders } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { badRequest, notFound } from '../../lib/errors.ts';
 import { checkChargeAmount } from '../../lib/money.ts';
+import type { Page } from '../../lib/text-search.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../audit/actor.ts';
 import type { CatalogService } from '../catalog/service.ts';
+import type { PublicPayment } from '../payments/service.ts';
+import type { PublicRefund } from '../refunds/service.ts';
 import * as repo from './repository.ts';
 
 export interface CreateOrderInput {
@@ -22,51 +23,13 @@ export interface CreateOrderInput {
   metadata?: Record<string, string> | undefined;
 }
 
-export function publicPayment(p: repo.PaymentRow) {
-  return {
-    id: p.id,
-    order_id: p.orderId,
-    status: p.status,
-    amount: p.amount,
-    currency: p.currency,
-    amount_captured: p.amountCaptured,
-    amount_refunded: p.amountRefunded,
-    capture_method: p.captureMethod,
-    off_session: p.offSession,
-    attempt: p.attempt,
-    stripe_payment_intent_id: p.stripePaymentIntentId,
-    payment_method_id: p.stripePaymentMethodId,
-    card:
-      p.cardBrand && p.cardLast4
-        ? {
-            brand: p.cardBrand,
-            last4: p.cardLast4,
-            exp_month: p.cardExpMonth,
-            exp_year: p.cardExpYear,
-          }
-        : null,
-    failure_code: p.failureCode,
-    decline_code: p.declineCode,
-    failure_message: p.failureMessage,
-    disputed: p.disputed,
-    created_at: p.createdAt.toISOString(),
-    updated_at: p.updatedAt.toISOString(),
-  };
-}
-
-export function publicRefund(r: repo.RefundRow) {
-  return {
-    id: r.id,
-    payment_id: r.paymentId,
-    order_id: r.orderId,
-    amount: r.amount,
-    currency: r.currency,
-    status: r.status,
-    reason: r.reason,
-    stripe_refund_id: r.stripeRefundId,
-    failure_reason: r.failureReason,
-    created_at: r.createdAt.toISOString(),
-  };
+/**
+ * The payments and refunds an order view shows, from their own components (wired in
+ * server/services.ts): orders never read those tables.
+ */
+export interface OrderAttachments {
+  payments: { publicOfOrders(orderIds: string[], tx?: DbOrTx): Promise<PublicPayment[]> };
+  refunds: { publicOfOrders(orderIds: string[], tx?: DbOrTx): Promise<PublicRefund[]> };
 }
 
 export type OrderView = ReturnType<OrdersService['view']>;
@@ -77,6 +40,7 @@ export class OrdersService {
     private readonly clock: Clock,
     private readonly catalog: CatalogService,
     private readonly publicUrl: string,
+    private readonly attachments: OrderAttachments,
   ) {}
 
   async create(input: CreateOrderInput, actor: Actor): Promise<repo.OrderRow> {
@@ -193,29 +157,44 @@ export class OrdersService {
     return (await this.views(this.db, [order]))[0]!;
   }
 
-  async list(filters: SQL[], options: { limit: number; startingAfter?: string | undefined }) {
-    const rows = await repo.listOrders(this.db, filters, { ...options, limit: options.limit + 1 });
+  async list(filter: repo.OrderFilter, options: Page) {
+    const rows = await repo.listOrders(this.db, filter, { ...options, limit: options.limit + 1 });
     const page = rows.slice(0, options.limit);
     return { data: await this.views(this.db, page), has_more: rows.length > options.limit };
   }
 
-  listForUser(userId: string, options: { limit: number; startingAfter?: string | undefined }) {
-    return this.list([eq(orders.userId, userId)], options);
+  listForUser(userId: string, options: Page) {
+    return this.list({ customerId: userId }, options);
   }
 
-  async views(tx: DbOrTx, rows: repo.OrderRow[]) {
+  // -- for payments, refunds and disputes, which keep an order's status in step --------------
+
+  find(orderId: string): Promise<repo.OrderRow | undefined> {
+    return repo.findOrder(this.db, orderId);
+  }
+
+  /** Locks the order row: every payment, refund and dispute writer locks the order first. */
+  lockForUpdate(tx: DbOrTx, orderId: string): Promise<repo.OrderRow | undefined> {
+    return repo.findOrder(tx, orderId, { forUpdate: true });
+  }
+
+  update(tx: DbOrTx, orderId: string, values: repo.OrderChanges): Promise<repo.OrderRow> {
+    return repo.updateOrder(tx, orderId, values);
+  }
+
+  private async views(tx: DbOrTx, rows: repo.OrderRow[]) {
     const ids = rows.map((o) => o.id);
     const [items, payments, refunds] = await Promise.all([
       repo.itemsOf(tx, ids),
-      repo.paymentsOf(tx, ids),
-      repo.refundsOf(tx, ids),
+      this.attachments.payments.publicOfOrders(ids, tx),
+      this.attachments.refunds.publicOfOrders(ids, tx),
     ]);
     return rows.map((o) =>
       this.view(
         o,
         items.filter((i) => i.orderId === o.id),
-        payments.filter((p) => p.orderId === o.id),
-        refunds.filter((r) => r.orderId === o.id),
+        payments.filter((p) => p.order_id === o.id),
+        refunds.filter((r) => r.order_id === o.id),
       ),
     );
   }
@@ -223,8 +202,8 @@ export class OrdersService {
   view(
     o: repo.OrderRow,
     items: repo.OrderItemRow[],
-    payments: repo.PaymentRow[],
-    refunds: repo.RefundRow[],
+    payments: PublicPayment[],
+    refunds: PublicRefund[],
   ) {
     return {
       id: o.id,
@@ -243,8 +222,8 @@ export class OrdersService {
         quantity: i.quantity,
         amount: i.amount,
       })),
-      payments: payments.map(publicPayment),
-      refunds: refunds.map(publicRefund),
+      payments,
+      refunds,
       created_at: o.createdAt.toISOString(),
       paid_at: o.paidAt?.toISOString() ?? null,
       checkout_url: `${this.publicUrl}/checkout/${o.id}`,

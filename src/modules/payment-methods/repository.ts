@@ -1,4 +1,4 @@
-import { and, asc, eq, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, or } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { paymentMethods } from '../../db/schema.ts';
 
@@ -70,4 +70,18 @@ export async function setDefault(tx: DbOrTx, userId: string, id: string): Promis
 
 export async function remove(tx: DbOrTx, id: string): Promise<void> {
   await tx.delete(paymentMethods).where(eq(paymentMethods.id, id));
+}
+
+/** The default card of each of these users that has one. */
+export function defaultCards(tx: DbOrTx, userIds: string[]): Promise<PaymentMethodRow[]> {
+  return userIds.length
+    ? tx
+        .select()
+        .from(paymentMethods)
+        .where(and(inArray(paymentMethods.userId, userIds), eq(paymentMethods.isDefault, true)))
+    : Promise.resolve([]);
+}
+
+export async function removeAllOf(tx: DbOrTx, userId: string): Promise<void> {
+  await tx.delete(paymentMethods).where(eq(paymentMethods.userId, userId));
 }

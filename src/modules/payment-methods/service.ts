@@ -1,13 +1,14 @@
 // The customer's wallet. Cards are collected by Stripe Elements; we receive only pm_… ids, check
 // who owns them at Stripe before acting, and keep brand, last 4, expiry and fingerprint.
-import type { Db } from '../../db/client.ts';
+import type { Db, DbOrTx } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { randomToken } from '../../lib/crypto.ts';
+import { answerOrThrow, callProvider } from '../../stripe/call-provider.ts';
 import type { CardDetails, PaymentProvider } from '../../stripe/provider.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../audit/actor.ts';
-import type { CustomersService } from '../customers/service.ts';
+import type { StripeCustomersService } from '../customers/service.ts';
 import { customerMessage } from '../payments/declines.ts';
 import * as repo from './repository.ts';
 
@@ -28,13 +29,17 @@ export class PaymentMethodsService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly provider: PaymentProvider,
-    private readonly customers: CustomersService,
+    private readonly customers: Pick<StripeCustomersService, 'ensureStripeCustomer'>,
   ) {}
 
   async createSetupIntent(userId: string, idempotencyKey: string | undefined) {
     const customerId = await this.customers.ensureStripeCustomer(userId);
     const key = `paydeck-seti-${userId}-${idempotencyKey ?? randomToken(12)}`;
-    const { value } = await this.provider.createSetupIntent(customerId, key);
+    const { value } = answerOrThrow(
+      await callProvider('setup_intents.create', key, (k) =>
+        this.provider.createSetupIntent(customerId, k),
+      ),
+    );
     return { client_secret: value.clientSecret, setup_intent_id: value.id };
   }
 
@@ -73,10 +78,12 @@ export class PaymentMethodsService {
     let requestId: string | null = null;
     if (!card.customerId) {
       try {
-        const answer = await this.provider.attachPaymentMethod(
-          stripePaymentMethodId,
-          customerId,
-          `paydeck-attach-${stripePaymentMethodId}-${customerId}`,
+        const answer = answerOrThrow(
+          await callProvider(
+            'payment_methods.attach',
+            `paydeck-attach-${stripePaymentMethodId}-${customerId}`,
+            (key) => this.provider.attachPaymentMethod(stripePaymentMethodId, customerId, key),
+          ),
         );
         attached = answer.value;
         requestId = answer.requestId;
@@ -136,10 +143,12 @@ export class PaymentMethodsService {
       return { row, created: true };
     });
     if (result.created && result.row.isDefault) {
-      await this.provider.setDefaultPaymentMethod(
-        customerId,
-        card.id,
-        `paydeck-default-${customerId}-${card.id}-${result.row.id}`,
+      answerOrThrow(
+        await callProvider(
+          'customers.update',
+          `paydeck-default-${customerId}-${card.id}-${result.row.id}`,
+          (key) => this.provider.setDefaultPaymentMethod(customerId, card.id, key),
+        ),
       );
     }
     return result;
@@ -149,13 +158,37 @@ export class PaymentMethodsService {
     return repo.listForUser(this.db, userId);
   }
 
+  /** A card in the user's wallet, by our id or its pm_… id. */
+  findSaved(userId: string, id: string): Promise<repo.PaymentMethodRow | undefined> {
+    return repo.findForUser(this.db, userId, id);
+  }
+
+  findDefault(userId: string): Promise<repo.PaymentMethodRow | undefined> {
+    return repo.findDefault(this.db, userId);
+  }
+
+  /** Whether anyone's wallet holds this pm_… id. */
+  async isSaved(stripePaymentMethodId: string): Promise<boolean> {
+    return (await repo.findByStripeId(this.db, stripePaymentMethodId)) !== undefined;
+  }
+
+  defaultCardsOf(userIds: string[]): Promise<repo.PaymentMethodRow[]> {
+    return repo.defaultCards(this.db, userIds);
+  }
+
+  /** Forgets every card of the user (account deletion; Stripe's copies went with the customer). */
+  forgetAll(tx: DbOrTx, userId: string): Promise<void> {
+    return repo.removeAllOf(tx, userId);
+  }
+
   async remove(userId: string, id: string, actor: Actor): Promise<void> {
     const row = await repo.findForUser(this.db, userId, id);
     if (!row) throw notFound('Payment method');
     try {
-      await this.provider.detachPaymentMethod(
-        row.stripePaymentMethodId,
-        `paydeck-detach-${row.id}`,
+      answerOrThrow(
+        await callProvider('payment_methods.detach', `paydeck-detach-${row.id}`, (key) =>
+          this.provider.detachPaymentMethod(row.stripePaymentMethodId, key),
+        ),
       );
     } catch (err) {
       // Already detached at Stripe (or gone): removing it here is still right.
@@ -189,10 +222,12 @@ export class PaymentMethodsService {
     const row = await repo.findForUser(this.db, userId, id);
     if (!row) throw notFound('Payment method');
     const customerId = await this.customers.ensureStripeCustomer(userId);
-    const answer = await this.provider.setDefaultPaymentMethod(
-      customerId,
-      row.stripePaymentMethodId,
-      `paydeck-default-${customerId}-${row.stripePaymentMethodId}-${randomToken(8)}`,
+    const answer = answerOrThrow(
+      await callProvider(
+        'customers.update',
+        `paydeck-default-${customerId}-${row.stripePaymentMethodId}-${randomToken(8)}`,
+        (key) => this.provider.setDefaultPaymentMethod(customerId, row.stripePaymentMethodId, key),
+      ),
     );
     return this.db.transaction(async (tx) => {
       await repo.setDefault(tx, userId, row.id);

@@ -15,9 +15,11 @@ const customerMessages: Record<string, string> = {
     'Your bank needs you to confirm this payment. Complete the verification to continue.',
   payment_intent_authentication_failure:
     'We could not verify this payment with your bank. Try again or use another card.',
+  // Stryker disable StringLiteral: these three say the generic text, which an empty text falls back to.
   generic_decline: 'Your card was declined. Try another card or contact your bank.',
   do_not_honor: 'Your card was declined. Try another card or contact your bank.',
   fraudulent: 'Your card was declined. Try another card or contact your bank.',
+  // Stryker restore StringLiteral
   try_again_later: 'Your card was declined for now. Try again in a few minutes.',
 };
 

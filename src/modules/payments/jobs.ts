@@ -1,23 +1,23 @@
-import type { Services } from '../../server/services.ts';
-import type { JobDefinition } from '../../jobs/queue.ts';
 import type { Logger } from 'pino';
+import type { JobDefinition } from '../../jobs/queue.ts';
 import { systemActor } from '../audit/actor.ts';
+import type { RefundsService } from '../refunds/service.ts';
 import {
   OFF_SESSION_RETRY_JOB,
   REDRIVE_AFTER_MS,
   SETTLE_STALE_JOB,
   SYNC_PAYMENT_JOB,
-} from './service.ts';
-import { SYNC_REFUND_JOB } from '../refunds/service.ts';
+} from './job-names.ts';
+import type { PaymentsService } from './service.ts';
 
 /** Settles a payment whose Stripe outcome is unknown (retried with back-off until it settles). */
-export function syncPaymentJob(services: Services): JobDefinition<{ paymentId: string }> {
+export function syncPaymentJob(payments: PaymentsService): JobDefinition<{ paymentId: string }> {
   return {
     name: SYNC_PAYMENT_JOB,
     retryLimit: 10,
     retryDelaySeconds: 5,
     handler: async ({ paymentId }) => {
-      const payment = await services.payments.syncPayment(paymentId, systemActor('sync-job'));
+      const payment = await payments.syncPayment(paymentId, systemActor('sync-job'));
       // Still unknown (Stripe still unreachable): fail the job so pg-boss retries it later.
       if (payment.status === 'unknown' || payment.status === 'creating') {
         throw new Error(`payment ${paymentId} still ${payment.status}`);
@@ -26,26 +26,13 @@ export function syncPaymentJob(services: Services): JobDefinition<{ paymentId: s
   };
 }
 
-export function syncRefundJob(services: Services): JobDefinition<{ refundId: string }> {
-  return {
-    name: SYNC_REFUND_JOB,
-    retryLimit: 10,
-    retryDelaySeconds: 5,
-    handler: async ({ refundId }) => {
-      const refund = await services.refunds.syncRefund(refundId, systemActor('sync-job'));
-      if (refund.status === 'unknown' || refund.status === 'creating')
-        throw new Error(`refund ${refundId} still ${refund.status}`);
-    },
-  };
-}
-
 export function offSessionRetryJob(
-  services: Services,
+  payments: PaymentsService,
 ): JobDefinition<{ orderId: string; attempt: number; retryOf: string }> {
   return {
     name: OFF_SESSION_RETRY_JOB,
     retryLimit: 3,
-    handler: (data) => services.payments.retryOffSession(data, systemActor('off-session-retry')),
+    handler: (data) => payments.retryOffSession(data, systemActor('off-session-retry')),
   };
 }
 
@@ -60,9 +47,10 @@ const SWEEP_BATCH = 200;
  * idempotent under the payment's row lock and re-drives Stripe with the payment's own key.
  */
 export function settleStaleJob(
-  services: Services,
+  deps: { payments: PaymentsService; refunds: RefundsService },
   logger: Logger,
 ): JobDefinition<Record<string, never>> {
+  const { payments, refunds } = deps;
   return {
     name: SETTLE_STALE_JOB,
     schedule: '* * * * *',
@@ -71,19 +59,19 @@ export function settleStaleJob(
       const actor = systemActor('sweeper');
       let settled = 0;
       let failed = 0;
-      for (const payment of await services.payments.unsettled(REDRIVE_AFTER_MS, SWEEP_BATCH)) {
+      for (const payment of await payments.unsettled(REDRIVE_AFTER_MS, SWEEP_BATCH)) {
         try {
-          const after = await services.payments.syncPayment(payment.id, actor);
+          const after = await payments.syncPayment(payment.id, actor);
           if (after.status !== 'creating' && after.status !== 'unknown') settled++;
         } catch (err) {
           failed++;
           logger.warn({ err, payment_id: payment.id }, 'sweeper could not settle a payment');
         }
       }
-      for (const refund of await services.refunds.unsettled()) {
+      for (const refund of await refunds.unsettled()) {
         if (refund.status !== 'creating' && refund.status !== 'unknown') continue;
         try {
-          await services.refunds.syncRefund(refund.id, actor);
+          await refunds.syncRefund(refund.id, actor);
         } catch (err) {
           failed++;
           logger.warn({ err, refund_id: refund.id }, 'sweeper could not settle a refund');

@@ -1,6 +1,6 @@
 // The payment state machine. The database enforces the same transitions (trigger in migration
 // 0003); keeping them here lets the domain skip a stale update instead of failing on it.
-import type { OrderStatus, PaymentStatus } from '../../db/schema.ts';
+import type { OrderStatus, PaymentStatus } from '../../db/statuses.ts';
 import type { IntentSnapshot } from '../../stripe/provider.ts';
 
 const transitions: Record<PaymentStatus, readonly PaymentStatus[]> = {

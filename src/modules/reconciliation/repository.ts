@@ -1,13 +1,8 @@
-// Data access for reconciliation: what to check, and the runs and discrepancies recorded.
-import { and, desc, eq, gte, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
+// Data access for reconciliation: the runs and the discrepancies they recorded. What to check
+// comes from the payments and refunds services.
+import { desc, eq, inArray, lt } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
-import {
-  payments,
-  reconciliationDiscrepancies,
-  reconciliationRuns,
-  refunds,
-  type PaymentStatus,
-} from '../../db/schema.ts';
+import { reconciliationDiscrepancies, reconciliationRuns } from '../../db/schema.ts';
 
 export type RunRow = typeof reconciliationRuns.$inferSelect;
 export type DiscrepancyRow = typeof reconciliationDiscrepancies.$inferSelect;
@@ -15,32 +10,6 @@ export type NewDiscrepancy = Omit<
   typeof reconciliationDiscrepancies.$inferInsert,
   'runId' | 'id' | 'createdAt'
 >;
-
-const FINAL_PAYMENT: PaymentStatus[] = ['succeeded', 'failed', 'canceled'];
-
-/** Payments not yet final, and any payment changed since `since` (a refund, a dispute, a capture). */
-export function paymentsToCheck(tx: DbOrTx, since: Date, limit: number) {
-  return tx
-    .select()
-    .from(payments)
-    .where(or(notInArray(payments.status, FINAL_PAYMENT), gte(payments.updatedAt, since)))
-    .orderBy(desc(payments.updatedAt))
-    .limit(limit);
-}
-
-export function refundsToCheck(tx: DbOrTx, since: Date, limit: number) {
-  return tx
-    .select()
-    .from(refunds)
-    .where(
-      or(
-        notInArray(refunds.status, ['succeeded', 'failed', 'canceled']),
-        gte(refunds.updatedAt, since),
-      ),
-    )
-    .orderBy(desc(refunds.updatedAt))
-    .limit(limit);
-}
 
 export async function startRun(tx: DbOrTx, at: Date): Promise<RunRow> {
   const [row] = await tx.insert(reconciliationRuns).values({ startedAt: at }).returning();
@@ -99,17 +68,4 @@ export async function latestRuns(
 export async function runById(tx: DbOrTx, id: number) {
   const [run] = await latestRuns(tx, 1, id + 1);
   return run && run.id === id ? run : undefined;
-}
-
-/** How many payments wait in each of `statuses` (for the unsettled gauge). */
-export async function countByStatus(
-  tx: DbOrTx,
-  statuses: readonly PaymentStatus[],
-): Promise<Map<string, number>> {
-  const rows = await tx
-    .select({ status: payments.status, n: sql<string>`count(*)` })
-    .from(payments)
-    .where(and(inArray(payments.status, [...statuses])))
-    .groupBy(payments.status);
-  return new Map(rows.map((r) => [r.status, Number(r.n)]));
 }

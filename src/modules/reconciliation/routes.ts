@@ -32,12 +32,14 @@ export async function adminReconciliationRoutes(base: FastifyInstance) {
     '/reconciliation/runs',
     { schema: listRunsSchema, config: { auth: 'admin' } },
     async (request) => ({
-      data: (await app.reconciliation.latestRuns(request.query.limit ?? 10)).map(publicRun),
+      data: (await app.services.reconciliation.latestRuns(request.query.limit ?? 10)).map(
+        publicRun,
+      ),
     }),
   );
   app.post(
     '/reconciliation/run',
     { schema: runNowSchema, config: { auth: 'admin', idempotency: 'optional' } },
-    async () => publicRun(await app.reconciliation.reconcile()),
+    async () => publicRun(await app.services.reconciliation.reconcile()),
   );
 }

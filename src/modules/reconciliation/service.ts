@@ -11,10 +11,9 @@ import type { Clock } from '../../lib/clock.ts';
 import { metrics } from '../../lib/metrics.ts';
 import type { PaymentProvider } from '../../stripe/provider.ts';
 import { systemActor } from '../audit/actor.ts';
-import type { PaymentRow, RefundRow } from '../orders/repository.ts';
-import type { PaymentsService } from '../payments/service.ts';
+import type { PaymentRow, PaymentsService } from '../payments/service.ts';
 import { UNSETTLED_PAYMENT_STATUSES, statusFromIntent } from '../payments/state.ts';
-import type { RefundsService } from '../refunds/service.ts';
+import type { RefundRow, RefundsService } from '../refunds/service.ts';
 import * as repo from './repository.ts';
 
 export const RECONCILE_JOB = 'reconciliation.run';
@@ -59,12 +58,12 @@ export class ReconciliationService {
       }
     };
 
-    const refunds = (await repo.refundsToCheck(db, since, MAX_OBJECTS)).filter(
+    const refunds = (await this.deps.refunds.records.toCheck(since, MAX_OBJECTS)).filter(
       (r) => !this.inFlight(r),
     );
     for (const refund of refunds)
       await guarded(`refund ${refund.id}`, () => this.checkRefund(refund));
-    const payments = (await repo.paymentsToCheck(db, since, MAX_OBJECTS)).filter(
+    const payments = (await this.deps.payments.records.toCheck(since, MAX_OBJECTS)).filter(
       (p) => !this.inFlight(p),
     );
     for (const payment of payments)
@@ -186,7 +185,7 @@ export class ReconciliationService {
   }
 
   private async updateUnsettledGauge(): Promise<void> {
-    const counts = await repo.countByStatus(this.deps.db, UNSETTLED_PAYMENT_STATUSES);
+    const counts = await this.deps.payments.records.countByStatus(UNSETTLED_PAYMENT_STATUSES);
     for (const status of UNSETTLED_PAYMENT_STATUSES)
       metrics.paymentsInProgress.set({ status }, counts.get(status) ?? 0);
   }

@@ -1,5 +1,5 @@
 // Data access for stored Stripe events.
-import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { webhookEvents } from '../../db/schema.ts';
 
@@ -98,4 +98,14 @@ export function staleReceived(
     .where(and(eq(webhookEvents.status, 'received'), lt(webhookEvents.receivedAt, olderThan)))
     .orderBy(webhookEvents.id)
     .limit(limit);
+}
+
+/** Stripe events about any of the given Stripe objects (intent, charge, refunds), by arrival. */
+export function eventsAbout(tx: DbOrTx, objectIds: string[]): Promise<WebhookEventRow[]> {
+  if (!objectIds.length) return Promise.resolve([]);
+  return tx
+    .select()
+    .from(webhookEvents)
+    .where(inArray(webhookEvents.objectId, objectIds))
+    .orderBy(webhookEvents.receivedAt);
 }

@@ -30,7 +30,7 @@ export async function webhookIntakeRoutes(base: FastifyInstance) {
   // Only failures count against the limit, so a flood of forgeries never slows Stripe's deliveries.
   async function verified(request: FastifyRequest) {
     try {
-      return app.webhooks.verify(
+      return app.services.webhooks.verify(
         request.body as Buffer | undefined,
         request.headers['stripe-signature'] as string | undefined,
       );
@@ -44,7 +44,7 @@ export async function webhookIntakeRoutes(base: FastifyInstance) {
     '/webhooks/stripe',
     { schema: intakeSchema, config: { auth: 'stripe_signature' } },
     async (request) => {
-      await app.webhooks.receive(await verified(request));
+      await app.services.webhooks.receive(await verified(request));
       return { received: true as const };
     },
   );
@@ -75,7 +75,7 @@ export async function adminWebhookRoutes(base: FastifyInstance) {
     { schema: listEventsSchema, config: { auth: 'admin' } },
     async (request) => {
       const { status, type, object_id, limit, starting_after } = request.query;
-      const page = await app.webhooks.list(
+      const page = await app.services.webhooks.list(
         { status, type, objectId: object_id },
         { limit: limit ?? 25, startingAfter: starting_after },
       );
@@ -85,12 +85,12 @@ export async function adminWebhookRoutes(base: FastifyInstance) {
   app.get(
     '/webhook-events/:id',
     { schema: getEventSchema, config: { auth: 'admin' } },
-    async (request) => eventDetail(await app.webhooks.get(request.params.id)),
+    async (request) => eventDetail(await app.services.webhooks.get(request.params.id)),
   );
   app.post(
     '/webhook-events/:id/replay',
     { schema: replayEventSchema, config: { auth: 'admin', idempotency: 'optional' } },
     async (request) =>
-      eventDetail(await app.webhooks.replay(request.params.id, actorFrom(request))),
+      eventDetail(await app.services.webhooks.replay(request.params.id, actorFrom(request))),
   );
 }

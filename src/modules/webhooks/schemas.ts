@@ -1,12 +1,15 @@
 import { Type } from 'typebox';
 import { StrictObject, errorResponses } from '../../lib/schemas.ts';
 
-const EventStatus = Type.Union([
-  Type.Literal('received'),
-  Type.Literal('processed'),
-  Type.Literal('ignored'),
-  Type.Literal('failed'),
-]);
+const EventStatus = Type.Union(
+  [
+    Type.Literal('received'),
+    Type.Literal('processed'),
+    Type.Literal('ignored'),
+    Type.Literal('failed'),
+  ],
+  { title: 'WebhookEventStatus' },
+);
 const StripeEventId = Type.String({ minLength: 1, maxLength: 255, pattern: '^evt_[A-Za-z0-9_]+$' });
 
 /** The last second a timestamp column (and a JavaScript Date) holds comfortably: 9999-12-31T23:59:59Z. */
@@ -29,6 +32,7 @@ export const StripeEventEnvelope = Type.Object({
 });
 
 export const intakeSchema = {
+  operationId: 'receiveStripeWebhook',
   tags: ['webhooks'],
   summary: 'Stripe events (signed with the endpoint secret)',
   // Optional here so that a missing signature is answered (and counted) like a bad one.
@@ -39,22 +43,29 @@ export const intakeSchema = {
   },
 };
 
-const WebhookEvent = Type.Object({
-  id: Type.String({ description: 'Stripe event id' }),
-  type: Type.String(),
-  object_id: Type.Union([Type.String(), Type.Null()]),
-  status: EventStatus,
-  attempts: Type.Integer(),
-  last_error: Type.Union([Type.String(), Type.Null()]),
-  livemode: Type.Boolean(),
-  api_version: Type.Union([Type.String(), Type.Null()]),
-  created: Type.String({ format: 'date-time', description: 'When Stripe created the event' }),
-  received_at: Type.String({ format: 'date-time' }),
-  processed_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
-const WebhookEventDetail = Type.Intersect([WebhookEvent, Type.Object({ payload: Type.Unknown() })]);
+const WebhookEvent = Type.Object(
+  {
+    id: Type.String({ description: 'Stripe event id' }),
+    type: Type.String(),
+    object_id: Type.Union([Type.String(), Type.Null()]),
+    status: EventStatus,
+    attempts: Type.Integer(),
+    last_error: Type.Union([Type.String(), Type.Null()]),
+    livemode: Type.Boolean(),
+    api_version: Type.Union([Type.String(), Type.Null()]),
+    created: Type.String({ format: 'date-time', description: 'When Stripe created the event' }),
+    received_at: Type.String({ format: 'date-time' }),
+    processed_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { title: 'WebhookEvent' },
+);
+const WebhookEventDetail = Type.Intersect(
+  [WebhookEvent, Type.Object({ payload: Type.Unknown() })],
+  { title: 'WebhookEventDetail' },
+);
 
 export const listEventsSchema = {
+  operationId: 'adminListWebhookEvents',
   tags: ['admin'],
   summary: 'Stored Stripe events, newest first',
   querystring: StrictObject({
@@ -65,7 +76,10 @@ export const listEventsSchema = {
     starting_after: Type.Optional(StripeEventId),
   }),
   response: {
-    200: Type.Object({ data: Type.Array(WebhookEvent), has_more: Type.Boolean() }),
+    200: Type.Object(
+      { data: Type.Array(WebhookEvent), has_more: Type.Boolean() },
+      { title: 'WebhookEventList' },
+    ),
     ...errorResponses(400, 401, 403),
   },
 };
@@ -73,6 +87,7 @@ export const listEventsSchema = {
 const EventParams = StrictObject({ id: StripeEventId });
 
 export const getEventSchema = {
+  operationId: 'adminGetWebhookEvent',
   tags: ['admin'],
   summary: 'One stored Stripe event with its payload',
   params: EventParams,
@@ -80,6 +95,7 @@ export const getEventSchema = {
 };
 
 export const replayEventSchema = {
+  operationId: 'adminReplayWebhookEvent',
   tags: ['admin'],
   summary: 'Process a stored event again',
   params: EventParams,

@@ -272,6 +272,11 @@ export class WebhooksService {
       }));
   }
 
+  /** Stripe events about any of the given Stripe objects, by arrival (a payment's timeline). */
+  eventsAbout(objectIds: string[]): Promise<repo.WebhookEventRow[]> {
+    return repo.eventsAbout(this.deps.db, objectIds);
+  }
+
   async get(eventId: string): Promise<repo.WebhookEventRow> {
     const row = await repo.findByStripeId(this.deps.db, eventId);
     if (!row) throw notFound('Webhook event');

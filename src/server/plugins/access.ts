@@ -7,15 +7,8 @@
 // and start-up fails naming it (ADR 011). Comparing `request.url` with a prefix is how
 // `/api/%761/customers` once answered without a key: the router decodes `%76`, `startsWith` does not.
 import fp from 'fastify-plugin';
-import type {
-  FastifyContextConfig,
-  FastifyInstance,
-  FastifyPluginAsync,
-  FastifyPluginCallback,
-  FastifyPluginOptions,
-  FastifyRequest,
-  RouteOptions,
-} from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { ACCESS_KINDS, type Access } from '../../lib/access.ts';
 import { forbidden, unauthorized } from '../../lib/errors.ts';
 import { safeEqual } from '../../lib/crypto.ts';
 import { rateLimit } from '../../lib/rate-limits.ts';
@@ -24,27 +17,6 @@ import {
   insufficientScope,
   type ApiKeyScope,
 } from '../../modules/api-keys/service.ts';
-
-/**
- * - `public`: anyone; no identity is read (health, configuration, legal texts, catalog, pages).
- * - `visitor`: anyone; a session is read when its cookie is sent (sign-in, sign-up, session).
- * - `session`: a signed-in user (customer or operator), by session cookie.
- * - `admin`: a signed-in operator.
- * - `api_key`: the merchant API: `Authorization: Bearer pd_sk_…` holding the route's `scope`.
- * - `stripe_signature`: Stripe's webhook deliveries; the handler verifies the signature on the
- *   raw body before any work.
- * - `metrics_token`: Prometheus; `Authorization: Bearer <METRICS_TOKEN>` when one is configured.
- */
-export const ACCESS_KINDS = [
-  'public',
-  'visitor',
-  'session',
-  'admin',
-  'api_key',
-  'stripe_signature',
-  'metrics_token',
-] as const;
-export type Access = (typeof ACCESS_KINDS)[number];
 
 /** Kinds whose callers are browsers holding our session cookie: Origin and CSRF checks apply. */
 const COOKIE_KINDS = new Set<Access>(['public', 'visitor', 'session', 'admin']);
@@ -92,19 +64,6 @@ function declarationProblem(route: DeclaredRoute, csrf: boolean | undefined): st
   if (csrf === false && route.auth !== 'visitor')
     return 'turns CSRF off, which only visitor routes may do';
   return undefined;
-}
-
-/** Registers an encapsulated plugin whose routes (a third party's, e.g. Swagger UI) all get one declaration. */
-export function withDeclaredAccess<Options extends FastifyPluginOptions>(
-  declaration: { auth: Access } & FastifyContextConfig,
-  plugin: FastifyPluginAsync<Options> | FastifyPluginCallback<Options>,
-) {
-  return async function declared(app: FastifyInstance, options: Options) {
-    app.addHook('onRoute', (route) => {
-      route.config = { ...declaration, ...route.config };
-    });
-    await app.register(plugin, options);
-  };
 }
 
 export default fp(
@@ -165,7 +124,7 @@ export default fp(
     async function readSession(request: FastifyRequest) {
       const token = request.cookies[app.sessionCookieName];
       if (token && token.length <= MAX_SESSION_TOKEN_LENGTH)
-        request.session = (await app.sessionStore.resolve(token)) ?? null;
+        request.session = (await app.services.sessions.resolve(token)) ?? null;
     }
 
     async function requireSession(request: FastifyRequest, kind: Access) {
@@ -194,7 +153,9 @@ export default fp(
 
     async function requireApiKey(request: FastifyRequest, scope: ApiKeyScope | undefined) {
       const header = request.headers.authorization;
-      const key = await app.apiKeys.authenticate(Array.isArray(header) ? header[0] : header);
+      const key = await app.services.apiKeys.authenticate(
+        Array.isArray(header) ? header[0] : header,
+      );
       request.apiKey = key;
       await perKey(request);
       if (!scope || !key.scopes.includes(scope)) throw insufficientScope(scope);
@@ -234,5 +195,5 @@ export default fp(
       }
     });
   },
-  { name: 'access', dependencies: ['auth', 'api-keys'] },
+  { name: 'access', dependencies: ['auth'] },
 );

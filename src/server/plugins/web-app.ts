@@ -9,15 +9,23 @@ import type { FastifyInstance } from 'fastify';
 import { sendError } from './errors.ts';
 import { AppError } from '../../lib/errors.ts';
 
-export const webRoot = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../dist/web',
-);
+/** The folder holding package.json: the same from src/ (tsx) and from dist/server/src/ (built). */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- folders above this module
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) {
+    dir = path.dirname(dir);
+  }
+  return dir;
+}
+
+export const webRoot = path.resolve(projectRoot(), 'dist', 'web');
 
 const CHECKOUT_PAGE = /^\/checkout\/[^/]+\/?$/;
 const NOT_SPA = /^\/(api|webhooks|metrics|healthz|readyz|docs|assets)(\/|$)/;
 
 async function webAppPlugin(app: FastifyInstance) {
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- the build folder (webRoot)
   const built = existsSync(path.join(webRoot, 'index.html'));
   if (!built) app.log.warn({ webRoot }, 'web app not built: run `npm run build:web`');
   app.setNotFoundHandler((request, reply) => {
@@ -61,6 +69,7 @@ async function webAppPlugin(app: FastifyInstance) {
     return reply.sendFile(path.posix.join('assets', file));
   });
   // The few files at the top of the build (favicon, the HTML entry points).
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- the build folder (webRoot)
   for (const entry of readdirSync(webRoot, { withFileTypes: true })) {
     if (!entry.isFile()) continue;
     app.get(`/${entry.name}`, page, (_request, reply) => reply.sendFile(entry.name));

@@ -1,7 +1,7 @@
 import { Suspense } from 'react';
 import { Link, NavLink, Outlet } from 'react-router';
 import { PageSkeleton } from '../components/skeleton';
-import { SignOutButton } from '../features/auth/components/sign-out-button';
+import { SignOutButton } from '../features/auth';
 import { useUser } from '../lib/session';
 import { ModeBanner } from './mode-banner';
 

@@ -1,14 +1,10 @@
 import { queryOptions, useSuspenseQuery } from '@tanstack/react-query';
 import { api } from './api-client';
-
-export type StripeMode = 'simulated' | 'test' | 'live';
+import type { BrowserConfig } from '../types/api';
 
 /** What the server lets the browser know (GET /api/config). */
-export interface AppConfig {
-  publishable_key: string;
-  stripe_js_url: string;
-  mode: StripeMode;
-}
+export type AppConfig = BrowserConfig;
+export type StripeMode = AppConfig['mode'];
 
 export const appConfigQuery = queryOptions({
   queryKey: ['app-config'] as const,

@@ -1,33 +1,7 @@
 // Money arrives from the server as an integer in the currency's minor unit. This is the one
-// place that turns it into text; it knows which currencies have 0 or 3 decimals (Stripe's rules).
-
-const ZERO_DECIMAL = new Set([
-  'bif',
-  'clp',
-  'djf',
-  'gnf',
-  'jpy',
-  'kmf',
-  'krw',
-  'mga',
-  'pyg',
-  'rwf',
-  'ugx',
-  'vnd',
-  'vuv',
-  'xaf',
-  'xof',
-  'xpf',
-]);
-const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
-
-/** Digits after the decimal point in the currency's minor unit. */
-export function currencyDecimals(currency: string): 0 | 2 | 3 {
-  const code = currency.toLowerCase();
-  if (ZERO_DECIMAL.has(code)) return 0;
-  if (THREE_DECIMAL.has(code)) return 3;
-  return 2;
-}
+// place that turns it into text. Which currencies have 0 or 3 decimals (Stripe's rules) comes from
+// shared/currencies.ts, the table the server checks amounts with.
+import { currencyDecimals } from '../../../shared/currencies';
 
 const formatters = new Map<string, Intl.NumberFormat>();
 

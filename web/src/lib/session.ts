@@ -1,20 +1,12 @@
 import { queryOptions, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { api, setCsrfToken } from './api-client';
+import type { ApiSession, User } from '../types/api';
 
 // Shared by the layout, the route guards and every feature that needs to know who is signed in.
 
-export type Role = 'customer' | 'admin';
+export type { User };
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-}
-
-export interface Session {
-  user: User | null;
-  csrf_token: string | null;
+export interface Session extends ApiSession {
   /**
    * Client-side only: set when the user signed out (or deleted their account) in this tab, so the
    * sign-in guard sends them to a plain sign-in page that says so ("you have signed out") instead

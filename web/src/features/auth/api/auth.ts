@@ -2,18 +2,10 @@ import { useMutation } from '@tanstack/react-query';
 import { ApiError, api } from '../../../lib/api-client';
 import { signedOutSession, useReplaceSession } from '../../../lib/session';
 import type { User } from '../../../lib/session';
+import type { JsonBody } from '../../../types/api';
 
-export interface LoginInput {
-  email: string;
-  password: string;
-}
-
-export interface SignupInput {
-  name: string;
-  email: string;
-  password: string;
-  accept_terms: boolean;
-}
+export type LoginInput = JsonBody<'logIn'>;
+export type SignupInput = JsonBody<'signUp'>;
 
 interface SignedIn {
   user: User;

@@ -4,7 +4,13 @@ import { ApiError, api, setCsrfToken } from '../../../lib/api-client';
 import type { AppConfig } from '../../../lib/app-config';
 import type { Session, User } from '../../../lib/session';
 import { getStripe } from '../../../lib/stripe';
-import type { ListResponse, Order, PayResponse, PaymentMethod } from '../../../types/api';
+import type {
+  JsonBody,
+  Order,
+  PayResponse,
+  PaymentMethod,
+  PaymentMethodList,
+} from '../../../types/api';
 
 export interface CheckoutData {
   config: AppConfig;
@@ -41,7 +47,7 @@ export async function loadCheckout(orderId: string, signal: AbortSignal): Promis
   const [configValue, orderValue, cardsValue] = await Promise.all([
     config,
     fetchOrder(orderId, signal),
-    api.get<ListResponse<PaymentMethod>>('/api/payment-methods', { signal }),
+    api.get<PaymentMethodList>('/api/payment-methods', { signal }),
   ]);
   return {
     signedIn: true,
@@ -49,10 +55,7 @@ export async function loadCheckout(orderId: string, signal: AbortSignal): Promis
   };
 }
 
-export interface PayInput {
-  payment_method_id: string;
-  save_payment_method?: boolean;
-}
+export type PayInput = JsonBody<'payOrder'>;
 
 /** One attempt = one Idempotency-Key: a retried request replays, a new attempt gets a new key. */
 export function payOrder(

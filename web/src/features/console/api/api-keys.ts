@@ -1,11 +1,10 @@
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client';
-import type { ListResponse } from '../../../types/api';
-import type { ApiKey, ApiKeyScope, CreatedApiKey } from '../../../types/admin';
+import type { ApiKey, ApiKeyList, ApiKeyScope, CreatedApiKey } from '../../../types/admin';
 
 export const apiKeysQuery = queryOptions({
   queryKey: ['admin', 'api-keys'] as const,
-  queryFn: ({ signal }) => api.get<ListResponse<ApiKey>>('/api/admin/api-keys', { signal }),
+  queryFn: ({ signal }) => api.get<ApiKeyList>('/api/admin/api-keys', { signal }),
 });
 
 /** The secret comes back in this response only; it is never written to the query cache. */

@@ -1,11 +1,11 @@
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client';
-import type { ListResponse, Product } from '../../../types/api';
+import type { Product, ProductList } from '../../../types/api';
 import type { ProductInput } from '../../../types/admin';
 
 export const adminProductsQuery = queryOptions({
   queryKey: ['admin', 'products'] as const,
-  queryFn: ({ signal }) => api.get<ListResponse<Product>>('/api/admin/products', { signal }),
+  queryFn: ({ signal }) => api.get<ProductList>('/api/admin/products', { signal }),
 });
 
 export function useSaveProduct() {

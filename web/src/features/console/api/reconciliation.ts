@@ -1,12 +1,11 @@
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client';
-import type { ListResponse } from '../../../types/api';
-import type { ReconciliationRun } from '../../../types/admin';
+import type { ReconciliationRun, ReconciliationRunList } from '../../../types/admin';
 
 export const reconciliationRunsQuery = queryOptions({
   queryKey: ['admin', 'reconciliation'] as const,
   queryFn: ({ signal }) =>
-    api.get<ListResponse<ReconciliationRun>>('/api/admin/reconciliation/runs?limit=10', { signal }),
+    api.get<ReconciliationRunList>('/api/admin/reconciliation/runs?limit=10', { signal }),
 });
 
 export function useRunReconciliation() {

@@ -8,12 +8,13 @@ import { SelectField } from '../../../components/select-field';
 import { toFormErrors } from '../../../lib/form-errors';
 import type { FormErrors } from '../../../lib/form-errors';
 import { formatMoney, parseMoney, toMajorText } from '../../../lib/money';
-import type { Product } from '../../../types/api';
+import type { Currency, Product } from '../../../types/api';
 import { adminProductsQuery, useSaveProduct } from '../api/catalog';
 import { Empty, SkeletonRows, TableScroll } from './console-ui';
 
 /** A few common ones; the server holds the full list and names a currency it refuses. */
-const CURRENCIES = ['usd', 'eur', 'gbp', 'cad', 'aud', 'chf', 'jpy'].map((code) => ({
+const COMMON_CURRENCIES: readonly Currency[] = ['usd', 'eur', 'gbp', 'cad', 'aud', 'chf', 'jpy'];
+const CURRENCIES = COMMON_CURRENCIES.map((code) => ({
   value: code,
   label: code.toUpperCase(),
 }));
@@ -128,7 +129,8 @@ function ProductForm({
     event.preventDefault();
     const formElement = event.currentTarget;
     const form = new FormData(formElement);
-    const currency = String(form.get('currency') ?? 'usd');
+    // One of the select's options: a common currency, or the product's own (the server accepted it).
+    const currency = String(form.get('currency') ?? 'usd') as Currency;
     const amount = parseMoney(String(form.get('unit_amount') ?? ''), currency);
     const name = String(form.get('name') ?? '').trim();
     const fields: FormErrors<Field>['fields'] = {};

@@ -1,10 +1,10 @@
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client';
-import type { ListResponse, Order, Product } from '../../../types/api';
+import type { Order, ProductList } from '../../../types/api';
 
 export const catalogQuery = queryOptions({
   queryKey: ['catalog'] as const,
-  queryFn: ({ signal }) => api.get<ListResponse<Product>>('/api/catalog', { signal }),
+  queryFn: ({ signal }) => api.get<ProductList>('/api/catalog', { signal }),
   staleTime: 5 * 60_000,
 });
 

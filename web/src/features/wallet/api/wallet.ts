@@ -2,12 +2,12 @@ import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query
 import type { Stripe, StripeCardElement } from '@stripe/stripe-js';
 import { api } from '../../../lib/api-client';
 import { fromStripeError } from '../../../lib/stripe';
-import type { ListResponse, PaymentMethod, SetupIntentResponse } from '../../../types/api';
+import type { PaymentMethod, PaymentMethodList, SetupIntentResponse } from '../../../types/api';
 
 // Receipts no longer read the wallet: a payment carries the card it was made with.
 export const paymentMethodsQuery = queryOptions({
   queryKey: ['payment-methods'] as const,
-  queryFn: ({ signal }) => api.get<ListResponse<PaymentMethod>>('/api/payment-methods', { signal }),
+  queryFn: ({ signal }) => api.get<PaymentMethodList>('/api/payment-methods', { signal }),
 });
 
 export interface AddCardInput {

@@ -1,13 +1,42 @@
-// The console's own queries: audit entries and webhook events around a payment, the audit log.
-import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+// Data access for the audit log: the only code that reads or writes `audit_entries`.
+import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
-import { auditEntries, webhookEvents } from '../../db/schema.ts';
+import { auditEntries } from '../../db/schema.ts';
 
 export type AuditRow = typeof auditEntries.$inferSelect;
-export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+export type NewAuditRow = typeof auditEntries.$inferInsert;
+
+/** Serialises appends for the rest of the transaction: one chain, one writer at a time. */
+export async function lockChain(tx: DbOrTx, lockId: number): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${lockId})`);
+}
+
+export async function lastHash(tx: DbOrTx): Promise<string | undefined> {
+  const [last] = await tx
+    .select({ hash: auditEntries.hash })
+    .from(auditEntries)
+    .orderBy(desc(auditEntries.id))
+    .limit(1);
+  return last?.hash;
+}
+
+export async function insertEntry(tx: DbOrTx, values: NewAuditRow): Promise<AuditRow> {
+  const [row] = await tx.insert(auditEntries).values(values).returning();
+  return row!;
+}
+
+/** Entries after `afterId`, in id order. */
+export function entriesAfter(tx: DbOrTx, afterId: number, limit: number): Promise<AuditRow[]> {
+  return tx
+    .select()
+    .from(auditEntries)
+    .where(gt(auditEntries.id, afterId))
+    .orderBy(asc(auditEntries.id))
+    .limit(limit);
+}
 
 /** Audit entries about any of the given targets (e.g. a payment, its order and its refunds). */
-export function auditFor(
+export function entriesAbout(
   tx: DbOrTx,
   targets: Array<{ type: string; ids: string[] }>,
 ): Promise<AuditRow[]> {
@@ -22,14 +51,12 @@ export function auditFor(
     .orderBy(auditEntries.id);
 }
 
-/** Stripe events about any of the given Stripe objects (intent, charge, refunds). */
-export function webhookEventsFor(tx: DbOrTx, objectIds: string[]): Promise<WebhookEventRow[]> {
-  if (!objectIds.length) return Promise.resolve([]);
+/** Entries a user made or that are about them (their data export). */
+export function entriesOfUser(tx: DbOrTx, userId: string): Promise<AuditRow[]> {
   return tx
     .select()
-    .from(webhookEvents)
-    .where(inArray(webhookEvents.objectId, objectIds))
-    .orderBy(webhookEvents.receivedAt);
+    .from(auditEntries)
+    .where(or(eq(auditEntries.actorId, userId), eq(auditEntries.targetId, userId)));
 }
 
 export interface AuditFilter {
@@ -41,7 +68,7 @@ export interface AuditFilter {
 }
 
 /** Newest first; `startingAfter` is the id of the last entry of the previous page. */
-export function listAudit(
+export function listEntries(
   tx: DbOrTx,
   f: AuditFilter,
   page: { limit: number; startingAfter?: number | undefined },

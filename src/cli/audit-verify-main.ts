@@ -1,10 +1,10 @@
 // `npm run audit:verify`: walks the audit hash chain and names the first broken entry.
 // Exit code 0 when intact, 2 when broken, 1 when it could not run.
 import pino from 'pino';
-import { loadConfig } from '../../config.ts';
-import { loggerOptions } from '../../lib/logger.ts';
-import { openInfrastructure } from '../../server/runtime.ts';
-import { verifyAuditChain } from './audit-log.ts';
+import { loadConfig } from '../config.ts';
+import { loggerOptions } from '../lib/logger.ts';
+import { openInfrastructure } from '../server/runtime.ts';
+import { verifyAuditChain } from '../modules/audit/audit-log.ts';
 
 async function run(): Promise<number> {
   // Verification needs only the database; Stripe settings are irrelevant here.

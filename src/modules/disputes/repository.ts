@@ -1,0 +1,49 @@
+// Data access for disputes: the only code that reads or writes the `disputes` table.
+import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.ts';
+import { disputes } from '../../db/schema.ts';
+
+export type DisputeRow = typeof disputes.$inferSelect;
+export type NewDispute = typeof disputes.$inferInsert;
+
+export async function findByStripeIdForUpdate(
+  tx: DbOrTx,
+  stripeDisputeId: string,
+): Promise<DisputeRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(disputes)
+    .where(eq(disputes.stripeDisputeId, stripeDisputeId))
+    .for('update');
+  return row;
+}
+
+export async function findByStripeId(
+  tx: DbOrTx,
+  stripeDisputeId: string,
+): Promise<DisputeRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(disputes)
+    .where(eq(disputes.stripeDisputeId, stripeDisputeId));
+  return row;
+}
+
+/** Inserts a dispute unless a concurrent run already did (then undefined). */
+export async function insertIfNew(tx: DbOrTx, values: NewDispute): Promise<DisputeRow | undefined> {
+  const [row] = await tx
+    .insert(disputes)
+    .values(values)
+    .onConflictDoNothing({ target: disputes.stripeDisputeId })
+    .returning();
+  return row;
+}
+
+export async function updateDispute(
+  tx: DbOrTx,
+  id: string,
+  values: Partial<Pick<NewDispute, 'status' | 'reason' | 'paymentId' | 'updatedAt'>>,
+): Promise<DisputeRow> {
+  const [row] = await tx.update(disputes).set(values).where(eq(disputes.id, id)).returning();
+  return row!;
+}

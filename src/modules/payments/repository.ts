@@ -1,0 +1,329 @@
+// Data access for payments: the only code that reads or writes the `payments` table (and the
+// outbox message a payment sends when it needs the customer back). Other components reach
+// payments through the payments service.
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gte,
+  inArray,
+  lt,
+  lte,
+  notInArray,
+  or,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.ts';
+import { afterCursor, createdConditions } from '../../db/pagination.ts';
+import { outbox, payments } from '../../db/schema.ts';
+import type { PaymentStatus } from '../../db/statuses.ts';
+import { isUuid, type CreatedRange, type Page } from '../../lib/text-search.ts';
+import { ACTIVE_PAYMENT_STATUSES } from './state.ts';
+
+export type PaymentRow = typeof payments.$inferSelect;
+export type NewPayment = typeof payments.$inferInsert;
+export type PaymentChanges = Partial<Omit<NewPayment, 'id' | 'orderId' | 'userId'>>;
+
+/** A payment as the APIs show it. */
+export function publicPayment(p: PaymentRow) {
+  return {
+    id: p.id,
+    order_id: p.orderId,
+    status: p.status,
+    amount: p.amount,
+    currency: p.currency,
+    amount_captured: p.amountCaptured,
+    amount_refunded: p.amountRefunded,
+    capture_method: p.captureMethod,
+    off_session: p.offSession,
+    attempt: p.attempt,
+    stripe_payment_intent_id: p.stripePaymentIntentId,
+    payment_method_id: p.stripePaymentMethodId,
+    card:
+      p.cardBrand && p.cardLast4
+        ? {
+            brand: p.cardBrand,
+            last4: p.cardLast4,
+            exp_month: p.cardExpMonth,
+            exp_year: p.cardExpYear,
+          }
+        : null,
+    failure_code: p.failureCode,
+    decline_code: p.declineCode,
+    failure_message: p.failureMessage,
+    disputed: p.disputed,
+    created_at: p.createdAt.toISOString(),
+    updated_at: p.updatedAt.toISOString(),
+  };
+}
+export type PublicPayment = ReturnType<typeof publicPayment>;
+
+// ---------------------------------------------------------------------------------------------
+// One payment
+// ---------------------------------------------------------------------------------------------
+
+export async function findPayment(
+  tx: DbOrTx,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<PaymentRow | undefined> {
+  const query = tx.select().from(payments).where(eq(payments.id, id));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  return row;
+}
+
+export async function findByIntentId(
+  tx: DbOrTx,
+  intentId: string,
+): Promise<PaymentRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(payments)
+    .where(eq(payments.stripePaymentIntentId, intentId));
+  return row;
+}
+
+/** The payment a dispute is about: by its charge, or by its intent when Stripe names one. */
+export async function findByChargeOrIntent(
+  tx: DbOrTx,
+  chargeId: string,
+  intentId: string | null,
+): Promise<{ id: string; orderId: string; disputed: boolean } | undefined> {
+  const [row] = await tx
+    .select({ id: payments.id, orderId: payments.orderId, disputed: payments.disputed })
+    .from(payments)
+    .where(
+      intentId
+        ? or(eq(payments.stripeChargeId, chargeId), eq(payments.stripePaymentIntentId, intentId))
+        : eq(payments.stripeChargeId, chargeId),
+    )
+    .limit(1);
+  return row;
+}
+
+export async function insertPayment(tx: DbOrTx, values: NewPayment): Promise<PaymentRow> {
+  const [row] = await tx.insert(payments).values(values).returning();
+  return row!;
+}
+
+export async function updatePayment(
+  tx: DbOrTx,
+  id: string,
+  values: PaymentChanges,
+): Promise<PaymentRow> {
+  const [row] = await tx.update(payments).set(values).where(eq(payments.id, id)).returning();
+  return row!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payments of an order
+// ---------------------------------------------------------------------------------------------
+
+/** The payment that holds the order (in flight, authorised or paid), if any. */
+export async function findActive(tx: DbOrTx, orderId: string): Promise<PaymentRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(payments)
+    .where(
+      and(eq(payments.orderId, orderId), inArray(payments.status, [...ACTIVE_PAYMENT_STATUSES])),
+    );
+  return row;
+}
+
+export async function findWithStatus(
+  tx: DbOrTx,
+  orderId: string,
+  status: PaymentStatus,
+  options: { forUpdate?: boolean } = {},
+): Promise<PaymentRow | undefined> {
+  const query = tx
+    .select()
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), eq(payments.status, status)));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  return row;
+}
+
+/** Newest first. */
+export function paymentsOfOrders(tx: DbOrTx, orderIds: string[]): Promise<PaymentRow[]> {
+  return orderIds.length
+    ? tx
+        .select()
+        .from(payments)
+        .where(inArray(payments.orderId, orderIds))
+        .orderBy(desc(payments.createdAt))
+    : Promise.resolve([]);
+}
+
+/** Whether a scheduled off-session retry of `retryOf` already made its attempt. */
+export async function retryExists(tx: DbOrTx, retryOf: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: payments.id })
+    .from(payments)
+    .where(eq(payments.retryOf, retryOf));
+  return row !== undefined;
+}
+
+/** Whether the customer has a payment in one of `statuses` (account deletion waits for it). */
+export async function customerHasPaymentIn(
+  tx: DbOrTx,
+  userId: string,
+  statuses: readonly PaymentStatus[],
+): Promise<boolean> {
+  const rows = await tx
+    .select({ id: payments.id })
+    .from(payments)
+    .where(and(eq(payments.userId, userId), inArray(payments.status, [...statuses])))
+    .limit(1);
+  return rows.length > 0;
+}
+
+export async function idsOfCustomer(tx: DbOrTx, userId: string): Promise<string[]> {
+  const rows = await tx
+    .select({ id: payments.id })
+    .from(payments)
+    .where(eq(payments.userId, userId));
+  return rows.map((r) => r.id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweeps and reconciliation
+// ---------------------------------------------------------------------------------------------
+
+/** `creating`/`unknown` payments created before `before`, oldest first. */
+export function unsettledBefore(tx: DbOrTx, before: Date, limit: number): Promise<PaymentRow[]> {
+  return tx
+    .select()
+    .from(payments)
+    .where(and(inArray(payments.status, ['creating', 'unknown']), lt(payments.createdAt, before)))
+    .orderBy(asc(payments.createdAt))
+    .limit(limit);
+}
+
+const FINAL_PAYMENT: PaymentStatus[] = ['succeeded', 'failed', 'canceled'];
+
+/** Payments not yet final, and any payment changed since `since` (a refund, a dispute, a capture). */
+export function paymentsToCheck(tx: DbOrTx, since: Date, limit: number): Promise<PaymentRow[]> {
+  return tx
+    .select()
+    .from(payments)
+    .where(or(notInArray(payments.status, FINAL_PAYMENT), gte(payments.updatedAt, since)))
+    .orderBy(desc(payments.updatedAt))
+    .limit(limit);
+}
+
+/** How many payments wait in each of `statuses` (for the unsettled gauge). */
+export async function countByStatus(
+  tx: DbOrTx,
+  statuses: readonly PaymentStatus[],
+): Promise<Map<string, number>> {
+  const rows = await tx
+    .select({ status: payments.status, n: sql<string>`count(*)` })
+    .from(payments)
+    .where(and(inArray(payments.status, [...statuses])))
+    .groupBy(payments.status);
+  return new Map(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists (merchant API and console)
+// ---------------------------------------------------------------------------------------------
+
+export interface PaymentFilter {
+  status?: PaymentStatus | undefined;
+  customerId?: string | undefined;
+  orderId?: string | undefined;
+  declineCode?: string | undefined;
+  created?: CreatedRange;
+  amountGte?: number | undefined;
+  amountLte?: number | undefined;
+  /** The customers whose email matched the email filter, when there is one. */
+  customerIdsByEmail?: string[] | undefined;
+  /** Free text over our ids and Stripe ids… */
+  q?: string | undefined;
+  /** …and the customers whose email matched it. */
+  customerIdsByQ?: string[] | undefined;
+}
+
+function paymentConditions(f: PaymentFilter): SQL[] {
+  const out: SQL[] = [];
+  if (f.status) out.push(eq(payments.status, f.status));
+  if (f.customerId) out.push(eq(payments.userId, f.customerId));
+  if (f.orderId) out.push(eq(payments.orderId, f.orderId));
+  if (f.declineCode) out.push(eq(payments.declineCode, f.declineCode));
+  if (f.created) out.push(...createdConditions(payments.createdAt, f.created));
+  if (f.amountGte !== undefined) out.push(gte(payments.amount, f.amountGte));
+  if (f.amountLte !== undefined) out.push(lte(payments.amount, f.amountLte));
+  if (f.customerIdsByEmail) out.push(inArray(payments.userId, f.customerIdsByEmail));
+  if (f.q) {
+    const q = f.q.trim();
+    const match: SQL[] = [
+      eq(payments.stripePaymentIntentId, q),
+      eq(payments.stripeChargeId, q),
+      inArray(payments.userId, f.customerIdsByQ ?? []),
+    ];
+    if (isUuid(q))
+      match.push(eq(payments.id, q.toLowerCase()), eq(payments.orderId, q.toLowerCase()));
+    out.push(or(...match)!);
+  }
+  return out;
+}
+
+export async function listPayments(
+  tx: DbOrTx,
+  f: PaymentFilter,
+  page: Page,
+): Promise<PaymentRow[]> {
+  const conditions = paymentConditions(f);
+  const cursor = await afterCursor(
+    tx,
+    payments,
+    payments.id,
+    payments.createdAt,
+    page.startingAfter,
+  );
+  if (cursor) conditions.push(cursor);
+  return tx
+    .select()
+    .from(payments)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(payments.createdAt), desc(payments.id))
+    .limit(page.limit);
+}
+
+/** Offset pages with a total, for the console's numbered pages. */
+export async function searchPayments(
+  tx: DbOrTx,
+  f: PaymentFilter,
+  page: { limit: number; offset: number },
+): Promise<{ rows: PaymentRow[]; total: number }> {
+  const conditions = paymentConditions(f);
+  const where = conditions.length ? and(...conditions) : undefined;
+  const [rows, [count]] = await Promise.all([
+    tx
+      .select()
+      .from(payments)
+      .where(where)
+      .orderBy(desc(payments.createdAt), desc(payments.id))
+      .limit(page.limit)
+      .offset(page.offset),
+    tx
+      .select({ total: sql<number>`count(*)::int` })
+      .from(payments)
+      .where(where),
+  ]);
+  return { rows, total: Number(count?.total ?? 0) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages to the customer
+// ---------------------------------------------------------------------------------------------
+
+export async function queueCustomerMessage(
+  tx: DbOrTx,
+  message: { userId: string; kind: string; payload: Record<string, unknown>; createdAt: Date },
+): Promise<void> {
+  await tx.insert(outbox).values(message);
+}

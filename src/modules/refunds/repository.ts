@@ -1,0 +1,140 @@
+// Data access for refunds: the only code that reads or writes the `refunds` table.
+import { and, asc, desc, eq, gte, inArray, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client.ts';
+import { afterCursor, createdConditions } from '../../db/pagination.ts';
+import { refunds } from '../../db/schema.ts';
+import type { RefundStatus } from '../../db/statuses.ts';
+import type { CreatedRange, Page } from '../../lib/text-search.ts';
+
+export type RefundRow = typeof refunds.$inferSelect;
+export type NewRefund = typeof refunds.$inferInsert;
+
+/** A refund as the APIs show it. */
+export function publicRefund(r: RefundRow) {
+  return {
+    id: r.id,
+    payment_id: r.paymentId,
+    order_id: r.orderId,
+    amount: r.amount,
+    currency: r.currency,
+    status: r.status,
+    reason: r.reason,
+    stripe_refund_id: r.stripeRefundId,
+    failure_reason: r.failureReason,
+    created_at: r.createdAt.toISOString(),
+  };
+}
+export type PublicRefund = ReturnType<typeof publicRefund>;
+
+const FINAL: RefundStatus[] = ['succeeded', 'failed', 'canceled'];
+
+export async function findRefund(
+  tx: DbOrTx,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<RefundRow | undefined> {
+  const query = tx.select().from(refunds).where(eq(refunds.id, id));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  return row;
+}
+
+export async function findByStripeId(
+  tx: DbOrTx,
+  stripeRefundId: string,
+): Promise<RefundRow | undefined> {
+  const [row] = await tx.select().from(refunds).where(eq(refunds.stripeRefundId, stripeRefundId));
+  return row;
+}
+
+export async function insertRefund(tx: DbOrTx, values: NewRefund): Promise<RefundRow> {
+  const [row] = await tx.insert(refunds).values(values).returning();
+  return row!;
+}
+
+export async function updateRefund(
+  tx: DbOrTx,
+  id: string,
+  values: Partial<
+    Pick<
+      NewRefund,
+      'status' | 'stripeRefundId' | 'failureReason' | 'lastStripeRequestId' | 'updatedAt'
+    >
+  >,
+): Promise<RefundRow> {
+  const [row] = await tx.update(refunds).set(values).where(eq(refunds.id, id)).returning();
+  return row!;
+}
+
+/** The sum of a payment's refunds in `statuses`. */
+export async function sumForPayment(
+  tx: DbOrTx,
+  paymentId: string,
+  statuses: readonly RefundStatus[],
+): Promise<number> {
+  const [{ total }] = (await tx
+    .select({ total: sql<string>`coalesce(sum(${refunds.amount}), 0)` })
+    .from(refunds)
+    .where(and(eq(refunds.paymentId, paymentId), inArray(refunds.status, [...statuses])))) as [
+    { total: string },
+  ];
+  return Number(total);
+}
+
+export function refundsOfOrders(tx: DbOrTx, orderIds: string[]): Promise<RefundRow[]> {
+  return orderIds.length
+    ? tx
+        .select()
+        .from(refunds)
+        .where(inArray(refunds.orderId, orderIds))
+        .orderBy(desc(refunds.createdAt))
+    : Promise.resolve([]);
+}
+
+export function refundsOfPayment(tx: DbOrTx, paymentId: string): Promise<RefundRow[]> {
+  return tx
+    .select()
+    .from(refunds)
+    .where(eq(refunds.paymentId, paymentId))
+    .orderBy(asc(refunds.createdAt));
+}
+
+/** Refunds not yet final. */
+export function notFinal(tx: DbOrTx): Promise<RefundRow[]> {
+  return tx.select().from(refunds).where(notInArray(refunds.status, FINAL));
+}
+
+/** Refunds not yet final, and any refund changed since `since`, for the reconciler. */
+export function refundsToCheck(tx: DbOrTx, since: Date, limit: number): Promise<RefundRow[]> {
+  return tx
+    .select()
+    .from(refunds)
+    .where(or(notInArray(refunds.status, FINAL), gte(refunds.updatedAt, since)))
+    .orderBy(desc(refunds.updatedAt))
+    .limit(limit);
+}
+
+export interface RefundFilter {
+  status?: RefundStatus | undefined;
+  orderId?: string | undefined;
+  paymentId?: string | undefined;
+  /** The payments of the customer filtered on, when there is one. */
+  paymentIdsOfCustomer?: string[] | undefined;
+  created?: CreatedRange;
+}
+
+export async function listRefunds(tx: DbOrTx, f: RefundFilter, page: Page): Promise<RefundRow[]> {
+  const conditions: SQL[] = [];
+  if (f.status) conditions.push(eq(refunds.status, f.status));
+  if (f.orderId) conditions.push(eq(refunds.orderId, f.orderId));
+  if (f.paymentId) conditions.push(eq(refunds.paymentId, f.paymentId));
+  if (f.paymentIdsOfCustomer) conditions.push(inArray(refunds.paymentId, f.paymentIdsOfCustomer));
+  if (f.created) conditions.push(...createdConditions(refunds.createdAt, f.created));
+  const cursor = await afterCursor(tx, refunds, refunds.id, refunds.createdAt, page.startingAfter);
+  if (cursor) conditions.push(cursor);
+  return tx
+    .select()
+    .from(refunds)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(refunds.createdAt), desc(refunds.id))
+    .limit(page.limit);
+}
