@@ -31,7 +31,8 @@ export default {
     'src/modules/reconciliation/**/*.ts',
     'src/modules/audit/**/*.ts',
     '!src/modules/audit/audit-log.ts',
-    '!src/modules/audit/verify-main.ts',
+    // Command-line entry points (e.g. the audit chain check) are not services.
+    '!src/**/*-main.ts',
     'src/server/plugins/access.ts',
     // Declarations only (request/response schemas): nothing to mutate that a test could observe.
     '!src/modules/**/schemas.ts',

@@ -181,6 +181,8 @@ export const orders = pgTable(
     metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
     amountRefunded: money('amount_refunded').notNull().default(0),
     createdBy: text('created_by').notNull(),
+    /** The client request that created this order (hashed Idempotency-Key and caller; ADR 008). */
+    requestKey: text('request_key'),
     paidAt: timestamp('paid_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -188,6 +190,9 @@ export const orders = pgTable(
   (t) => [
     index('orders_user_idx').on(t.userId, t.createdAt),
     index('orders_status_idx').on(t.status),
+    index('orders_request_key_idx')
+      .on(t.requestKey)
+      .where(sql`request_key is not null`),
   ],
 );
 
@@ -247,6 +252,12 @@ export const payments = pgTable(
     /** Off-session retry bookkeeping: which attempt this is, and the payment it retries. */
     attempt: integer('attempt').notNull().default(1),
     retryOf: uuid('retry_of'),
+    /**
+     * The client request that created this payment: a hash of its Idempotency-Key and caller.
+     * A retry with that key whose first answer was lost (a crash before the key's record was
+     * completed) is answered from this payment instead of being refused (ADR 008).
+     */
+    requestKey: text('request_key'),
     disputed: boolean('disputed').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -256,6 +267,9 @@ export const payments = pgTable(
     index('payments_user_idx').on(t.userId, t.createdAt),
     index('payments_status_idx').on(t.status, t.updatedAt),
     index('payments_created_idx').on(t.createdAt),
+    index('payments_request_key_idx')
+      .on(t.orderId, t.requestKey)
+      .where(sql`request_key is not null`),
   ],
 );
 
@@ -277,12 +291,20 @@ export const refunds = pgTable(
     stripeRefundId: text('stripe_refund_id').unique(),
     failureReason: text('failure_reason'),
     lastStripeRequestId: text('last_stripe_request_id'),
+    /** The client request that created this refund (hashed Idempotency-Key and caller; ADR 008). */
+    requestKey: text('request_key'),
     createdByType: text('created_by_type').notNull(),
     createdById: text('created_by_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('refunds_payment_idx').on(t.paymentId), index('refunds_status_idx').on(t.status)],
+  (t) => [
+    index('refunds_payment_idx').on(t.paymentId),
+    index('refunds_status_idx').on(t.status),
+    index('refunds_request_key_idx')
+      .on(t.orderId, t.requestKey)
+      .where(sql`request_key is not null`),
+  ],
 );
 
 export const disputes = pgTable('disputes', {

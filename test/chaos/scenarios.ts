@@ -319,9 +319,16 @@ export async function crashes(
     .filter((e) => e.pending_webhooks > 0);
   const histogram: Histogram = {};
   for (const answer of answers.values()) count(histogram, label(answer));
+  // A client's retry with its own key gets its payment, never a refusal of its own work.
+  const refusedOwnWork = [...answers.entries()].filter(([, answer]) =>
+    ['order_already_paid', 'order_payment_in_progress'].includes(errorCode(answer) ?? ''),
+  );
   const problems = [
     ...(settled ? [] : ['payments left creating/unknown 60 s after the last restart']),
     ...lost.map((id) => `order ${id} ended ${statuses.get(id)}`),
+    ...refusedOwnWork.map(
+      ([id, answer]) => `order ${id}: the retry with its own key answered ${label(answer)}`,
+    ),
     ...(undelivered.length ? [`${undelivered.length} webhook events never delivered`] : []),
   ];
   return {

@@ -1,16 +1,18 @@
 // Idempotency-Key records hold only what a route handler answered (ADR 008): a request refused
 // before its handler ran leaves its key free for the client's retry, and a claim left behind by
 // a request that died is taken over once its lease has run out.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createAppBehindProxy, type AppBehindProxy } from '../helpers/app-behind-proxy.ts';
 import { aCustomer, aCustomerWithOrder, aProduct, newKey, pay } from '../helpers/builders.ts';
-import { idempotencyKeys } from '../../src/db/schema.ts';
+import { idempotencyKeys, refunds as refundsTable } from '../../src/db/schema.ts';
 import { LEASE_MS } from '../../src/modules/idempotency/plugin.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { anApiKey } from '../helpers/api-keys.ts';
+import { addFault, clearFaults, stripeFor } from '../helpers/stripe.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -145,10 +147,11 @@ describe('a claim left by a request that died', () => {
     const product = await aProduct(t, 1500);
     const key = newKey('crashed');
     const body = { items: [{ product_id: product.id, quantity: 1 }] };
-    expect(
-      (await client.request('POST', '/api/orders', { body, headers: { 'idempotency-key': key } }))
-        .statusCode,
-    ).toBe(201);
+    const first = await client.request('POST', '/api/orders', {
+      body,
+      headers: { 'idempotency-key': key },
+    });
+    expect(first.statusCode).toBe(201);
     // Its process died 5 s after the lease ran out (still well inside the old 60 s lock).
     await abandon(user.id, key, LEASE_MS + 5_000);
 
@@ -158,6 +161,9 @@ describe('a claim left by a request that died', () => {
     });
     expect(retry.statusCode).toBe(201);
     expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    // The handler ran again, and found the order its first run created: not a second order.
+    expect(retry.json().id).toBe(first.json().id);
+    expect((await client.request('GET', '/api/orders')).json().data).toHaveLength(1);
     const again = await client.request('POST', '/api/orders', {
       body,
       headers: { 'idempotency-key': key },
@@ -184,6 +190,163 @@ describe('a claim left by a request that died', () => {
     expect(retry.statusCode).toBe(409);
     expect(retry.json().error.code).toBe('idempotency_key_in_use');
     expect(retry.headers['retry-after']).toBe('1');
+  });
+});
+
+describe('a pay whose first answer was lost (the process died before its key was completed)', () => {
+  /** The key as a crash right after the payment's commit leaves it: claimed long ago, no response. */
+  async function loseTheAnswer(userId: string, key: string) {
+    await t.database.db
+      .update(idempotencyKeys)
+      .set({
+        state: 'in_progress',
+        responseStatus: null,
+        responseBody: null,
+        lockedAt: new Date(Date.now() - LEASE_MS - 60_000),
+      })
+      .where(and(eq(idempotencyKeys.scope, `user:${userId}`), eq(idempotencyKeys.key, key)));
+  }
+
+  async function intentsOf(orderId: string) {
+    return (
+      await stripeFor(t).paymentIntents.search({
+        query: `metadata['paydeck_order_id']:'${orderId}'`,
+      })
+    ).data;
+  }
+
+  afterEach(() => clearFaults(t));
+
+  it('when the payment succeeded, then the retry with the same key gets that payment, not 409 order_already_paid', async () => {
+    const { client, user, order } = await aCustomerWithOrder(t);
+    const key = newKey('lost-paid');
+    const first = await pay(client, order.id, { payment_method_id: 'pm_card_visa' }, key);
+    expect(first.statusCode).toBe(200);
+    await loseTheAnswer(user.id, key);
+
+    const retry = await pay(client, order.id, { payment_method_id: 'pm_card_visa' }, key);
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(retry.json().payment.id).toBe(first.json().payment.id);
+    expect(retry.json().order.status).toBe('paid');
+    expect(await intentsOf(order.id)).toHaveLength(1);
+    // …and that answer is now the key's: the next retry replays it.
+    const again = await pay(client, order.id, { payment_method_id: 'pm_card_visa' }, key);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().payment.id).toBe(first.json().payment.id);
+  });
+
+  it('when the payment was left unknown (Stripe acted, its answer lost), then the retry settles it and answers paid, with one charge', async () => {
+    const { client, user, order } = await aCustomerWithOrder(t);
+    const key = newKey('lost-unknown');
+    await addFault(t, {
+      match: 'POST /v1/payment_intents',
+      kind: 'reset',
+      phase: 'after',
+      count: 4,
+    });
+    const first = await pay(client, order.id, { payment_method_id: 'pm_card_visa' }, key);
+    expect(first.statusCode).toBe(202);
+    expect(first.json().payment.status).toBe('unknown');
+    await clearFaults(t);
+    await loseTheAnswer(user.id, key);
+
+    const retry = await pay(client, order.id, { payment_method_id: 'pm_card_visa' }, key);
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(retry.json().payment.id).toBe(first.json().payment.id);
+    expect(retry.json().payment.status).toBe('succeeded');
+    expect(await intentsOf(order.id)).toHaveLength(1);
+  });
+
+  it('when the card was declined, then the retry gets the same decline for the same payment, and Stripe is not asked again', async () => {
+    const { client, user, order } = await aCustomerWithOrder(t);
+    const key = newKey('lost-declined');
+    const body = { payment_method_id: 'pm_card_visa_chargeDeclinedInsufficientFunds' };
+    const first = await pay(client, order.id, body, key);
+    expect(first.statusCode).toBe(402);
+    await loseTheAnswer(user.id, key);
+
+    const retry = await pay(client, order.id, body, key);
+    expect(retry.statusCode, retry.body).toBe(402);
+    expect(retry.json().error.code).toBe(first.json().error.code);
+    expect(retry.json().error.payment.id).toBe(first.json().error.payment.id);
+    expect(retry.json().error.decline_code).toBe('insufficient_funds');
+    expect(await intentsOf(order.id)).toHaveLength(1);
+  });
+
+  it('when a refund was made, then the retry with the same key gets that refund, never a second one', async () => {
+    const { client, order } = await aCustomerWithOrder(t);
+    expect((await pay(client, order.id, { payment_method_id: 'pm_card_visa' })).statusCode).toBe(
+      200,
+    );
+    const { api } = await anApiKey(t);
+    const key = newKey('lost-refund');
+    const refund = () =>
+      api.request('POST', `/api/v1/orders/${order.id}/refunds`, {
+        body: { amount: 500 },
+        headers: { 'idempotency-key': key },
+      });
+    const first = await refund();
+    expect(first.statusCode, first.body).toBe(200);
+    await t.database.db
+      .update(idempotencyKeys)
+      .set({
+        state: 'in_progress',
+        responseStatus: null,
+        responseBody: null,
+        lockedAt: new Date(Date.now() - LEASE_MS - 60_000),
+      })
+      .where(eq(idempotencyKeys.key, key));
+
+    const retry = await refund();
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(retry.json().id).toBe(first.json().id);
+    const refunds = await t.database.db
+      .select()
+      .from(refundsTable)
+      .where(eq(refundsTable.orderId, order.id));
+    expect(refunds).toHaveLength(1);
+    const paymentIntent = (await intentsOf(order.id))[0]!;
+    expect(
+      (await stripeFor(t).refunds.list({ payment_intent: paymentIntent.id })).data,
+    ).toHaveLength(1);
+  });
+
+  it('when a merchant order was created, then the retry with the same key gets that order, not a second one to charge', async () => {
+    const { api } = await anApiKey(t);
+    const { user } = await aCustomer(t);
+    const key = newKey('lost-order');
+    const create = () =>
+      api.request('POST', '/api/v1/orders', {
+        body: { customer_id: user.id, amount: 1234, currency: 'usd' },
+        headers: { 'idempotency-key': key },
+      });
+    const first = await create();
+    expect(first.statusCode, first.body).toBe(201);
+    await t.database.db
+      .update(idempotencyKeys)
+      .set({
+        state: 'in_progress',
+        responseStatus: null,
+        responseBody: null,
+        lockedAt: new Date(Date.now() - LEASE_MS - 60_000),
+      })
+      .where(eq(idempotencyKeys.key, key));
+
+    const retry = await create();
+    expect(retry.statusCode, retry.body).toBe(201);
+    expect(retry.json().id).toBe(first.json().id);
+    const listed = await api.request('GET', `/api/v1/orders?customer_id=${user.id}`);
+    expect(listed.json().data).toHaveLength(1);
+  });
+
+  it('when another key pays the same order, then it is still refused as already paid', async () => {
+    const { client, order } = await aCustomerWithOrder(t);
+    expect((await pay(client, order.id, { payment_method_id: 'pm_card_visa' })).statusCode).toBe(
+      200,
+    );
+    const other = await pay(client, order.id, { payment_method_id: 'pm_card_visa' }, newKey('x'));
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error.code).toBe('order_already_paid');
   });
 });
 

@@ -103,6 +103,17 @@ class Claim {
 
 const claimRef = (scope: string, key: string) => `${scope}\n${key}`;
 
+/**
+ * Names the client request this handler serves — its Idempotency-Key and caller, hashed — so a
+ * service can store it beside what the request created. A retry whose first answer was lost
+ * (the process died before the key's record was completed) then finds that work and answers
+ * from it instead of refusing (ADR 008). Undefined when the request carries no key.
+ */
+export function requestKeyOf(request: FastifyRequest): string | undefined {
+  const claim = request.idempotencyClaim;
+  return claim ? sha256Hex(claim.ref) : undefined;
+}
+
 /** The claims this process holds, and the database writes that renew and settle them. */
 class Claims {
   private readonly held = new Map<string, Claim>();

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createdRange, pageOf } from '../../lib/list-query.ts';
 import { actorFrom } from '../audit/actor.ts';
+import { requestKeyOf } from '../idempotency/plugin.ts';
 import { createOrderSchema, getOrderSchema, listOrdersSchema } from './schemas.ts';
 
 export default async function merchantApiRoutes(base: FastifyInstance) {
@@ -19,7 +20,15 @@ export default async function merchantApiRoutes(base: FastifyInstance) {
       config: { auth: 'api_key', scope: 'orders:write', idempotency: 'optional' },
     },
     async (request, reply) =>
-      reply.status(201).send(await services.merchant.createOrder(request.body, actorFrom(request))),
+      reply
+        .status(201)
+        .send(
+          await services.merchant.createOrder(
+            request.body,
+            actorFrom(request),
+            requestKeyOf(request),
+          ),
+        ),
   );
 
   app.get(

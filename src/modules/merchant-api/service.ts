@@ -19,7 +19,7 @@ export interface MerchantCreateOrder {
 export class MerchantApiService {
   constructor(private readonly deps: { customers: CustomerDirectory; orders: OrdersService }) {}
 
-  async createOrder(input: MerchantCreateOrder, actor: Actor) {
+  async createOrder(input: MerchantCreateOrder, actor: Actor, requestKey?: string) {
     const customer = await this.deps.customers.resolve(input);
     const order = await this.deps.orders.create(
       {
@@ -30,6 +30,7 @@ export class MerchantApiService {
         captureMethod: input.capture_method,
         description: input.description,
         metadata: input.metadata,
+        requestKey,
       },
       actor,
     );

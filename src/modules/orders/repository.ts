@@ -32,6 +32,20 @@ export async function insertOrder(
   return order!;
 }
 
+/** The newest order one client request created (its hashed Idempotency-Key and caller). */
+export async function findByRequestKey(
+  tx: DbOrTx,
+  requestKey: string,
+): Promise<OrderRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(orders)
+    .where(eq(orders.requestKey, requestKey))
+    .orderBy(desc(orders.createdAt))
+    .limit(1);
+  return row;
+}
+
 export async function findOrder(
   tx: DbOrTx,
   id: string,

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { actorFrom } from '../audit/actor.ts';
+import { requestKeyOf } from '../idempotency/plugin.ts';
 import { currentUser } from '../auth/plugin.ts';
 import { createOrderSchema, getOrderSchema, listOrdersSchema } from './schemas.ts';
 
@@ -16,7 +17,7 @@ export default async function orderRoutes(base: FastifyInstance) {
     async (request, reply) => {
       const user = currentUser(request);
       const order = await services.orders.create(
-        { userId: user.id, items: request.body.items },
+        { userId: user.id, items: request.body.items, requestKey: requestKeyOf(request) },
         actorFrom(request),
       );
       return reply.status(201).send(await services.orders.getFor(order.id, user.id));

@@ -9,6 +9,7 @@ import type { Page } from '../../lib/text-search.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../audit/actor.ts';
 import type { CatalogService } from '../catalog/service.ts';
+import { IDEMPOTENCY_RETENTION_MS } from '../idempotency/plugin.ts';
 import type { PublicPayment } from '../payments/service.ts';
 import type { PublicRefund } from '../refunds/service.ts';
 import * as repo from './repository.ts';
@@ -21,6 +22,8 @@ export interface CreateOrderInput {
   captureMethod?: 'automatic' | 'manual' | undefined;
   description?: string | undefined;
   metadata?: Record<string, string> | undefined;
+  /** The client request (Idempotency-Key and caller, hashed) this order answers, if any. */
+  requestKey?: string | undefined;
 }
 
 /**
@@ -44,6 +47,17 @@ export class OrdersService {
   ) {}
 
   async create(input: CreateOrderInput, actor: Actor): Promise<repo.OrderRow> {
+    // The same client request again after its first answer was lost (the process died before the
+    // key's record was completed): the order it created, not a second one a backend could charge
+    // again (ADR 008). Keys live 24 hours.
+    if (input.requestKey) {
+      const earlier = await repo.findByRequestKey(this.db, input.requestKey);
+      if (
+        earlier &&
+        this.clock.now().getTime() - earlier.createdAt.getTime() < IDEMPOTENCY_RETENTION_MS
+      )
+        return earlier;
+    }
     let amount: number;
     let currency: string;
     let items: Array<{
@@ -124,6 +138,7 @@ export class OrdersService {
           description: input.description ?? null,
           metadata: input.metadata ?? {},
           createdBy: actor.type,
+          requestKey: input.requestKey ?? null,
           createdAt: now,
           updatedAt: now,
         },

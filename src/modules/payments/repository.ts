@@ -122,6 +122,21 @@ export async function updatePayment(
 // ---------------------------------------------------------------------------------------------
 
 /** The payment that holds the order (in flight, authorised or paid), if any. */
+/** The newest payment an order got from one client request (its hashed Idempotency-Key). */
+export async function findByRequestKey(
+  tx: DbOrTx,
+  orderId: string,
+  requestKey: string,
+): Promise<PaymentRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), eq(payments.requestKey, requestKey)))
+    .orderBy(desc(payments.createdAt))
+    .limit(1);
+  return row;
+}
+
 export async function findActive(tx: DbOrTx, orderId: string): Promise<PaymentRow | undefined> {
   const [row] = await tx
     .select()

@@ -9,6 +9,7 @@ import { createdRange, pageOf } from '../../lib/list-query.ts';
 import { byIp, rateLimit } from '../../lib/rate-limits.ts';
 import { actorFrom } from '../audit/actor.ts';
 import { currentUser } from '../auth/plugin.ts';
+import { requestKeyOf } from '../idempotency/plugin.ts';
 import {
   adminCancelOrderSchema,
   adminCaptureOrderSchema,
@@ -77,6 +78,7 @@ export async function customerPaymentRoutes(base: FastifyInstance) {
           userId: user.id,
           paymentMethodId: request.body?.payment_method_id,
           savePaymentMethod: request.body?.save_payment_method,
+          requestKey: requestKeyOf(request),
         },
         actorFrom(request),
       );
@@ -122,6 +124,7 @@ export async function merchantPaymentRoutes(base: FastifyInstance) {
           userId: null,
           offSession: true,
           paymentMethodId: request.body?.payment_method_id,
+          requestKey: requestKeyOf(request),
         },
         actorFrom(request),
       );

@@ -28,6 +28,21 @@ export type PublicRefund = ReturnType<typeof publicRefund>;
 
 const FINAL: RefundStatus[] = ['succeeded', 'failed', 'canceled'];
 
+/** The newest refund an order got from one client request (its hashed Idempotency-Key). */
+export async function findByRequestKey(
+  tx: DbOrTx,
+  orderId: string,
+  requestKey: string,
+): Promise<RefundRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(refunds)
+    .where(and(eq(refunds.orderId, orderId), eq(refunds.requestKey, requestKey)))
+    .orderBy(desc(refunds.createdAt))
+    .limit(1);
+  return row;
+}
+
 export async function findRefund(
   tx: DbOrTx,
   id: string,

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createdRange, pageOf } from '../../lib/list-query.ts';
 import { actorFrom } from '../audit/actor.ts';
+import { requestKeyOf } from '../idempotency/plugin.ts';
 import {
   adminRefundOrderSchema,
   getRefundSchema,
@@ -24,7 +25,12 @@ export async function merchantRefundRoutes(base: FastifyInstance) {
     },
     async (request, reply) => {
       const { refund, httpStatus } = await services.refunds.refund(
-        { orderId: request.params.id, amount: request.body?.amount, reason: request.body?.reason },
+        {
+          orderId: request.params.id,
+          amount: request.body?.amount,
+          reason: request.body?.reason,
+          requestKey: requestKeyOf(request),
+        },
         actorFrom(request),
       );
       return reply.status(httpStatus).send(publicRefund(refund));
@@ -66,7 +72,12 @@ export async function adminRefundRoutes(base: FastifyInstance) {
     { schema: adminRefundOrderSchema, config: { auth: 'admin', idempotency: 'optional' } },
     async (request, reply) => {
       const { refund, httpStatus } = await services.refunds.refund(
-        { orderId: request.params.id, amount: request.body?.amount, reason: request.body?.reason },
+        {
+          orderId: request.params.id,
+          amount: request.body?.amount,
+          reason: request.body?.reason,
+          requestKey: requestKeyOf(request),
+        },
         actorFrom(request),
       );
       return reply.status(httpStatus).send(publicRefund(refund));

@@ -26,8 +26,8 @@ export class RefundsService {
     readonly records: RefundRecords,
   ) {
     this.settlement = new RefundSettlement(deps);
-    this.creation = new CreateRefund(deps, this.settlement);
     this.sync = new RefundSync(deps, this.settlement);
+    this.creation = new CreateRefund(deps, this.settlement, this.sync);
   }
 
   refund(input: RefundInput, actor: Actor): Promise<{ refund: RefundRow; httpStatus: 200 | 202 }> {

@@ -80,6 +80,8 @@ export interface PayInput {
   offSession?: boolean;
   attempt?: number;
   retryOf?: string | null;
+  /** The client request (Idempotency-Key and caller, hashed) this payment answers, if any. */
+  requestKey?: string | undefined;
 }
 
 export interface PayResult {

@@ -13,6 +13,7 @@ import { answerOrThrow, callProvider } from '../../../stripe/call-provider.ts';
 import type { CardError } from '../../../stripe/provider.ts';
 import { appendAudit } from '../../audit/audit-log.ts';
 import type { Actor } from '../../audit/actor.ts';
+import { IDEMPOTENCY_RETENTION_MS } from '../../idempotency/plugin.ts';
 import { customerMessage } from '../declines.ts';
 import { SYNC_PAYMENT_JOB } from '../job-names.ts';
 import * as repo from '../repository.ts';
@@ -67,6 +68,17 @@ export class PayStep {
   ) {}
 
   async pay(input: PayInput, actor: Actor): Promise<PayResult> {
+    if (input.requestKey) {
+      const earlier = await repo.findByRequestKey(this.deps.db, input.orderId, input.requestKey);
+      // Keys live 24 hours (ADR 008); past that the same key is a new request, as at Stripe.
+      const current =
+        earlier &&
+        this.deps.clock.now().getTime() - earlier.createdAt.getTime() < IDEMPOTENCY_RETENTION_MS;
+      if (earlier && current) {
+        const again = await this.answerAgain(earlier, input, actor);
+        if (again) return again;
+      }
+    }
     const order = await this.deps.orders.find(input.orderId);
     if (!order || (input.userId !== null && order.userId !== input.userId)) throw notFound('Order');
     assertPayable(order);
@@ -82,6 +94,7 @@ export class PayStep {
       savePaymentMethod: !offSession && (input.savePaymentMethod ?? false),
       attempt: input.attempt ?? 1,
       retryOf: input.retryOf ?? null,
+      requestKey: input.requestKey ?? null,
     });
 
     metrics.paymentAttempts.inc({ currency: payment.currency, off_session: String(offSession) });
@@ -114,6 +127,52 @@ export class PayStep {
       clientSecret: settled.status === 'requires_action' ? outcome.intent.clientSecret : null,
       nextAction: settled.status === 'requires_action' ? outcome.intent.nextAction : null,
     };
+  }
+
+  /**
+   * The same client request again (same Idempotency-Key, same caller) after its first answer was
+   * lost: the process died after the payment was written and before the key's record was
+   * completed, so the key no longer replays anything. Answer what that payment came to — settled
+   * with Stripe first if it was left `creating`/`unknown` — rather than refuse the order as
+   * already paid or in progress. Undefined when the first attempt never reached Stripe: then
+   * the retry pays afresh.
+   */
+  private async answerAgain(
+    earlier: PaymentRow,
+    input: PayInput,
+    actor: Actor,
+  ): Promise<PayResult | undefined> {
+    if (input.userId !== null && earlier.userId !== input.userId) throw notFound('Order');
+    const payment = await this.sync.syncPayment(earlier.id, actor);
+    switch (payment.status) {
+      case 'failed':
+        if (payment.failureCode === 'not_created') return undefined;
+        throw declineError(payment, {
+          code: payment.failureCode ?? 'card_declined',
+          declineCode: payment.declineCode,
+          message: payment.failureMessage ?? '',
+        });
+      case 'creating':
+      case 'unknown':
+        await this.deps.jobs.send(
+          SYNC_PAYMENT_JOB,
+          { paymentId: payment.id },
+          { startAfter: 5, singletonKey: payment.id },
+        );
+        return { httpStatus: 202, payment, clientSecret: null, nextAction: null };
+      case 'requires_action': {
+        // The challenge the first answer carried: the intent's client secret and next action.
+        const intent = await this.deps.provider.retrieveIntent(payment.stripePaymentIntentId!);
+        return {
+          httpStatus: 200,
+          payment,
+          clientSecret: intent.value.clientSecret,
+          nextAction: intent.value.nextAction,
+        };
+      }
+      default:
+        return { httpStatus: 200, payment, clientSecret: null, nextAction: null };
+    }
   }
 
   /** The Stripe payment method to charge: one given (ownership checked), or the default card. */
@@ -166,6 +225,7 @@ export class PayStep {
       savePaymentMethod: boolean;
       attempt: number;
       retryOf: string | null;
+      requestKey: string | null;
     },
   ): Promise<PaymentRow> {
     const { db, clock, orders } = this.deps;
@@ -190,6 +250,7 @@ export class PayStep {
           stripePaymentMethodId: details.paymentMethodId,
           attempt: details.attempt,
           retryOf: details.retryOf,
+          requestKey: details.requestKey,
           createdAt: now,
           updatedAt: now,
         });
