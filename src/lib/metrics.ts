@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client). One registry per process; every metric Paydeck exports is
-// declared here so names and labels stay consistent (ops/prometheus rules and the Grafana
-// dashboard refer to them). Labels never carry ids, emails or amounts: only bounded sets.
+// declared here so names and labels stay consistent (alert rules and dashboards will refer to
+// them: issue 11). Labels never carry ids, emails or amounts: only bounded sets.
 import client from 'prom-client';
 
 export const registry = new client.Registry();
