@@ -18,6 +18,8 @@ export default tseslint.config(
       'dist',
       '.data',
       '.tmp',
+      '.stryker-tmp',
+      'reports',
       'test-results',
       'playwright-report',
       'coverage',
