@@ -46,7 +46,11 @@ if (!entry) {
   console.error('usage: node scripts/launch.mjs <entry, e.g. scripts/start>');
   process.exit(2);
 }
-if (process.env.PAYDECK_SKIP_BUILD !== 'true' && !buildIsCurrent()) {
+// A deployment that ships only the build (dist/, package.json, production dependencies) has no
+// sources to compare with or to build from: it runs what it has.
+const hasSources =
+  existsSync(path.join(root, 'src')) && existsSync(path.join(root, 'scripts', 'build.mjs'));
+if (process.env.PAYDECK_SKIP_BUILD !== 'true' && hasSources && !buildIsCurrent()) {
   const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], {
     cwd: root,
     stdio: 'inherit',
