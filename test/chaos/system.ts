@@ -15,6 +15,15 @@ import { startEmbeddedDatabase } from '../../src/db/embedded.ts';
 
 export const SIM_SECRET_KEY = 'sk_test_paydeck_chaos';
 
+/** SIGKILL to the process and everything it started (with `npm start`, npm and the server). */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL'); // the group is already gone
+  }
+}
+
 export interface Answer {
   status: number;
   json: Record<string, unknown> | null;
@@ -128,11 +137,13 @@ export async function startChaosSystem(options: {
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so that a kill reaches the server npm started too, not only npm.
+      detached: true,
     });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     // Never leave a server running behind us, whatever ends this process.
-    const reap = () => child.kill('SIGKILL');
+    const reap = () => killGroup(child);
     process.once('exit', reap);
     child.once('exit', () => process.off('exit', reap));
     return child;
@@ -205,7 +216,7 @@ export async function startChaosSystem(options: {
       server = undefined;
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');
-        child.kill('SIGKILL');
+        killGroup(child);
         await exited;
       }
     },
