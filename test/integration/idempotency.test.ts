@@ -35,6 +35,23 @@ async function forgetRateLimits(app: TestApp) {
   if (counters.length > 0) await app.redis.del(...counters);
 }
 
+/**
+ * Puts a key back in the state a crashed process leaves it: claimed, no response, last renewed
+ * `ageMs` ago (by default long past its lease). Keys from newKey() are unique, so the key alone
+ * names the record whoever its caller.
+ */
+async function abandon(key: string, ageMs = LEASE_MS + 60_000) {
+  await t.database.db
+    .update(idempotencyKeys)
+    .set({
+      state: 'in_progress',
+      responseStatus: null,
+      responseBody: null,
+      lockedAt: new Date(Date.now() - ageMs),
+    })
+    .where(eq(idempotencyKeys.key, key));
+}
+
 describe('refusals made before the handler ran are not stored', () => {
   let limited: TestApp;
   beforeAll(async () => {
@@ -129,21 +146,8 @@ describe('refusals made before the handler ran are not stored', () => {
 });
 
 describe('a claim left by a request that died', () => {
-  /** Puts a key back in the state a crashed process leaves it: claimed, no response, last renewed `ageMs` ago. */
-  async function abandon(userId: string, key: string, ageMs: number) {
-    await t.database.db
-      .update(idempotencyKeys)
-      .set({
-        state: 'in_progress',
-        responseStatus: null,
-        responseBody: null,
-        lockedAt: new Date(Date.now() - ageMs),
-      })
-      .where(and(eq(idempotencyKeys.scope, `user:${userId}`), eq(idempotencyKeys.key, key)));
-  }
-
   it('when its lease has run out, then a retry with the same key takes it over and runs, and the next retry replays that', async () => {
-    const { client, user } = await aCustomer(t);
+    const { client } = await aCustomer(t);
     const product = await aProduct(t, 1500);
     const key = newKey('crashed');
     const body = { items: [{ product_id: product.id, quantity: 1 }] };
@@ -153,7 +157,7 @@ describe('a claim left by a request that died', () => {
     });
     expect(first.statusCode).toBe(201);
     // Its process died 5 s after the lease ran out (still well inside the old 60 s lock).
-    await abandon(user.id, key, LEASE_MS + 5_000);
+    await abandon(key, LEASE_MS + 5_000);
 
     const retry = await client.request('POST', '/api/orders', {
       body,
@@ -173,7 +177,7 @@ describe('a claim left by a request that died', () => {
   });
 
   it('when its lease is still fresh, then a retry is told the key is in use', async () => {
-    const { client, user } = await aCustomer(t);
+    const { client } = await aCustomer(t);
     const product = await aProduct(t, 1500);
     const key = newKey('renewed');
     const body = { items: [{ product_id: product.id, quantity: 1 }] };
@@ -181,7 +185,7 @@ describe('a claim left by a request that died', () => {
       (await client.request('POST', '/api/orders', { body, headers: { 'idempotency-key': key } }))
         .statusCode,
     ).toBe(201);
-    await abandon(user.id, key, 2_000);
+    await abandon(key, 2_000);
 
     const retry = await client.request('POST', '/api/orders', {
       body,
@@ -194,19 +198,6 @@ describe('a claim left by a request that died', () => {
 });
 
 describe('a pay whose first answer was lost (the process died before its key was completed)', () => {
-  /** The key as a crash right after the payment's commit leaves it: claimed long ago, no response. */
-  async function loseTheAnswer(userId: string, key: string) {
-    await t.database.db
-      .update(idempotencyKeys)
-      .set({
-        state: 'in_progress',
-        responseStatus: null,
-        responseBody: null,
-        lockedAt: new Date(Date.now() - LEASE_MS - 60_000),
-      })
-      .where(and(eq(idempotencyKeys.scope, `user:${userId}`), eq(idempotencyKeys.key, key)));
-  }
-
   async function intentsOf(orderId: string) {
     return (
       await stripeFor(t).paymentIntents.search({
@@ -218,11 +209,11 @@ describe('a pay whose first answer was lost (the process died before its key was
   afterEach(() => clearFaults(t));
 
   it('when the payment succeeded, then the retry with the same key gets that payment, not 409 order_already_paid', async () => {
-    const { client, user, order } = await aCustomerWithOrder(t);
+    const { client, order } = await aCustomerWithOrder(t);
     const key = newKey('lost-paid');
     const first = await pay(client, order.id, { payment_method_id: 'pm_card_visa' }, key);
     expect(first.statusCode).toBe(200);
-    await loseTheAnswer(user.id, key);
+    await abandon(key);
 
     const retry = await pay(client, order.id, { payment_method_id: 'pm_card_visa' }, key);
     expect(retry.statusCode, retry.body).toBe(200);
@@ -236,7 +227,7 @@ describe('a pay whose first answer was lost (the process died before its key was
   });
 
   it('when the payment was left unknown (Stripe acted, its answer lost), then the retry settles it and answers paid, with one charge', async () => {
-    const { client, user, order } = await aCustomerWithOrder(t);
+    const { client, order } = await aCustomerWithOrder(t);
     const key = newKey('lost-unknown');
     await addFault(t, {
       match: 'POST /v1/payment_intents',
@@ -248,7 +239,7 @@ describe('a pay whose first answer was lost (the process died before its key was
     expect(first.statusCode).toBe(202);
     expect(first.json().payment.status).toBe('unknown');
     await clearFaults(t);
-    await loseTheAnswer(user.id, key);
+    await abandon(key);
 
     const retry = await pay(client, order.id, { payment_method_id: 'pm_card_visa' }, key);
     expect(retry.statusCode, retry.body).toBe(200);
@@ -258,12 +249,12 @@ describe('a pay whose first answer was lost (the process died before its key was
   });
 
   it('when the card was declined, then the retry gets the same decline for the same payment, and Stripe is not asked again', async () => {
-    const { client, user, order } = await aCustomerWithOrder(t);
+    const { client, order } = await aCustomerWithOrder(t);
     const key = newKey('lost-declined');
     const body = { payment_method_id: 'pm_card_visa_chargeDeclinedInsufficientFunds' };
     const first = await pay(client, order.id, body, key);
     expect(first.statusCode).toBe(402);
-    await loseTheAnswer(user.id, key);
+    await abandon(key);
 
     const retry = await pay(client, order.id, body, key);
     expect(retry.statusCode, retry.body).toBe(402);
@@ -287,15 +278,7 @@ describe('a pay whose first answer was lost (the process died before its key was
       });
     const first = await refund();
     expect(first.statusCode, first.body).toBe(200);
-    await t.database.db
-      .update(idempotencyKeys)
-      .set({
-        state: 'in_progress',
-        responseStatus: null,
-        responseBody: null,
-        lockedAt: new Date(Date.now() - LEASE_MS - 60_000),
-      })
-      .where(eq(idempotencyKeys.key, key));
+    await abandon(key);
 
     const retry = await refund();
     expect(retry.statusCode, retry.body).toBe(200);
@@ -322,15 +305,7 @@ describe('a pay whose first answer was lost (the process died before its key was
       });
     const first = await create();
     expect(first.statusCode, first.body).toBe(201);
-    await t.database.db
-      .update(idempotencyKeys)
-      .set({
-        state: 'in_progress',
-        responseStatus: null,
-        responseBody: null,
-        lockedAt: new Date(Date.now() - LEASE_MS - 60_000),
-      })
-      .where(eq(idempotencyKeys.key, key));
+    await abandon(key);
 
     const retry = await create();
     expect(retry.statusCode, retry.body).toBe(201);
