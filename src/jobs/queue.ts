@@ -1,10 +1,11 @@
 // The job queue: pg-boss on the application's own PostgreSQL (no extra server). Components
 // describe their jobs as JobDefinitions; the server process (RUN_WORKERS=true) or a separate
 // `npm run worker` process works them. Every handler must be safe to run twice.
-import PgBoss from 'pg-boss';
+import { PgBoss, type SendOptions } from 'pg-boss';
 import type { Logger } from 'pino';
 import { metrics } from '../lib/metrics.ts';
 import { isDatabaseUnavailable } from '../db/client.ts';
+import { moveVersion10Jobs, setAsideVersion10Schema } from './pg-boss-10-upgrade.ts';
 
 /** How many times pg-boss retries a failed job whose definition sets no retryLimit. */
 export const DEFAULT_RETRY_LIMIT = 5;
@@ -27,11 +28,7 @@ export interface JobDefinition<T extends object = object> {
 
 export interface JobQueue {
   boss: PgBoss;
-  send<T extends object>(
-    name: string,
-    data: T,
-    options?: PgBoss.SendOptions,
-  ): Promise<string | null>;
+  send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
   stop(): Promise<void>;
 }
 
@@ -43,32 +40,45 @@ export async function startJobQueue(options: {
   logger: Logger;
   schema?: string;
 }): Promise<JobQueue> {
+  const schema = options.schema ?? 'pgboss';
+  await setAsideVersion10Schema(options.connectionString, schema, options.logger);
   const boss = new PgBoss({
     connectionString: options.connectionString,
-    schema: options.schema ?? 'pgboss',
+    schema,
     max: 4,
     // Only a process that works jobs maintains schedules and archives.
     schedule: options.work,
     supervise: options.work,
   });
   boss.on('error', (err: Error) => options.logger.error({ err }, 'job queue error'));
+  // Slow queries, a queue over its warning size, clock skew between instances: worth a look, not
+  // an error.
+  boss.on('warning', (warning) =>
+    options.logger.warn({ data: warning.data }, `job queue: ${warning.message}`),
+  );
   await boss.start();
 
   for (const job of options.jobs) {
     await boss.createQueue(job.name, {
-      name: job.name,
       retryLimit: job.retryLimit ?? DEFAULT_RETRY_LIMIT,
       retryDelay: job.retryDelaySeconds ?? 5,
       retryBackoff: true,
     });
     if (job.schedule) await boss.schedule(job.name, job.schedule, {}, { tz: 'UTC' });
   }
+  await moveVersion10Jobs(
+    boss,
+    options.connectionString,
+    schema,
+    options.jobs.map((job) => job.name),
+    options.logger,
+  );
 
   if (options.work) {
     for (const job of options.jobs) {
       await boss.work<object>(
         job.name,
-        { batchSize: job.batchSize ?? 1, pollingIntervalSeconds: 1, includeMetadata: true },
+        { batchSize: job.batchSize ?? 1, pollingIntervalSeconds: 1 },
         async (batch) => {
           // Items of a batch run concurrently; one failing does not fail its neighbours: it is
           // failed on its own (pg-boss retries it) and the rest complete with the batch.
@@ -92,8 +102,14 @@ export async function startJobQueue(options: {
                 'job failed; pg-boss will retry',
               );
               // During a database outage this write fails too; the job then expires and is retried.
+              // Failing this attempt (id and retryCount), not the id: if the job expired meanwhile
+              // and another worker holds its retry, that run is left alone.
               await boss
-                .fail(job.name, item.id, { message: (err as Error).message?.slice(0, 500) })
+                .fail(
+                  job.name,
+                  { id: item.id, retryCount: item.retryCount },
+                  { message: (err as Error).message?.slice(0, 500) },
+                )
                 .catch((failErr: unknown) => {
                   options.logger.warn(
                     { err: failErr, job: job.name, job_id: item.id },
@@ -122,15 +138,17 @@ export async function startJobQueue(options: {
     send: (name, data, sendOptions) => boss.send(name, data, sendOptions ?? {}),
     stop: () => {
       clearInterval(depthTimer);
-      return boss.stop({ graceful: true, timeout: 10_000, wait: true });
+      // Resolves once running jobs have finished (or the timeout passed) and the pool is closed.
+      return boss.stop({ graceful: true, timeout: 10_000 });
     },
   };
 }
 
 /**
- * pg-boss 10 does not await its own completion writes (manager.js `onFetch`), so during a
- * database outage they reject with nobody listening, and Node ends the process. A process that
- * dies whenever PostgreSQL blinks is worse than one that waits: rejections that say the
+ * pg-boss 10 did not await its own completion writes (manager.js `onFetch`), so during a
+ * database outage they rejected with nobody listening, and Node ended the process; this guard
+ * stays for pg-boss 12 and for any background write a library leaves unawaited. A process
+ * that dies whenever PostgreSQL blinks is worse than one that waits: rejections that say the
  * database is unreachable are logged and survived (the jobs expire and are retried, the sweeper
  * settles payments); any other unhandled rejection is still fatal, as a bug should be.
  */
@@ -145,15 +163,18 @@ export function surviveDatabaseOutages(logger: Logger): void {
   });
 }
 
-/** Sets the queue_depth gauge: jobs waiting (created or retrying) in each queue. */
+/**
+ * Sets the queue_depth gauge: jobs waiting (created, retrying or deferred) in each queue. pg-boss
+ * 12 counts them in its monitor pass (every 60 s), so the gauge lags by up to a minute.
+ */
 async function sampleQueueDepths(
   boss: PgBoss,
   jobs: JobDefinition<never>[],
   logger: Logger,
 ): Promise<void> {
   try {
-    for (const job of jobs)
-      metrics.queueDepth.set({ queue: job.name }, await boss.getQueueSize(job.name));
+    const queues = await boss.getQueues(jobs.map((job) => job.name));
+    for (const queue of queues) metrics.queueDepth.set({ queue: queue.name }, queue.queuedCount);
   } catch (err) {
     logger.debug({ err }, 'queue depth not sampled');
   }

@@ -1,0 +1,125 @@
+// The deployment's configuration (ops/, compose.yaml, Dockerfile) against the code it describes:
+// every metric an alert or a dashboard panel names is one src/lib/metrics.ts registers, with
+// labels it has; compose.yaml runs the entry points that exist. Prometheus's and Alertmanager's
+// own tools check the same files in test/ops/ (`npm run test:ops`, which needs Debian's
+// `prometheus` and `prometheus-alertmanager`; .ci/run installs them and runs it), so that
+// `npm test` needs nothing but Node.js.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { registry } from '../../src/lib/metrics.ts';
+
+/* eslint-disable security/detect-non-literal-fs-filename -- fixed files of the repository and a
+   temporary folder of this test's own */
+
+const root = path.resolve(import.meta.dirname, '../..');
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+
+interface Panel {
+  title: string;
+  targets?: Array<{ expr: string }>;
+}
+const dashboard = JSON.parse(read('ops/grafana/dashboards/paydeck.json')) as { panels: Panel[] };
+const dashboardQueries = dashboard.panels.flatMap((panel) =>
+  (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })),
+);
+const alertRules = (
+  parse(read('ops/prometheus/alerts.yml')) as {
+    groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
+  }
+).groups.flatMap((group) => group.rules);
+
+/** Every query the deployment runs: alert expressions and dashboard panels. */
+const queries = [
+  ...alertRules.map((rule) => ({ where: `alert ${rule.alert}`, expr: rule.expr })),
+  ...dashboardQueries.map((query) => ({ where: `panel "${query.panel}"`, expr: query.expr })),
+];
+
+/** Series names the registry exports: a histogram `x` is read as x_bucket, x_sum and x_count. */
+async function exportedSeries(): Promise<Map<string, string[]>> {
+  const series = new Map<string, string[]>();
+  for (const metric of await registry.getMetricsAsJSON()) {
+    const labels = [
+      ...((registry.getSingleMetric(metric.name) as unknown as { labelNames?: string[] })
+        .labelNames ?? []),
+      // Added by Prometheus to every scraped series.
+      'instance',
+      'job',
+    ];
+    const suffixes = String(metric.type) === 'histogram' ? ['_bucket', '_sum', '_count'] : [''];
+    for (const suffix of suffixes)
+      series.set(metric.name + suffix, suffix === '_bucket' ? [...labels, 'le'] : labels);
+  }
+  return series;
+}
+
+describe('metrics named by the alerts and the dashboard', () => {
+  it('when an alert or a panel names a metric, then src/lib/metrics.ts exports it', async () => {
+    const series = await exportedSeries();
+    const unknown = queries.flatMap(({ where, expr }) =>
+      [...expr.matchAll(/\bpaydeck_[a-z0-9_]+/g)]
+        .map(([name]) => name)
+        .filter((name) => !series.has(name))
+        .map((name) => `${where}: ${name}`),
+    );
+    expect(unknown).toEqual([]);
+    expect(queries.length).toBeGreaterThan(20);
+  });
+
+  it('when a selector matches on a label, then the metric has that label', async () => {
+    const series = await exportedSeries();
+    const wrong = queries.flatMap(({ where, expr }) =>
+      [...expr.matchAll(/\b(paydeck_[a-z0-9_]+)\{([^}]*)\}/g)].flatMap(([, name, matchers]) =>
+        [...matchers!.matchAll(/([a-z_]+)\s*(?:=~|!~|!=|=)/g)]
+          .map(([, label]) => label!)
+          .filter((label) => !series.get(name!)?.includes(label))
+          .map((label) => `${where}: ${name} has no label ${label}`),
+      ),
+    );
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe('compose.yaml and the Dockerfile', () => {
+  interface Service {
+    image?: string;
+    build?: unknown;
+    command?: string[];
+    environment?: Record<string, string>;
+  }
+  const compose = parse(read('compose.yaml'), { merge: true }) as {
+    services: Record<string, Service>;
+  };
+  /** The TypeScript source a compiled entry point in dist/server comes from. */
+  const sourceOf = (compiled: string) =>
+    compiled.replace(/^dist\/server\//, '').replace(/\.js$/, '.ts');
+
+  it('when the server and the worker are started, then both run the one image, with commands whose sources exist', () => {
+    const { server, worker, migrate } = compose.services;
+    expect(worker!.image).toBe(server!.image);
+    expect(worker!.build).toEqual(server!.build);
+    const cmd = /^CMD \["node", "([^"]+)"\]$/m.exec(read('Dockerfile'))?.[1];
+    const entries = [cmd!, worker!.command![1]!, migrate!.command![1]!];
+    expect(entries.map(sourceOf)).toEqual([
+      'src/server/main.ts',
+      'src/jobs/worker-main.ts',
+      'src/db/migrate-main.ts',
+    ]);
+    for (const entry of entries) expect(existsSync(path.join(root, sourceOf(entry)))).toBe(true);
+  });
+
+  it('when Prometheus, Alertmanager and Grafana look for each other, then they name services compose runs', () => {
+    const prometheus = read('ops/prometheus/prometheus.yml');
+    expect(prometheus).toMatch(/names: \['server'\]\s+type: A\s+port: 3000/);
+    expect(prometheus).toContain("targets: ['alertmanager:9093']");
+    expect(read('ops/alertmanager/alertmanager.yml')).toContain("smtp_smarthost: 'mailpit:1025'");
+    expect(read('ops/grafana/provisioning/datasources/prometheus.yml')).toContain(
+      'url: http://prometheus:9090',
+    );
+    for (const service of ['server', 'worker', 'prometheus', 'alertmanager', 'grafana', 'mailpit'])
+      expect(compose.services).toHaveProperty(service);
+    // The token Prometheus sends is the one the server requires.
+    expect(compose.services.server!.environment!.METRICS_TOKEN).toMatch(/^\$\{METRICS_TOKEN/);
+  });
+});
