@@ -216,6 +216,12 @@ export class WebhooksService {
         actor,
         row.stripeEventId,
         metadata.paydeck_payment_id,
+        {
+          object: 'payment_intent',
+          status: object.status,
+          amount: object.amount_received,
+          chargeId: idOf(object.latest_charge),
+        },
       );
       return synced ? 'processed' : 'ignored';
     }
@@ -235,7 +241,19 @@ export class WebhooksService {
     if (CHARGE_EVENTS.has(type)) {
       const intentId = idOf(object.payment_intent);
       if (!intentId) return 'ignored';
-      const synced = await this.deps.payments.syncByIntentId(intentId, actor, row.stripeEventId);
+      const synced = await this.deps.payments.syncByIntentId(
+        intentId,
+        actor,
+        row.stripeEventId,
+        undefined,
+        {
+          object: 'charge',
+          status: object.status,
+          amount: object.amount_captured,
+          chargeId: object.id,
+          disputed: object.disputed,
+        },
+      );
       if (type === 'charge.refunded')
         await this.syncChargeRefunds(object, intentId, actor, row.stripeEventId);
       return synced ? 'processed' : 'ignored';
