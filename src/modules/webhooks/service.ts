@@ -195,10 +195,14 @@ export class WebhooksService {
       throw err;
     }
     const now = this.deps.clock.now();
-    await repo.recordOutcome(this.deps.db, eventId, { status: outcome, lastError: null, at: now });
+    const processed = await repo.recordOutcome(this.deps.db, eventId, {
+      status: outcome,
+      lastError: null,
+      at: now,
+    });
     metrics.webhooksProcessed.inc({ type: row.type, outcome });
     metrics.webhookLag.observe(Math.max(0, (now.getTime() - row.stripeCreatedAt.getTime()) / 1000));
-    return (await repo.findByStripeId(this.deps.db, eventId))!;
+    return processed!;
   }
 
   private async dispatch(row: repo.WebhookEventRow): Promise<Outcome> {

@@ -26,7 +26,7 @@ export class PaymentSync {
     if (payment.stripePaymentIntentId) {
       const answer = await this.deps.provider.retrieveIntent(payment.stripePaymentIntentId);
       const synced = await this.settlement.applyIntent(
-        payment.id,
+        payment,
         { intent: answer.value, requestId: answer.requestId, stripeEventId: stripeEventId ?? null },
         actor,
       );
