@@ -30,8 +30,11 @@ async function waitFor(url: string, timeoutMs = 90_000): Promise<void> {
   throw new Error(`${url} did not come up within ${timeoutMs} ms`);
 }
 
-function run(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+/** BENCH_PROFILE_DIR=/tmp/prof: the server writes a V8 CPU profile there when it stops. */
+function run(script: string, env: Record<string, string>, profile = false): ChildProcess {
+  const profileDir = process.env.BENCH_PROFILE_DIR;
+  const flags = profile && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -79,24 +82,28 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
     );
   }
 
-  const server = run('src/server/main.ts', {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: `http://localhost:${port}`,
-    LOG_LEVEL: 'warn',
-    STRIPE_SECRET_KEY: 'sk_test_bench',
-    STRIPE_PUBLISHABLE_KEY: 'pk_test_bench',
-    STRIPE_API_BASE: simUrl,
-    STRIPE_JS_URL: `${simUrl}/v3/`,
-    STRIPE_SIMULATED: 'true',
-    SEED_DEMO_DATA: 'false',
-    DATA_DIR: `.tmp/bench-${Date.now()}`,
-    RATE_LIMIT_AUTH_PER_MINUTE: '100000',
-    RATE_LIMIT_PAY_PER_MINUTE: '10000000',
-    RATE_LIMIT_ADD_CARD_PER_HOUR: '100000',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    ...env,
-  });
+  const server = run(
+    'src/server/main.ts',
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: `http://localhost:${port}`,
+      LOG_LEVEL: 'warn',
+      STRIPE_SECRET_KEY: 'sk_test_bench',
+      STRIPE_PUBLISHABLE_KEY: 'pk_test_bench',
+      STRIPE_API_BASE: simUrl,
+      STRIPE_JS_URL: `${simUrl}/v3/`,
+      STRIPE_SIMULATED: 'true',
+      SEED_DEMO_DATA: 'false',
+      DATA_DIR: `.tmp/bench-${Date.now()}`,
+      RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+      RATE_LIMIT_PAY_PER_MINUTE: '10000000',
+      RATE_LIMIT_ADD_CARD_PER_HOUR: '100000',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      ...env,
+    },
+    true,
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitFor(`${baseUrl}/healthz`);
   if (!databaseUrl) databaseUrl = '';
@@ -125,9 +132,11 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
     },
     async stop() {
       clearInterval(sampler);
+      const serverExited = new Promise((r) => server.once('exit', r));
       server.kill('SIGTERM');
       sim.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 1500));
+      // A graceful stop (and a CPU profile, when asked for) takes a moment; never wait forever.
+      await Promise.race([serverExited, new Promise((r) => setTimeout(r, 10_000))]);
       await drop?.();
     },
   };

@@ -84,8 +84,10 @@ export const sessions = pgTable(
 );
 
 /**
- * Append-only audit log. Each row carries the hash of the previous row (hash chain), and a
- * trigger (custom migration) refuses UPDATE and DELETE.
+ * Append-only audit log. Request transactions insert entries without touching the chain; the
+ * sealer (modules/audit/sealer.ts) then gives each committed entry its place (`seq`), the hash of
+ * the previous entry and its own hash. A trigger (custom migrations 0001, 0006) refuses DELETE,
+ * TRUNCATE and every UPDATE except that one-time sealing of an unsealed entry.
  */
 export const auditEntries = pgTable(
   'audit_entries',
@@ -105,12 +107,19 @@ export const auditEntries = pgTable(
     stripeEventId: text('stripe_event_id'),
     ip: inet('ip'),
     requestId: text('request_id'),
-    prevHash: text('prev_hash').notNull(),
-    hash: text('hash').notNull(),
+    /** The entry's position in the chain, 1, 2, 3…; null until sealed. */
+    seq: bigint('seq', { mode: 'number' }),
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
   },
   (t) => [
     index('audit_entries_target_idx').on(t.targetType, t.targetId),
     uniqueIndex('audit_entries_hash_key').on(t.hash),
+    uniqueIndex('audit_entries_seq_key').on(t.seq),
+    // The sealer's work list stays small however long the log grows.
+    index('audit_entries_unsealed_idx')
+      .on(t.id)
+      .where(sql`seq IS NULL`),
   ],
 );
 

@@ -114,4 +114,14 @@ export const metrics = {
     labelNames: ['object', 'field'] as const,
     registers: [registry],
   }),
+  auditEntriesSealed: new client.Counter({
+    name: 'paydeck_audit_entries_sealed_total',
+    help: 'Audit entries given their place in the hash chain by the sealer',
+    registers: [registry],
+  }),
+  auditSealFailures: new client.Counter({
+    name: 'paydeck_audit_seal_failures_total',
+    help: 'Sealer runs that failed (e.g. the database was unreachable); the next run retries',
+    registers: [registry],
+  }),
 };

@@ -48,6 +48,7 @@ import type { Logger } from 'pino';
 import webhooksPlugin from '../modules/webhooks/plugin.ts';
 import reconciliationPlugin from '../modules/reconciliation/plugin.ts';
 import metricsPlugin from '../modules/metrics/plugin.ts';
+import auditSealerPlugin from '../modules/audit/sealer.ts';
 
 export interface BuildAppOptions {
   config: Config;
@@ -162,6 +163,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(webhooksPlugin);
   await app.register(reconciliationPlugin);
   await app.register(metricsPlugin);
+  await app.register(auditSealerPlugin);
   await app.register(apiKeyAdminRoutes, { prefix: '/api/admin' });
   // The merchant API (/api/v1) and the console's API (/api/admin): each component registers
   // its routes for each channel.

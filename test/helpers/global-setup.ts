@@ -6,7 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedDatabase } from '../../src/db/embedded.ts';
 import { connectDatabase } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
-import { verifyAuditChain } from '../../src/modules/audit/audit-log.ts';
+import { sealAuditChain, verifyAuditChain } from '../../src/modules/audit/audit-log.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -55,7 +55,12 @@ export default async function globalSetup(project: TestProject): Promise<() => P
   return async () => {
     const check = connectDatabase(databaseUrl, { max: 1 });
     try {
+      // Apps closed by their tests sealed what they wrote; this seals anything left over.
+      await sealAuditChain(check.db);
       const result = await verifyAuditChain(check.db);
+      if (result.unsealed) {
+        throw new Error(`${result.unsealed} audit entries could not be sealed after the suite.`);
+      }
       if (!result.ok) {
         throw new Error(
           `The audit chain is broken after the suite at entry ${result.firstBroken?.id} (${result.firstBroken?.reason}).`,

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/app.ts';
 import { TestClient } from '../helpers/http-client.ts';
-import { appendAudit, verifyAuditChain } from '../../src/modules/audit/audit-log.ts';
+import {
+  appendAudit,
+  sealAuditChain,
+  verifyAuditChain,
+} from '../../src/modules/audit/audit-log.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -19,9 +23,72 @@ describe('audit log', () => {
     expect(rows.rows).toEqual([
       { action: 'account.created', actor_id: user.id, ip: expect.any(String) },
     ]);
+    await sealAuditChain(t.database.db);
     const result = await verifyAuditChain(t.database.db);
     expect(result.ok).toBe(true);
     expect(result.checked).toBeGreaterThan(0);
+  });
+
+  it('when the app runs, then its sealer gives every new entry a place in the chain within seconds', async () => {
+    const { user } = await new TestClient(t.app).signup(uniqueEmail('sealed'));
+    const sealedEntry = async () =>
+      (
+        await t.database.db.execute<{ seq: string | null; hash: string | null }>(
+          sql`SELECT seq, hash FROM audit_entries WHERE target_id = ${user.id}`,
+        )
+      ).rows[0];
+    // No explicit seal here: the app's own sealer (audit/sealer.ts) must do it.
+    await expect.poll(sealedEntry, { timeout: 15_000 }).toMatchObject({
+      seq: expect.anything(),
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+  });
+
+  it('when entries commit while a transaction holding a lower id is still open, then each gets one place and the chain verifies', async () => {
+    // The slow transaction takes its id first but commits last: it must be sealed after the
+    // others, not skipped, and nothing may be sealed twice.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow = t.database.db.transaction(async (tx) => {
+      await appendAudit(tx, {
+        actorType: 'system',
+        action: 'test.slow',
+        targetType: 'test',
+        occurredAt: new Date(),
+      });
+      await held;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 3; i++) {
+      await t.database.db.transaction((tx) =>
+        appendAudit(tx, {
+          actorType: 'system',
+          action: 'test.fast',
+          targetType: 'test',
+          targetId: String(i),
+          occurredAt: new Date(),
+        }),
+      );
+    }
+    await sealAuditChain(t.database.db);
+    release();
+    await slow;
+    await sealAuditChain(t.database.db);
+    const rows = await t.database.db.execute<{ id: string; seq: string | null; action: string }>(
+      sql`SELECT id, seq, action FROM audit_entries WHERE action IN ('test.slow', 'test.fast') ORDER BY id`,
+    );
+    expect(rows.rows.map((r) => r.action)).toEqual([
+      'test.slow',
+      'test.fast',
+      'test.fast',
+      'test.fast',
+    ]);
+    expect(rows.rows.every((r) => r.seq !== null)).toBe(true);
+    // The slow one, lower id, has the highest place of the four.
+    const seqs = rows.rows.map((r) => Number(r.seq));
+    expect(seqs[0]).toBeGreaterThan(Math.max(...seqs.slice(1)));
+    const result = await verifyAuditChain(t.database.db);
+    expect(result).toMatchObject({ ok: true });
   });
 
   it('when concurrent transactions append, then the chain stays linear', async () => {
@@ -39,7 +106,15 @@ describe('audit log', () => {
         ),
       ),
     );
+    expect(await sealAuditChain(t.database.db)).toMatchObject({ busy: false });
     expect((await verifyAuditChain(t.database.db)).ok).toBe(true);
+  });
+
+  it('when the sealer is running elsewhere, then a second sealer returns at once without sealing', async () => {
+    await t.database.db.transaction(async (holder) => {
+      await holder.execute(sql`SELECT pg_advisory_xact_lock(73012028)`);
+      expect(await sealAuditChain(t.database.db)).toEqual({ sealed: 0, busy: true });
+    });
   });
 
   it('when anyone tries to UPDATE, DELETE or TRUNCATE an entry, then the database refuses', async () => {
@@ -51,11 +126,49 @@ describe('audit log', () => {
     await expect(t.database.db.execute(sql`DELETE FROM audit_entries`)).rejects.toSatisfy(refused);
     await expect(t.database.db.execute(sql`TRUNCATE audit_entries`)).rejects.toSatisfy(refused);
   });
+
+  it('when anyone tries to re-seal a sealed entry or to change an entry while sealing it, then the database refuses', async () => {
+    const refused = (err: Error & { cause?: Error }) =>
+      /append-only/.test(err.cause?.message ?? err.message);
+    await new TestClient(t.app).signup(uniqueEmail('reseal'));
+    await sealAuditChain(t.database.db);
+    await expect(
+      t.database.db.execute(
+        sql`UPDATE audit_entries SET hash = repeat('a', 64) WHERE seq = (SELECT max(seq) FROM audit_entries)`,
+      ),
+    ).rejects.toSatisfy(refused);
+    // An unsealed entry: sealing it is allowed only with its content unchanged.
+    await t.database.db
+      .transaction(async (tx) => {
+        // Held by this transaction, so the app's own sealer leaves the new entry alone.
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(73012028)`);
+        await appendAudit(tx, {
+          actorType: 'system',
+          action: 'test.unsealed',
+          targetType: 'test',
+          occurredAt: new Date(),
+        });
+        await expect(
+          tx.execute(
+            sql`SAVEPOINT s; UPDATE audit_entries SET action = 'forged', seq = -1, prev_hash = 'x', hash = 'y' WHERE action = 'test.unsealed'`,
+          ),
+        ).rejects.toSatisfy(refused);
+        await tx.execute(sql`ROLLBACK TO SAVEPOINT s`);
+        await tx.execute(
+          sql`UPDATE audit_entries SET seq = -1, prev_hash = 'x', hash = 'y' WHERE action = 'test.unsealed'`,
+        );
+        tx.rollback();
+      })
+      .catch((err: Error) => {
+        if (!/rollback/i.test(err.message)) throw err;
+      });
+  });
 });
 
 describe('audit chain verification', () => {
   it('when an entry is altered behind the trigger, then verification names that entry', async () => {
     await new TestClient(t.app).signup(uniqueEmail('tamper'));
+    await sealAuditChain(t.database.db);
     let outcome: Awaited<ReturnType<typeof verifyAuditChain>> | undefined;
     let victimId: number | undefined;
     // Inside a transaction that is rolled back, so the shared database is left intact.
@@ -63,7 +176,7 @@ describe('audit chain verification', () => {
       .transaction(async (tx) => {
         await tx.execute(sql`ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only`);
         const victim = await tx.execute<{ id: string }>(
-          sql`SELECT id FROM audit_entries ORDER BY id LIMIT 1`,
+          sql`SELECT id FROM audit_entries WHERE seq = 1`,
         );
         victimId = Number(victim.rows[0]!.id);
         const forged = JSON.stringify({ forged: `${Date.now()}-${Math.random()}` });
@@ -76,7 +189,7 @@ describe('audit chain verification', () => {
       .catch((err: Error) => {
         if (!/rollback/i.test(err.message)) throw err;
       });
-    expect(outcome).toEqual({
+    expect(outcome).toMatchObject({
       ok: false,
       checked: 0,
       firstBroken: { id: victimId, reason: 'hash_mismatch' },

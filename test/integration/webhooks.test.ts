@@ -196,6 +196,56 @@ describe('webhook processing', () => {
     expect(entry!.stripeEventId).toMatch(/^evt_/);
   });
 
+  it('when events only repeat what the pay request recorded, then they are settled without asking Stripe again', async () => {
+    const { client, order } = await aCustomerWithOrder(t);
+    const res = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
+    expect(res.json().payment.status).toBe('succeeded');
+    const intentId = res.json().order.payments[0].stripe_payment_intent_id as string;
+    const events = await eventsAbout(intentId);
+    const charges = (
+      await stripe.events.list({ limit: 100, type: 'charge.succeeded' })
+    ).data.filter((e) => (e.data.object as Stripe.Charge).payment_intent === intentId);
+    expect(events.map((e) => e.type)).toContain('payment_intent.succeeded');
+    expect(charges).toHaveLength(1);
+    await fetch(`${t.sim.url}/_sim/requests`, { method: 'DELETE' });
+    for (const e of [...events, ...charges]) expect((await deliver(t, e)).statusCode).toBe(200);
+    await processQueuedWebhooks(t);
+    for (const e of [...events, ...charges])
+      expect((await storedEvent(e.id))!.status).toBe('processed');
+    const reads = (await (
+      await fetch(`${t.sim.url}/_sim/requests?method=GET&path=/v1/payment_intents/${intentId}`)
+    ).json()) as { data: unknown[] };
+    expect(reads.data).toEqual([]);
+    const view = (await client.request('GET', `/api/orders/${order.id}`)).json();
+    expect(view.status).toBe('paid');
+  });
+
+  it('when an event says more than what is recorded, then Stripe is asked and the payment follows', async () => {
+    // Paid, then the payment row is made to disagree with Stripe (as if an answer had been lost):
+    // the succeeded event no longer matches it, so the processing must re-read Stripe.
+    const { client, order } = await aCustomerWithOrder(t);
+    const res = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
+    const paymentId = res.json().payment.id as string;
+    const intentId = res.json().order.payments[0].stripe_payment_intent_id as string;
+    await t.database.db
+      .update(payments)
+      .set({ amountCaptured: 1 })
+      .where(eq(payments.id, paymentId));
+    await fetch(`${t.sim.url}/_sim/requests`, { method: 'DELETE' });
+    const [succeeded] = (await eventsAbout(intentId)).filter(
+      (e) => e.type === 'payment_intent.succeeded',
+    );
+    expect((await deliver(t, succeeded!)).statusCode).toBe(200);
+    await processQueuedWebhooks(t);
+    const reads = (await (
+      await fetch(`${t.sim.url}/_sim/requests?method=GET&path=/v1/payment_intents/${intentId}`)
+    ).json()) as { data: unknown[] };
+    expect(reads.data.length).toBeGreaterThan(0);
+    expect(await storedEvent(succeeded!.id)).toMatchObject({ status: 'processed' });
+    const view = (await client.request('GET', `/api/orders/${order.id}`)).json();
+    expect(view.payments[0]).toMatchObject({ status: 'succeeded', amount_captured: order.amount });
+  });
+
   it('when processing fails, then the event is marked failed with the error, and the job throws so it is retried', async () => {
     const { intentId } = await aPaymentAuthenticatedBehindOurBack();
     const [succeeded] = (await eventsAbout(intentId)).filter(

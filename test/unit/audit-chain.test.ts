@@ -3,47 +3,87 @@
 // names the first broken entry. (test/integration/audit.test.ts does the same on PostgreSQL.)
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AuditRow } from '../../src/modules/audit/repository.ts';
+import type { AuditRow, EntrySeal } from '../../src/modules/audit/repository.ts';
 
 const table = vi.hoisted(() => ({
   rows: [] as AuditRow[],
   calls: [] as string[],
+  /** Another sealer holds the lock. */
+  locked: false,
 }));
 
 vi.mock('../../src/modules/audit/repository.ts', () => ({
-  lockChain: async () => {
-    table.calls.push('lock');
-  },
-  lastHash: async () => {
-    table.calls.push('lastHash');
-    return table.rows.at(-1)?.hash;
-  },
-  insertEntry: async (_tx: unknown, values: Omit<AuditRow, 'id'>) => {
+  insertEntry: async (_tx: unknown, values: Omit<AuditRow, 'id' | 'seq' | 'prevHash' | 'hash'>) => {
     table.calls.push('insert');
-    const row = { id: table.rows.length + 1, ...values } as AuditRow;
-    table.rows.push(row);
-    return row;
+    table.rows.push({
+      id: table.rows.length + 1,
+      seq: null,
+      prevHash: null,
+      hash: null,
+      ...values,
+    });
   },
-  entriesAfter: async (_tx: unknown, afterId: number, limit: number) =>
-    table.rows.filter((r) => r.id > afterId).slice(0, limit),
+  trySealerLock: async () => {
+    table.calls.push('lock');
+    return !table.locked;
+  },
+  chainHead: async () => {
+    table.calls.push('head');
+    const sealed = table.rows.filter((r) => r.seq !== null).sort((a, b) => b.seq! - a.seq!);
+    return sealed[0] ? { seq: sealed[0].seq, hash: sealed[0].hash } : undefined;
+  },
+  unsealedEntries: async (_tx: unknown, limit: number) => {
+    table.calls.push('unsealed');
+    return table.rows.filter((r) => r.seq === null).slice(0, limit);
+  },
+  sealEntries: async (_tx: unknown, seals: EntrySeal[]) => {
+    table.calls.push(`seal ${seals.length}`);
+    for (const s of seals)
+      Object.assign(
+        table.rows.find((r) => r.id === s.id)!,
+        s,
+      );
+  },
+  countUnsealed: async () => table.rows.filter((r) => r.seq === null).length,
+  sealedEntriesAfter: async (_tx: unknown, afterSeq: number, limit: number) =>
+    table.rows
+      .filter((r) => r.seq !== null && r.seq > afterSeq)
+      .sort((a, b) => a.seq! - b.seq!)
+      .slice(0, limit),
 }));
 
-const { GENESIS_HASH, appendAudit, computeHash, verifyAuditChain } =
-  await import('../../src/modules/audit/audit-log.ts');
+const {
+  GENESIS_HASH,
+  appendAudit,
+  computeHash,
+  sealAuditChain,
+  sealedChainLength,
+  verifyAuditChain,
+} = await import('../../src/modules/audit/audit-log.ts');
 
 const tx = {} as never;
+/** A stand-in for the database: each transaction runs on the same in-memory table. */
+const db = { transaction: <T>(fn: (t: never) => Promise<T>) => fn(tx) };
 const at = new Date('2026-03-04T05:06:07.089Z');
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Appends one entry and seals the chain; returns the entry as stored. */
+async function appendSealed(input: Parameters<typeof appendAudit>[1]): Promise<AuditRow> {
+  await appendAudit(tx, input);
+  await sealAuditChain(db);
+  return table.rows.at(-1)!;
+}
 
 beforeEach(() => {
   table.rows = [];
   table.calls = [];
+  table.locked = false;
 });
 
 describe('appending to the audit chain', () => {
   it('the first entry links to the genesis hash: 64 zeros', async () => {
     expect(GENESIS_HASH).toBe('0'.repeat(64));
-    const row = await appendAudit(tx, {
+    const row = await appendSealed({
       actorType: 'system',
       action: 'test.first',
       targetType: 'thing',
@@ -53,7 +93,7 @@ describe('appending to the audit chain', () => {
   });
 
   it("the hash is sha256 of the previous hash, a newline and the entry's canonical content", async () => {
-    const row = await appendAudit(tx, {
+    const row = await appendSealed({
       actorType: 'user',
       actorId: 'u1',
       action: 'order.create',
@@ -78,7 +118,7 @@ describe('appending to the audit chain', () => {
   });
 
   it('optional fields are stored and hashed as null', async () => {
-    const row = await appendAudit(tx, {
+    const row = await appendSealed({
       actorType: 'stripe',
       action: 'webhook.received',
       targetType: 'event',
@@ -102,7 +142,7 @@ describe('appending to the audit chain', () => {
   });
 
   it('before and after are stored as JSON would give them back (dates as strings, undefined dropped)', async () => {
-    const row = await appendAudit(tx, {
+    const row = await appendSealed({
       actorType: 'admin',
       action: 'x',
       targetType: 'y',
@@ -113,7 +153,7 @@ describe('appending to the audit chain', () => {
     expect(row.before).toEqual({ when: '2026-03-04T05:06:07.089Z' });
     expect(row.after).toEqual([1, { n: null }]);
     // A falsy but defined value is kept, not turned into null.
-    const zero = await appendAudit(tx, {
+    const zero = await appendSealed({
       actorType: 'admin',
       action: 'x',
       targetType: 'y',
@@ -129,7 +169,7 @@ describe('appending to the audit chain', () => {
   it('an IPv4-mapped IPv6 address is stored as the IPv4 address; others as given; empty as null', async () => {
     const ipOf = async (ip: string | null | undefined) =>
       (
-        await appendAudit(tx, {
+        await appendSealed({
           actorType: 'user',
           action: 'a',
           targetType: 't',
@@ -144,58 +184,140 @@ describe('appending to the audit chain', () => {
     expect(await ipOf('')).toBeNull();
     expect(await ipOf(null)).toBeNull();
     // The normalised address is what is hashed: the chain verifies from the stored rows.
-    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 6 });
+    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 6, unsealed: 0 });
   });
 
-  it('each entry links to the one before, and the chain is locked before the last hash is read', async () => {
-    const first = await appendAudit(tx, {
+  it('each entry links to the one before; writing takes no lock and reads nothing', async () => {
+    const first = await appendSealed({
       actorType: 'user',
       action: 'a',
       targetType: 't',
       occurredAt: at,
     });
-    const second = await appendAudit(tx, {
+    const second = await appendSealed({
       actorType: 'user',
       action: 'a',
       targetType: 't',
       occurredAt: at,
     });
+    expect([first.seq, second.seq]).toEqual([1, 2]);
     expect(second.prevHash).toBe(first.hash);
     // Same content, different place in the chain: a different hash.
     expect(second.hash).not.toBe(first.hash);
-    expect(table.calls).toEqual(['lock', 'lastHash', 'insert', 'lock', 'lastHash', 'insert']);
+    // The request's transaction only inserts; the sealer locks, reads the head, then seals.
+    expect(table.calls).toEqual([
+      'insert',
+      'lock',
+      'head',
+      'unsealed',
+      'seal 1',
+      'insert',
+      'lock',
+      'head',
+      'unsealed',
+      'seal 1',
+    ]);
   });
 });
 
-describe('verifying the audit chain', () => {
-  const append = (n: number) =>
+describe('sealing the audit chain', () => {
+  const write = (n: number, from = 0) =>
     Array.from({ length: n }).reduce<Promise<unknown>>(
       (p, _, i) =>
         p.then(() =>
           appendAudit(tx, {
             actorType: 'user',
-            actorId: `u${i}`,
+            actorId: `u${from + i}`,
             action: 'thing.change',
             targetType: 'thing',
-            targetId: `t${i}`,
-            before: { i },
-            after: { i: i + 1 },
+            targetId: `t${from + i}`,
+            before: { i: from + i },
+            after: { i: from + i + 1 },
             ip: '::ffff:10.0.0.1',
-            occurredAt: new Date(at.getTime() + i),
+            occurredAt: new Date(at.getTime() + from + i),
           }),
         ),
       Promise.resolve(),
     );
 
-  it('an empty log verifies, with nothing checked', async () => {
-    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 0 });
+  it('an entry is stored unsealed until the sealer runs', async () => {
+    await write(1);
+    expect(table.rows[0]).toMatchObject({ seq: null, prevHash: null, hash: null });
+    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 0, unsealed: 1 });
+    expect(await sealAuditChain(db)).toEqual({ sealed: 1, busy: false });
+    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 1, unsealed: 0 });
   });
 
-  it('an intact chain verifies, across as many pages as it takes', async () => {
+  it('seals in batches, in id order, continuing from the last sealed entry', async () => {
+    await write(3);
+    expect(await sealAuditChain(db, 2)).toEqual({ sealed: 3, busy: false });
+    // Two transactions: a full batch of 2, then 1 (a short batch ends the run).
+    expect(table.calls.filter((c) => c.startsWith('seal'))).toEqual(['seal 2', 'seal 1']);
+    await write(2, 3);
+    expect(await sealAuditChain(db, 2)).toEqual({ sealed: 2, busy: false });
+    expect(table.rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(table.rows[3]!.prevHash).toBe(table.rows[2]!.hash);
+    expect(await sealedChainLength(tx)).toBe(5);
+    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 5, unsealed: 0 });
+  });
+
+  it('an exact multiple of the batch size ends with one empty batch and seals nothing twice', async () => {
+    await write(4);
+    expect(await sealAuditChain(db, 2)).toEqual({ sealed: 4, busy: false });
+    expect(table.calls.filter((c) => c.startsWith('seal'))).toEqual(['seal 2', 'seal 2']);
+    expect(await sealAuditChain(db, 2)).toEqual({ sealed: 0, busy: false });
+    expect(table.rows.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('when another sealer holds the chain, then this one seals nothing and says so', async () => {
+    await write(2);
+    table.locked = true;
+    expect(await sealAuditChain(db)).toEqual({ sealed: 0, busy: true });
+    expect(table.rows.every((r) => r.seq === null)).toBe(true);
+    expect(table.calls).not.toContain('head');
+  });
+
+  it('an empty chain has length 0 and seals from the genesis hash', async () => {
+    expect(await sealedChainLength(tx)).toBe(0);
+    await write(1);
+    await sealAuditChain(db);
+    expect(table.rows[0]!.prevHash).toBe(GENESIS_HASH);
+  });
+});
+
+describe('verifying the audit chain', () => {
+  const append = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      await appendAudit(tx, {
+        actorType: 'user',
+        actorId: `u${i}`,
+        action: 'thing.change',
+        targetType: 'thing',
+        targetId: `t${i}`,
+        before: { i },
+        after: { i: i + 1 },
+        ip: '::ffff:10.0.0.1',
+        occurredAt: new Date(at.getTime() + i),
+      });
+    }
+    await sealAuditChain(db);
+  };
+
+  it('an empty log verifies, with nothing checked', async () => {
+    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 0, unsealed: 0 });
+  });
+
+  it('an intact chain verifies, across as many pages as it takes, reporting progress per page', async () => {
     await append(7);
-    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 7 });
-    expect(await verifyAuditChain(tx, 2)).toEqual({ ok: true, checked: 7 });
-    expect(await verifyAuditChain(tx, 1)).toEqual({ ok: true, checked: 7 });
+    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 7, unsealed: 0 });
+    expect(await verifyAuditChain(tx, 1)).toEqual({ ok: true, checked: 7, unsealed: 0 });
+    const progress: number[] = [];
+    expect(await verifyAuditChain(tx, 3, (n) => progress.push(n))).toEqual({
+      ok: true,
+      checked: 7,
+      unsealed: 0,
+    });
+    expect(progress).toEqual([3, 6, 7]);
   });
 
   it.each([
@@ -219,17 +341,31 @@ describe('verifying the audit chain', () => {
       expect(await verifyAuditChain(tx, 2)).toEqual({
         ok: false,
         checked: 2,
+        unsealed: 0,
         firstBroken: { id: 3, reason: 'hash_mismatch' },
       });
     },
   );
 
-  it('when an entry is deleted, then the next one is named (its link no longer matches)', async () => {
+  it('when an entry is deleted, then the next one is named (its place is not the next one)', async () => {
     await append(5);
     table.rows.splice(1, 1);
     expect(await verifyAuditChain(tx)).toEqual({
       ok: false,
       checked: 1,
+      unsealed: 0,
+      firstBroken: { id: 3, reason: 'seq_gap' },
+    });
+  });
+
+  it('when an entry is deleted and the later places renumbered, then the broken link is named', async () => {
+    await append(4);
+    table.rows.splice(1, 1);
+    for (const row of table.rows.slice(1)) row.seq = row.seq! - 1;
+    expect(await verifyAuditChain(tx)).toEqual({
+      ok: false,
+      checked: 1,
+      unsealed: 0,
       firstBroken: { id: 3, reason: 'prev_hash_mismatch' },
     });
   });
@@ -238,7 +374,7 @@ describe('verifying the audit chain', () => {
     await append(4);
     const row = table.rows[1]!;
     row.action = 'forged';
-    row.hash = computeHash(row.prevHash, 'forged content');
+    row.hash = computeHash(row.prevHash!, 'forged content');
     const result = await verifyAuditChain(tx);
     expect(result.ok).toBe(false);
     expect(result.firstBroken?.id).toBe(2);
@@ -250,7 +386,14 @@ describe('verifying the audit chain', () => {
     expect(await verifyAuditChain(tx)).toEqual({
       ok: false,
       checked: 0,
+      unsealed: 0,
       firstBroken: { id: 1, reason: 'prev_hash_mismatch' },
     });
+  });
+
+  it('unsealed entries are counted, not checked', async () => {
+    await append(2);
+    await appendAudit(tx, { actorType: 'system', action: 'late', targetType: 't', occurredAt: at });
+    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 2, unsealed: 1 });
   });
 });

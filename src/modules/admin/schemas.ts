@@ -163,7 +163,11 @@ export const verifyAuditSchema = {
     200: Type.Object(
       {
         ok: Type.Boolean(),
-        checked: Type.Integer(),
+        checked: Type.Integer({ description: 'Sealed entries checked, in chain order.' }),
+        unsealed: Type.Integer({
+          description:
+            'Entries committed but not yet given their place in the chain (sealed within about a second).',
+        }),
         first_broken: Nullable(Type.Object({ id: Type.Integer(), reason: Type.String() })),
       },
       { title: 'AuditVerification' },

@@ -1,17 +1,22 @@
 // The append-only, hash-chained audit log. Every audited change writes its entry in the same
 // transaction as the change itself, so an entry exists exactly when the change committed.
 //
-// Chain: hash = sha256(prev_hash + canonical JSON of the entry's content). Appends are
-// serialised by a transaction-scoped advisory lock taken just before the insert, so two
-// concurrent transactions can never both extend the same previous entry.
+// Chain: hash = sha256(prev_hash + canonical JSON of the entry's content). Entries are not
+// chained when written: a request transaction only inserts its entry, so no payment waits for
+// any other (ADR 018). The sealer (sealAuditChain, run every second by sealer.ts) then takes the
+// committed entries that have no place yet, in id order, and gives each the next position
+// (`seq`), the previous entry's hash and its own. One sealer works at a time (a try-lock that
+// only sealers take); entries committing late simply get a later place. `audit:verify` checks
+// the sealed chain and reports how many entries still wait for their seal.
 import type { DbOrTx } from '../../db/client.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { sha256Hex } from '../../lib/crypto.ts';
 import * as repo from './repository.ts';
-import type { AuditRow } from './repository.ts';
+import type { AuditRow, EntrySeal } from './repository.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
-const AUDIT_CHAIN_LOCK = 7_301_2027;
+/** Taken by sealers only, never by a request: it orders sealers, not payments. */
+const AUDIT_SEALER_LOCK = 7_301_2028;
 
 export type ActorType = 'user' | 'admin' | 'api_key' | 'system' | 'stripe';
 
@@ -30,21 +35,8 @@ export interface AuditInput {
   occurredAt: Date;
 }
 
-/** The content covered by the hash: every column except id, prev_hash and hash. */
-function hashedContent(e: {
-  occurredAt: Date;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  before: unknown;
-  after: unknown;
-  stripeRequestId: string | null;
-  stripeEventId: string | null;
-  ip: string | null;
-  requestId: string | null;
-}): string {
+/** The content covered by the hash: every column except id, seq, prev_hash and hash. */
+function hashedContent(e: AuditRow): string {
   return canonicalJson({
     occurred_at: e.occurredAt.toISOString(),
     actor_type: e.actorType,
@@ -71,56 +63,112 @@ function normaliseIp(ip: string | null | undefined): string | null {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
-/** Appends one entry. Must be called inside the transaction that makes the audited change. */
-export async function appendAudit(tx: DbOrTx, input: AuditInput): Promise<AuditRow> {
-  await repo.lockChain(tx, AUDIT_CHAIN_LOCK);
-  const prevHash = (await repo.lastHash(tx)) ?? GENESIS_HASH;
-  // Round-trip through JSON so what we hash is exactly what jsonb will give back.
-  const before = input.before === undefined ? null : JSON.parse(JSON.stringify(input.before));
-  const after = input.after === undefined ? null : JSON.parse(JSON.stringify(input.after));
-  const entry = {
+/**
+ * Writes one entry, unsealed. Must be called inside the transaction that makes the audited
+ * change: the entry commits or rolls back with it.
+ */
+export async function appendAudit(tx: DbOrTx, input: AuditInput): Promise<void> {
+  await repo.insertEntry(tx, {
     occurredAt: input.occurredAt,
     actorType: input.actorType,
     actorId: input.actorId ?? null,
     action: input.action,
     targetType: input.targetType,
     targetId: input.targetId ?? null,
-    before,
-    after,
+    // Round-trip through JSON: what is stored (and later hashed) is exactly what jsonb gives back.
+    before: input.before === undefined ? null : JSON.parse(JSON.stringify(input.before)),
+    after: input.after === undefined ? null : JSON.parse(JSON.stringify(input.after)),
     stripeRequestId: input.stripeRequestId ?? null,
     stripeEventId: input.stripeEventId ?? null,
     ip: normaliseIp(input.ip),
     requestId: input.requestId ?? null,
-  };
-  const hash = computeHash(prevHash, hashedContent(entry));
-  return repo.insertEntry(tx, { ...entry, prevHash, hash });
+  });
+}
+
+export interface SealResult {
+  /** Entries given their place in the chain by this call. */
+  sealed: number;
+  /** Another sealer held the chain, so this call sealed nothing more. */
+  busy: boolean;
+}
+
+/**
+ * Seals every committed, unsealed entry, `batchSize` per transaction. Safe to call from any
+ * number of processes at once: a call that finds another sealer at work returns at once.
+ */
+export async function sealAuditChain(
+  db: { transaction<T>(fn: (tx: DbOrTx) => Promise<T>): Promise<T> },
+  batchSize = 1000,
+): Promise<SealResult> {
+  let sealed = 0;
+  for (;;) {
+    const batch = await db.transaction(async (tx) => {
+      if (!(await repo.trySealerLock(tx, AUDIT_SEALER_LOCK))) return undefined;
+      const head = await repo.chainHead(tx);
+      const entries = await repo.unsealedEntries(tx, batchSize);
+      let seq = head?.seq ?? 0;
+      let prevHash = head?.hash ?? GENESIS_HASH;
+      const seals: EntrySeal[] = entries.map((entry) => {
+        const hash = computeHash(prevHash, hashedContent(entry));
+        const seal = { id: entry.id, seq: ++seq, prevHash, hash };
+        prevHash = hash;
+        return seal;
+      });
+      if (seals.length) await repo.sealEntries(tx, seals);
+      return seals.length;
+    });
+    if (batch === undefined) return { sealed, busy: true };
+    sealed += batch;
+    if (batch < batchSize) return { sealed, busy: false };
+  }
+}
+
+/** How many entries the sealed chain holds (the last sealed entry's place). */
+export async function sealedChainLength(db: DbOrTx): Promise<number> {
+  return (await repo.chainHead(db))?.seq ?? 0;
 }
 
 export interface ChainVerification {
   ok: boolean;
+  /** Sealed entries checked. */
   checked: number;
-  /** The first entry whose link or content does not match, when ok is false. */
-  firstBroken?: { id: number; reason: 'prev_hash_mismatch' | 'hash_mismatch' };
+  /** Entries committed but not sealed yet (the sealer runs every second). */
+  unsealed: number;
+  /** The first entry whose place, link or content does not match, when ok is false. */
+  firstBroken?: { id: number; reason: 'seq_gap' | 'prev_hash_mismatch' | 'hash_mismatch' };
 }
 
-/** Walks the whole chain in id order, in pages, and names the first broken entry. */
-export async function verifyAuditChain(db: DbOrTx, pageSize = 1000): Promise<ChainVerification> {
+/**
+ * Walks the sealed chain in seq order, in pages, and names the first broken entry: a missing
+ * position (an entry removed), a link that does not match the previous hash, or content that
+ * does not match its own hash.
+ */
+export async function verifyAuditChain(
+  db: DbOrTx,
+  pageSize = 5000,
+  onProgress?: (checked: number) => void,
+): Promise<ChainVerification> {
   let prevHash = GENESIS_HASH;
-  let lastId = 0;
+  let lastSeq = 0;
   let checked = 0;
+  const unsealed = await repo.countUnsealed(db);
   for (;;) {
-    const rows = await repo.entriesAfter(db, lastId, pageSize);
-    if (rows.length === 0) return { ok: true, checked };
+    const rows = await repo.sealedEntriesAfter(db, lastSeq, pageSize);
+    if (rows.length === 0) return { ok: true, checked, unsealed };
     for (const row of rows) {
-      if (row.prevHash !== prevHash) {
-        return { ok: false, checked, firstBroken: { id: row.id, reason: 'prev_hash_mismatch' } };
-      }
-      if (computeHash(prevHash, hashedContent(row)) !== row.hash) {
-        return { ok: false, checked, firstBroken: { id: row.id, reason: 'hash_mismatch' } };
-      }
+      const broken = (reason: 'seq_gap' | 'prev_hash_mismatch' | 'hash_mismatch') => ({
+        ok: false,
+        checked,
+        unsealed,
+        firstBroken: { id: row.id, reason },
+      });
+      if (row.seq !== lastSeq + 1) return broken('seq_gap');
+      if (row.prevHash !== prevHash) return broken('prev_hash_mismatch');
+      if (computeHash(prevHash, hashedContent(row)) !== row.hash) return broken('hash_mismatch');
       prevHash = row.hash;
-      lastId = row.id;
+      lastSeq = row.seq;
       checked++;
     }
+    onProgress?.(checked);
   }
 }

@@ -1,38 +1,100 @@
 // Data access for the audit log: the only code that reads or writes `audit_entries`.
-import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  or,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { auditEntries } from '../../db/schema.ts';
 
 export type AuditRow = typeof auditEntries.$inferSelect;
 export type NewAuditRow = typeof auditEntries.$inferInsert;
 
-/** Serialises appends for the rest of the transaction: one chain, one writer at a time. */
-export async function lockChain(tx: DbOrTx, lockId: number): Promise<void> {
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(${lockId})`);
+/** A sealed entry: its place in the chain and both hashes are set. */
+export type SealedAuditRow = AuditRow & { seq: number; prevHash: string; hash: string };
+
+/** What the sealer writes onto an unsealed entry. */
+export interface EntrySeal {
+  id: number;
+  seq: number;
+  prevHash: string;
+  hash: string;
 }
 
-export async function lastHash(tx: DbOrTx): Promise<string | undefined> {
-  const [last] = await tx
-    .select({ hash: auditEntries.hash })
+export async function insertEntry(tx: DbOrTx, values: NewAuditRow): Promise<void> {
+  await tx.insert(auditEntries).values(values);
+}
+
+/** True when this transaction now holds the sealer's lock; false when another sealer has it. */
+export async function trySealerLock(tx: DbOrTx, lockId: number): Promise<boolean> {
+  const result = await tx.execute<{ locked: boolean }>(
+    sql`SELECT pg_try_advisory_xact_lock(${lockId}) AS locked`,
+  );
+  return result.rows[0]?.locked === true;
+}
+
+/** The last sealed entry's place and hash; undefined while nothing is sealed. */
+export async function chainHead(tx: DbOrTx): Promise<{ seq: number; hash: string } | undefined> {
+  const [head] = await tx
+    .select({ seq: auditEntries.seq, hash: auditEntries.hash })
     .from(auditEntries)
-    .orderBy(desc(auditEntries.id))
+    .where(isNotNull(auditEntries.seq))
+    .orderBy(desc(auditEntries.seq))
     .limit(1);
-  return last?.hash;
+  return head ? { seq: head.seq!, hash: head.hash! } : undefined;
 }
 
-export async function insertEntry(tx: DbOrTx, values: NewAuditRow): Promise<AuditRow> {
-  const [row] = await tx.insert(auditEntries).values(values).returning();
-  return row!;
-}
-
-/** Entries after `afterId`, in id order. */
-export function entriesAfter(tx: DbOrTx, afterId: number, limit: number): Promise<AuditRow[]> {
+/** Committed entries still waiting for their place, oldest id first. */
+export function unsealedEntries(tx: DbOrTx, limit: number): Promise<AuditRow[]> {
   return tx
     .select()
     .from(auditEntries)
-    .where(gt(auditEntries.id, afterId))
+    .where(isNull(auditEntries.seq))
     .orderBy(asc(auditEntries.id))
     .limit(limit);
+}
+
+/** Writes the seals in one statement (the append-only trigger lets exactly this change through). */
+export async function sealEntries(tx: DbOrTx, seals: EntrySeal[]): Promise<void> {
+  await tx.execute(sql`
+    UPDATE audit_entries AS a
+       SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash
+      FROM unnest(
+             ${`{${seals.map((s) => s.id).join(',')}}`}::bigint[],
+             ${`{${seals.map((s) => s.seq).join(',')}}`}::bigint[],
+             ${`{${seals.map((s) => s.prevHash).join(',')}}`}::text[],
+             ${`{${seals.map((s) => s.hash).join(',')}}`}::text[]
+           ) AS s(id, seq, prev_hash, hash)
+     WHERE a.id = s.id AND a.seq IS NULL`);
+}
+
+export async function countUnsealed(tx: DbOrTx): Promise<number> {
+  const [row] = await tx.select({ n: count() }).from(auditEntries).where(isNull(auditEntries.seq));
+  return row?.n ?? 0;
+}
+
+/** Sealed entries after position `afterSeq`, in chain order. */
+export function sealedEntriesAfter(
+  tx: DbOrTx,
+  afterSeq: number,
+  limit: number,
+): Promise<SealedAuditRow[]> {
+  return tx
+    .select()
+    .from(auditEntries)
+    .where(gt(auditEntries.seq, afterSeq))
+    .orderBy(asc(auditEntries.seq))
+    .limit(limit) as Promise<SealedAuditRow[]>;
 }
 
 /** Audit entries about any of the given targets (e.g. a payment, its order and its refunds). */

@@ -52,6 +52,7 @@ export class AuditService {
     return {
       ok: result.ok,
       checked: result.checked,
+      unsealed: result.unsealed,
       first_broken: result.firstBroken
         ? { id: result.firstBroken.id, reason: result.firstBroken.reason }
         : null,

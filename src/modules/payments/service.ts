@@ -4,6 +4,7 @@
 // records.ts (payment data other components read).
 import type { Actor } from '../audit/actor.ts';
 import type { PaymentRow } from './repository.ts';
+import type { EventClaim } from './state.ts';
 import { CaptureAndCancel } from './service/capture-cancel.ts';
 import type { PayInput, PayResult, PaymentsDeps } from './service/deps.ts';
 import { OffSessionRetries, type OffSessionRetry } from './service/off-session-retries.ts';
@@ -56,8 +57,9 @@ export class PaymentsService {
     actor: Actor,
     stripeEventId?: string,
     metadataPaymentId?: string,
+    claim?: EventClaim,
   ): Promise<PaymentRow | undefined> {
-    return this.sync.syncByIntentId(intentId, actor, stripeEventId, metadataPaymentId);
+    return this.sync.syncByIntentId(intentId, actor, stripeEventId, metadataPaymentId, claim);
   }
 
   syncOrder(orderId: string, userId: string | null, actor: Actor): Promise<PaymentRow | undefined> {

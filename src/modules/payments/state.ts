@@ -46,6 +46,50 @@ export function isFinal(status: PaymentStatus): boolean {
   return transitions[status].length === 0;
 }
 
+/** What a webhook's own object says about a payment (a PaymentIntent or its Charge). */
+export interface EventClaim {
+  object: 'payment_intent' | 'charge';
+  /** The object's Stripe status. */
+  status: unknown;
+  /** PaymentIntent `amount_received`, or Charge `amount_captured`. */
+  amount: unknown;
+  /** PaymentIntent `latest_charge`, or the Charge's own id. */
+  chargeId: unknown;
+  /** Charge `disputed` (absent on a PaymentIntent). */
+  disputed?: unknown;
+}
+
+/**
+ * True when a webhook can only repeat or trail what is already recorded, so asking Stripe again
+ * would change nothing: the payment is succeeded or canceled — final at Stripe too — and the
+ * event either describes an earlier moment (created, requires_action…: it cannot move a final
+ * payment) or the same outcome with the same charge and amount. Anything else — a payment not
+ * final, a different amount or charge, a dispute flag, a card still to be saved — is settled by
+ * re-reading Stripe as before (ADR 019).
+ */
+export function eventAddsNothing(
+  payment: {
+    status: PaymentStatus;
+    amountCaptured: number;
+    stripeChargeId: string | null;
+    disputed: boolean;
+    savePaymentMethod: boolean;
+  },
+  claim: EventClaim,
+): boolean {
+  if (payment.savePaymentMethod) return false;
+  const sameOutcome =
+    claim.status === 'succeeded' &&
+    claim.amount === payment.amountCaptured &&
+    claim.chargeId === payment.stripeChargeId;
+  if (claim.object === 'charge') {
+    return payment.status === 'succeeded' && sameOutcome && claim.disputed === payment.disputed;
+  }
+  if (payment.status === 'canceled') return claim.status !== 'succeeded';
+  if (payment.status !== 'succeeded') return false;
+  return claim.status !== 'succeeded' || sameOutcome;
+}
+
 /**
  * Our status for a Stripe PaymentIntent. `requires_payment_method` after a confirmation means
  * the attempt failed (declined, or authentication failed): this payment is over, the order can

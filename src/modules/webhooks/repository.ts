@@ -34,8 +34,8 @@ export async function recordOutcome(
   tx: DbOrTx,
   stripeEventId: string,
   outcome: { status: WebhookEventStatus; lastError: string | null; at: Date },
-): Promise<void> {
-  await tx
+): Promise<WebhookEventRow | undefined> {
+  const [row] = await tx
     .update(webhookEvents)
     .set({
       status: outcome.status,
@@ -43,7 +43,9 @@ export async function recordOutcome(
       attempts: sql`${webhookEvents.attempts} + 1`,
       processedAt: outcome.status === 'failed' ? null : outcome.at,
     })
-    .where(eq(webhookEvents.stripeEventId, stripeEventId));
+    .where(eq(webhookEvents.stripeEventId, stripeEventId))
+    .returning();
+  return row;
 }
 
 export async function markReceived(

@@ -195,10 +195,14 @@ export class WebhooksService {
       throw err;
     }
     const now = this.deps.clock.now();
-    await repo.recordOutcome(this.deps.db, eventId, { status: outcome, lastError: null, at: now });
+    const processed = await repo.recordOutcome(this.deps.db, eventId, {
+      status: outcome,
+      lastError: null,
+      at: now,
+    });
     metrics.webhooksProcessed.inc({ type: row.type, outcome });
     metrics.webhookLag.observe(Math.max(0, (now.getTime() - row.stripeCreatedAt.getTime()) / 1000));
-    return (await repo.findByStripeId(this.deps.db, eventId))!;
+    return processed!;
   }
 
   private async dispatch(row: repo.WebhookEventRow): Promise<Outcome> {
@@ -216,6 +220,12 @@ export class WebhooksService {
         actor,
         row.stripeEventId,
         metadata.paydeck_payment_id,
+        {
+          object: 'payment_intent',
+          status: object.status,
+          amount: object.amount_received,
+          chargeId: idOf(object.latest_charge),
+        },
       );
       return synced ? 'processed' : 'ignored';
     }
@@ -235,7 +245,19 @@ export class WebhooksService {
     if (CHARGE_EVENTS.has(type)) {
       const intentId = idOf(object.payment_intent);
       if (!intentId) return 'ignored';
-      const synced = await this.deps.payments.syncByIntentId(intentId, actor, row.stripeEventId);
+      const synced = await this.deps.payments.syncByIntentId(
+        intentId,
+        actor,
+        row.stripeEventId,
+        undefined,
+        {
+          object: 'charge',
+          status: object.status,
+          amount: object.amount_captured,
+          chargeId: object.id,
+          disputed: object.disputed,
+        },
+      );
       if (type === 'charge.refunded')
         await this.syncChargeRefunds(object, intentId, actor, row.stripeEventId);
       return synced ? 'processed' : 'ignored';

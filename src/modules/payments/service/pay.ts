@@ -85,7 +85,8 @@ export class PayStep {
 
     const paymentMethodId = await this.resolvePaymentMethod(order.userId, input.paymentMethodId);
     const customerId = await this.deps.customers.ensureStripeCustomer(order.userId);
-    await this.releaseAbandonedAttempt(order.id, actor);
+    // Only an order waiting for 3-D Secure can hold an abandoned attempt (orderStatusFor).
+    if (order.status === 'requires_action') await this.releaseAbandonedAttempt(order.id, actor);
 
     const offSession = input.offSession ?? false;
     const payment = await this.recordIntent(order.id, actor, {
@@ -115,7 +116,7 @@ export class PayStep {
     }
 
     const outcome = call.value;
-    const settled = await this.settlement.applyConfirmation(payment.id, outcome, actor);
+    const settled = await this.settlement.applyConfirmation(payment, outcome, actor);
     if (outcome.kind === 'card_error') {
       await this.offSession.afterCardError(settled, outcome.error, actor);
       throw declineError(settled, outcome.error);

@@ -19,6 +19,9 @@ import type { PaymentRow } from '../repository.ts';
 import { canTransition, orderStatusFor, statusFromIntent } from '../state.ts';
 import type { PayableOrder, PaymentsDeps } from './deps.ts';
 
+/** A payment by id, or the payment itself (id and order) when the caller holds it. */
+export type PaymentRef = string | Pick<PaymentRow, 'id' | 'orderId'>;
+
 export interface Settlement {
   intent: IntentSnapshot | null;
   cardError?: CardError | null;
@@ -48,15 +51,20 @@ function cardColumns(card: CardSummary | null | undefined, current: PaymentRow) 
 export class PaymentSettlement {
   constructor(private readonly deps: PaymentsDeps) {}
 
-  /** Records Stripe's view of a payment, under the order and payment row locks. */
-  async applyIntent(paymentId: string, s: Settlement, actor: Actor): Promise<PaymentRow> {
+  /**
+   * Records Stripe's view of a payment, under the order and payment row locks. Callers holding
+   * the payment pass it (its order never changes), which saves reading it once more.
+   */
+  async applyIntent(ref: PaymentRef, s: Settlement, actor: Actor): Promise<PaymentRow> {
     const { db, clock, orders, logger } = this.deps;
     const now = clock.now();
+    const paymentId = typeof ref === 'string' ? ref : ref.id;
     const result = await db.transaction(async (tx) => {
-      const head = await repo.findPayment(tx, paymentId);
-      if (!head) throw notFound('Payment');
+      const orderId =
+        typeof ref === 'string' ? (await repo.findPayment(tx, paymentId))?.orderId : ref.orderId;
+      if (!orderId) throw notFound('Payment');
       // Lock order then payment: the same order as every other writer, so no deadlocks.
-      const order = (await orders.lockForUpdate(tx, head.orderId))!;
+      const order = (await orders.lockForUpdate(tx, orderId))!;
       const current = (await repo.findPayment(tx, paymentId, { forUpdate: true }))!;
 
       let target: PaymentStatus;
@@ -118,15 +126,11 @@ export class PaymentSettlement {
   }
 
   /** Records Stripe's answer to a confirmation: the intent, or a card error with its intent. */
-  applyConfirmation(paymentId: string, outcome: ConfirmOutcome, actor: Actor): Promise<PaymentRow> {
+  applyConfirmation(ref: PaymentRef, outcome: ConfirmOutcome, actor: Actor): Promise<PaymentRow> {
     if (outcome.kind === 'intent')
-      return this.applyIntent(
-        paymentId,
-        { intent: outcome.intent, requestId: outcome.requestId },
-        actor,
-      );
+      return this.applyIntent(ref, { intent: outcome.intent, requestId: outcome.requestId }, actor);
     return this.applyIntent(
-      paymentId,
+      ref,
       { intent: outcome.intent, cardError: outcome.error, requestId: outcome.requestId },
       actor,
     );

@@ -6,6 +6,7 @@ import type { Actor } from '../../audit/actor.ts';
 import { REDRIVE_AFTER_MS, REDRIVE_WINDOW_MS } from '../job-names.ts';
 import * as repo from '../repository.ts';
 import type { PaymentRow } from '../repository.ts';
+import { eventAddsNothing, type EventClaim } from '../state.ts';
 import { confirmIntent } from './confirm.ts';
 import type { PaymentsDeps } from './deps.ts';
 import type { OffSessionRetries } from './off-session-retries.ts';
@@ -25,7 +26,7 @@ export class PaymentSync {
     if (payment.stripePaymentIntentId) {
       const answer = await this.deps.provider.retrieveIntent(payment.stripePaymentIntentId);
       const synced = await this.settlement.applyIntent(
-        payment.id,
+        payment,
         { intent: answer.value, requestId: answer.requestId, stripeEventId: stripeEventId ?? null },
         actor,
       );
@@ -97,6 +98,7 @@ export class PaymentSync {
     actor: Actor,
     stripeEventId?: string,
     metadataPaymentId?: string,
+    claim?: EventClaim,
   ): Promise<PaymentRow | undefined> {
     const { db, provider } = this.deps;
     let payment = await repo.findByIntentId(db, intentId);
@@ -114,6 +116,8 @@ export class PaymentSync {
         actor,
       );
     }
+    // Most events about a paid order trail the answer the pay request already recorded.
+    if (claim && eventAddsNothing(payment, claim)) return payment;
     return this.syncPayment(payment.id, actor, stripeEventId);
   }
 

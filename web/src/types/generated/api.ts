@@ -1006,7 +1006,10 @@ export interface components {
     /** AuditVerification */
     AuditVerification: {
       ok: boolean;
+      /** @description Sealed entries checked, in chain order. */
       checked: number;
+      /** @description Entries committed but not yet given their place in the chain (sealed within about a second). */
+      unsealed: number;
       first_broken: {
         id: number;
         reason: string;

@@ -28,13 +28,19 @@ export function AuditPage() {
         </Button>
       </div>
       <p className="lead">
-        Every payment operation, who did it and from where. Each entry seals the one before it.
+        Every payment operation, who did it and from where. Within a second of being written, each
+        entry is sealed into a hash chain with the one before it.
       </p>
 
       {verify.data ? (
         verify.data.ok ? (
           <Alert tone="success" live title="The audit chain is intact">
-            <p>{verify.data.checked} entries checked; none was changed or removed.</p>
+            <p>
+              {verify.data.checked} entries checked; none was changed or removed.
+              {verify.data.unsealed
+                ? ` ${verify.data.unsealed} newer entries are waiting for their seal.`
+                : ''}
+            </p>
           </Alert>
         ) : (
           <Alert tone="error" title="The audit chain is broken">
