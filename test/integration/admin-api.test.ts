@@ -74,15 +74,17 @@ describe('operator API: payments', () => {
       ).toContain(c.paymentId);
     }
 
+    // A closed window: other test files keep paying on the same database, so an open-ended
+    // one could gain a payment between the two pages.
     const since = new Date(Date.now() - 60_000).toISOString();
-    const page1 = (
-      await admin.request('GET', `/api/admin/payments?created_gte=${since}&limit=2`)
-    ).json();
+    const until = new Date().toISOString();
+    const window = `created_gte=${since}&created_lte=${until}`;
+    const page1 = (await admin.request('GET', `/api/admin/payments?${window}&limit=2`)).json();
     expect(page1.total).toBeGreaterThanOrEqual(3);
     expect(page1.data).toHaveLength(2);
     expect(page1.has_more).toBe(true);
     const page2 = (
-      await admin.request('GET', `/api/admin/payments?created_gte=${since}&limit=2&offset=2`)
+      await admin.request('GET', `/api/admin/payments?${window}&limit=2&offset=2`)
     ).json();
     expect(page2.total).toBe(page1.total);
     const ids = [...page1.data, ...page2.data].map((p: { id: string }) => p.id);
