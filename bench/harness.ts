@@ -34,7 +34,9 @@ async function waitFor(url: string, timeoutMs = 90_000): Promise<void> {
 function run(script: string, env: Record<string, string>, profile = false): ChildProcess {
   const profileDir = process.env.BENCH_PROFILE_DIR;
   const flags = profile && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], {
+  // The compiled build, as production runs it (scripts/launch.mjs builds first when stale).
+  const entry = script.replace(/\.ts$/, '');
+  const child = spawn(process.execPath, [...flags, 'scripts/launch.mjs', entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -57,7 +59,8 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
   const port = await freePort();
   const sim = run('simulator/main.ts', { SIMULATOR_PORT: String(simPort) });
   const simUrl = `http://127.0.0.1:${simPort}`;
-  await waitFor(`${simUrl}/_sim/health`);
+  // The first launch may build (scripts/launch.mjs): allow for it.
+  await waitFor(`${simUrl}/_sim/health`, 300_000);
 
   let databaseUrl: string | undefined;
   let drop: (() => Promise<void>) | undefined;
@@ -83,7 +86,8 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
   }
 
   const server = run(
-    'src/server/main.ts',
+    // scripts/start runs the server alone when Stripe keys are set (as here).
+    'scripts/start',
     {
       PORT: String(port),
       HOST: '127.0.0.1',
