@@ -7,6 +7,7 @@ import { startSimulator, type SimulatorHandle } from '../../simulator/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { loggerOptions } from '../../src/lib/logger.ts';
 import { startPaydeck, type RunningPaydeck } from '../../src/server/runtime.ts';
+import type { TestApp } from './app.ts';
 
 export interface RunningSystem {
   baseUrl: string;
@@ -114,4 +115,18 @@ export async function startSystem(
       await database?.drop();
     },
   };
+}
+
+/**
+ * A running system seen through the TestApp shape the builders take (app, database, simulator),
+ * for tests that need the real start-up (jobs, listening server) rather than createTestApp.
+ * Jobs are worked by the system itself, so none are collected here.
+ */
+export function asTestApp(system: RunningSystem): TestApp {
+  return {
+    app: system.paydeck.app,
+    database: system.paydeck.infra.database,
+    sim: system.simulator,
+    jobs: [],
+  } as unknown as TestApp;
 }

@@ -9,7 +9,7 @@ import type { TestApp } from '../helpers/app.ts';
 import { anApiKey, type ApiClient } from '../helpers/api-keys.ts';
 import { aCustomerWithCard, aMerchantOrder } from '../helpers/builders.ts';
 import { anAdmin, stripeFor } from '../helpers/webhooks.ts';
-import { startSystem, type RunningSystem } from '../helpers/system.ts';
+import { asTestApp, startSystem, type RunningSystem } from '../helpers/system.ts';
 
 let system: RunningSystem;
 let t: TestApp;
@@ -17,12 +17,7 @@ let stripe: Stripe;
 let api: ApiClient;
 beforeAll(async () => {
   system = await startSystem({ RUN_WORKERS: 'false' });
-  t = {
-    app: system.paydeck.app,
-    database: system.paydeck.infra.database,
-    sim: system.simulator,
-    jobs: [],
-  } as unknown as TestApp;
+  t = asTestApp(system);
   stripe = stripeFor(t);
   api = (await anApiKey(t)).api;
 });

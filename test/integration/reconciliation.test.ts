@@ -10,7 +10,7 @@ import { registry } from '../../src/lib/metrics.ts';
 import { systemActor } from '../../src/modules/audit/actor.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { aCustomerWithOrder, pay } from '../helpers/builders.ts';
-import { startSystem, type RunningSystem } from '../helpers/system.ts';
+import { asTestApp, startSystem, type RunningSystem } from '../helpers/system.ts';
 import { anAdmin, stripeFor } from '../helpers/webhooks.ts';
 
 let system: RunningSystem;
@@ -18,12 +18,7 @@ let t: TestApp;
 let stripe: Stripe;
 beforeAll(async () => {
   system = await startSystem({ RUN_WORKERS: 'false' });
-  t = {
-    app: system.paydeck.app,
-    database: system.paydeck.infra.database,
-    sim: system.simulator,
-    jobs: [],
-  } as unknown as TestApp;
+  t = asTestApp(system);
   stripe = stripeFor(t);
 });
 afterAll(() => system.close());
