@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client). One registry per process; every metric Paydeck exports is
 // declared here so names and labels stay consistent: the alert rules and the Grafana dashboard
-// in ops/ refer to them (test/unit/ops-config.test.ts checks that every name they use exists). Labels never carry ids, emails or amounts: only bounded sets.
+// in ops/ refer to them (test/unit/ops-config.test.ts checks that every name they use exists).
+// Labels never carry ids, emails or amounts: only bounded sets.
 import client from 'prom-client';
 
 export const registry = new client.Registry();
