@@ -5,27 +5,19 @@
 // and runs it), not in `npm test`. test/unit/ops-config.test.ts checks the same files against
 // the code without any tool.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { dashboardQueries, readRepoFile, repoRoot } from '../helpers/ops-files.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /* eslint-disable security/detect-non-literal-fs-filename -- fixed files of the repository and a
    temporary folder of this test's own */
 
-const root = path.resolve(import.meta.dirname, '../..');
-const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+const root = repoRoot;
+const read = readRepoFile;
 const scratch = mkdtempSync(path.join(tmpdir(), 'paydeck-ops-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-interface Panel {
-  title: string;
-  targets?: Array<{ expr: string }>;
-}
-const dashboard = JSON.parse(read('ops/grafana/dashboards/paydeck.json')) as { panels: Panel[] };
-const dashboardQueries = dashboard.panels.flatMap((panel) =>
-  (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })),
-);
 
 function tool(name: string, args: string[], cwd = root) {
   const result = spawnSync(name, args, { cwd, encoding: 'utf8' });

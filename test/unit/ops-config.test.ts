@@ -4,8 +4,9 @@
 // own tools check the same files in test/ops/ (`npm run test:ops`, which needs Debian's
 // `prometheus` and `prometheus-alertmanager`; .ci/run installs them and runs it), so that
 // `npm test` needs nothing but Node.js.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { dashboardQueries, readRepoFile, repoRoot } from '../helpers/ops-files.ts';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { registry } from '../../src/lib/metrics.ts';
@@ -13,17 +14,9 @@ import { registry } from '../../src/lib/metrics.ts';
 /* eslint-disable security/detect-non-literal-fs-filename -- fixed files of the repository and a
    temporary folder of this test's own */
 
-const root = path.resolve(import.meta.dirname, '../..');
-const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+const root = repoRoot;
+const read = readRepoFile;
 
-interface Panel {
-  title: string;
-  targets?: Array<{ expr: string }>;
-}
-const dashboard = JSON.parse(read('ops/grafana/dashboards/paydeck.json')) as { panels: Panel[] };
-const dashboardQueries = dashboard.panels.flatMap((panel) =>
-  (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })),
-);
 const alertRules = (
   parse(read('ops/prometheus/alerts.yml')) as {
     groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
