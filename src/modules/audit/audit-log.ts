@@ -161,15 +161,15 @@ export async function verifyAuditChain(
     // Stopping early leaves that read unawaited: its outcome no longer matters.
     next.catch(() => {});
     for (const row of rows) {
-      const broken = (reason: 'seq_gap' | 'prev_hash_mismatch' | 'hash_mismatch') => ({
-        ok: false,
-        checked,
-        unsealed,
-        firstBroken: { id: row.id, reason },
-      });
-      if (row.seq !== lastSeq + 1) return broken('seq_gap');
-      if (row.prevHash !== prevHash) return broken('prev_hash_mismatch');
-      if (computeHash(prevHash, hashedContent(row)) !== row.hash) return broken('hash_mismatch');
+      const reason =
+        row.seq !== lastSeq + 1
+          ? 'seq_gap'
+          : row.prevHash !== prevHash
+            ? 'prev_hash_mismatch'
+            : computeHash(prevHash, hashedContent(row)) !== row.hash
+              ? 'hash_mismatch'
+              : undefined;
+      if (reason) return { ok: false, checked, unsealed, firstBroken: { id: row.id, reason } };
       prevHash = row.hash;
       lastSeq = row.seq;
       checked++;
