@@ -4,7 +4,8 @@
 #
 #   docker build -t paydeck .
 #   docker run --env-file .env -p 3000:3000 paydeck                                  # the server
-#   docker run --env-file .env paydeck node dist/server/src/jobs/worker-main.js      # a worker
+#   docker run --env-file .env paydeck node --import ./dist/server/src/observability/preload.js \
+#     dist/server/src/jobs/worker-main.js                                            # a worker
 #   docker run --env-file .env paydeck node dist/server/src/db/migrate-main.js       # migrations
 #   docker run --env-file .env paydeck node dist/server/src/cli/audit-verify-main.js # audit check
 #
@@ -33,15 +34,20 @@ COPY --from=build /app/dist ./dist
 # writable by the user the server runs as.
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
+# paydeck_build_info's commit label: docker build --build-arg BUILD_COMMIT=$(git rev-parse HEAD)
+ARG BUILD_COMMIT=
 ENV HOST=0.0.0.0 \
+    BUILD_COMMIT=${BUILD_COMMIT} \
     PORT=3000 \
     DATA_DIR=/app/.data
 EXPOSE 3000
-# /readyz answers 200 once the database (and Redis, when configured) answer. Plain HTTP on the
+# /readyz answers 200 once the database, the job queue (and Redis, when configured) answer. Plain HTTP on the
 # container's own port: with TLS_CERT_FILE set, replace this check.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM stops the server gracefully within SHUTDOWN_GRACE_SECONDS (25 s by default, ADR 016):
 # give the container runtime a longer stop timeout (compose.yaml: stop_grace_period).
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/server/src/server/main.js"]
+# The tracing preload comes first (ADR 021): with OTEL_EXPORTER_OTLP_ENDPOINT set it instruments
+# pg and HTTP before they load; unset, it does nothing. The worker's command does the same.
+CMD ["node", "--import", "./dist/server/src/observability/preload.js", "dist/server/src/server/main.js"]

@@ -18,5 +18,13 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     reporters: ['default'],
+    // An unhandled error fails the run, but Vitest prints it where it happened, far above the
+    // summary, and CI keeps only the tail of the output: say it again at the very end too
+    // (global-setup.ts prints what is collected here after the suite).
+    onUnhandledError(error) {
+      const said = (globalThis as { paydeckUnhandled?: string[] }).paydeckUnhandled ?? [];
+      said.push(`${error.type}: ${error.stack ?? error.message}`.slice(0, 4000));
+      (globalThis as { paydeckUnhandled?: string[] }).paydeckUnhandled = said;
+    },
   },
 });

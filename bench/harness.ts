@@ -170,6 +170,16 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** The sum of a counter's series matching a label filter, from Prometheus text. */
+export function counterValue(metricsText: string, name: string, labelFilter: string): number {
+  let sum = 0;
+  for (const line of metricsText.split('\n')) {
+    if (!line.startsWith(`${name}{`) || !line.includes(labelFilter)) continue;
+    sum += Number(line.split(' ').pop());
+  }
+  return sum;
+}
+
 /** Reads one histogram's buckets from Prometheus text, for a label filter. */
 export function histogramQuantile(
   metricsText: string,

@@ -5,7 +5,7 @@
 // Run: DATABASE_URL=postgres://… npx tsx bench/payments.ts [payments] [connections]
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { histogramQuantile, signedInCustomer, startBenchSystem } from './harness.ts';
+import { counterValue, histogramQuantile, signedInCustomer, startBenchSystem } from './harness.ts';
 
 const N = Number(process.argv[2] ?? 5000);
 const CONNECTIONS = Number(process.argv[3] ?? 32);
@@ -86,7 +86,14 @@ export async function benchPayments(n = N, connections = CONNECTIONS) {
         'operation="payment_intents.create"',
         0.99,
       ) * 1000;
-    void before;
+    // Round trips per payment, independent of the load: the statements the pay requests sent
+    // (session, idempotency key, payment), and those of background work in the same time (the
+    // audit sealer, alerts, …: per second rather than per payment), each per payment made.
+    const statements = (route: string) =>
+      counterValue(after, 'paydeck_db_statements_total', route) -
+      counterValue(before, 'paydeck_db_statements_total', route);
+    const payStatements = statements('route="/api/orders/:id/pay"');
+    const backgroundStatements = statements('route="none"');
     const ok = result['2xx'];
     const report = {
       payments: orderIds.length,
@@ -101,6 +108,8 @@ export async function benchPayments(n = N, connections = CONNECTIONS) {
         p50: +(result.latency.p50 - stripeP50).toFixed(2),
         p99: +(result.latency.p99 - stripeP99).toFixed(2),
       },
+      db_statements_per_payment: ok ? +(payStatements / ok).toFixed(1) : null,
+      db_background_statements_per_payment: ok ? +(backgroundStatements / ok).toFixed(1) : null,
       server_peak_rss_mib: system.peakRssMiB(),
       targets: {
         throughput_per_s: 1000,

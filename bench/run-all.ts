@@ -41,6 +41,9 @@ if (process.env.DATABASE_URL) {
       2,
     ),
   );
+  console.log('\n== The same, one connection (own share sequentially: p50 ≤ 5 ms, p99 ≤ 20 ms)');
+  const sequential = await benchPayments(500, 1);
+  console.log(JSON.stringify(sequential, null, 2));
   console.log(
     '\n== Webhook intake and processing (targets: ≥ 5,000/s intake, ≥ 2,000/s processing)',
   );

@@ -1,7 +1,7 @@
 // Runs one compiled entry point in this process: `node scripts/launch.mjs scripts/start` is
 // `npm start`. It builds first only when the build is missing or older than a source file, then
-// imports dist/server/<entry>.js, so the process npm started is the server itself and receives
-// SIGTERM/SIGINT directly (no tsx, no Vite, no shell in between).
+// imports dist/server/<entry>.js (after the tracing preload), so the process npm started is the
+// server itself and receives SIGTERM/SIGINT directly (no tsx, no Vite, no shell in between).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -62,4 +62,9 @@ if (!existsSync(compiled)) {
   console.error(`No compiled ${entry}: run \`npm run build\` (looked for ${compiled}).`);
   process.exit(1);
 }
+// Tracing (ADR 021) hooks into module loading, so it starts before the entry point is imported;
+// with no OTLP endpoint set it does nothing.
+await import(
+  pathToFileURL(path.join(root, 'dist', 'server', 'src', 'observability', 'preload.js')).href
+);
 await import(pathToFileURL(compiled).href);

@@ -1,10 +1,7 @@
 // `npm run audit:verify`: walks the sealed audit hash chain, names the first broken entry, and
 // says how many entries still wait for the sealer. Exit code 0 when intact, 2 when broken, 1
 // when it could not run. A progress line goes to stderr when it is a terminal.
-import pino from 'pino';
-import { loadConfig } from '../config.ts';
-import { loggerOptions } from '../lib/logger.ts';
-import { openInfrastructure } from '../server/runtime.ts';
+import { openServerInfrastructure } from './server-infrastructure.ts';
 import { sealedChainLength, verifyAuditChain } from '../modules/audit/audit-log.ts';
 
 function progressLine(total: number): (checked: number) => void {
@@ -22,14 +19,7 @@ function progressLine(total: number): (checked: number) => void {
 }
 
 async function run(): Promise<number> {
-  // Verification needs only the database; Stripe settings are irrelevant here.
-  const config = loadConfig({
-    STRIPE_SECRET_KEY: 'sk_test_unused_for_audit',
-    STRIPE_PUBLISHABLE_KEY: 'pk_test_unused_for_audit',
-    ...process.env,
-    LOG_LEVEL: 'warn',
-  });
-  const infra = await openInfrastructure(config, pino(loggerOptions('warn')));
+  const { infra } = await openServerInfrastructure('audit');
   try {
     const db = infra.database.db;
     const result = await verifyAuditChain(db, 5000, progressLine(await sealedChainLength(db)));

@@ -4,13 +4,15 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  doublePrecision,
   bigserial,
   boolean,
   integer,
   index,
-  inet,
   jsonb,
   pgTable,
+  primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -33,9 +35,14 @@ export const users = pgTable(
   'users',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    /** Lower-cased; needed in clear for sign-in lookup. */
+    /** Lower-cased, then encrypted (ADR 027); found through email_index. */
     email: text('email').notNull(),
+    /** Encrypted (ADR 027); found through name_index. */
     name: text('name').notNull(),
+    /** Keyed blind index of the email (src/db/sealed-users.ts): sign-in, uniqueness, search. */
+    emailIndex: text('email_index'),
+    /** One keyed blind index per word of the name: the console's search by name. */
+    nameIndex: text('name_index').array(),
     passwordHash: text('password_hash').notNull(),
     role: text('role', { enum: ['customer', 'admin'] })
       .notNull()
@@ -43,7 +50,10 @@ export const users = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('users_email_key').on(t.email)],
+  (t) => [
+    uniqueIndex('users_email_index_key').on(t.emailIndex),
+    index('users_name_index_idx').using('gin', t.nameIndex),
+  ],
 );
 
 export const legalAcceptances = pgTable(
@@ -56,7 +66,8 @@ export const legalAcceptances = pgTable(
     document: text('document', { enum: ['terms', 'privacy'] }).notNull(),
     version: text('version').notNull(),
     acceptedAt: timestamp('accepted_at', { withTimezone: true }).notNull().defaultNow(),
-    ip: inet('ip'),
+    /** Encrypted (ADR 027). */
+    ip: text('ip'),
   },
   (t) => [index('legal_acceptances_user_idx').on(t.userId)],
 );
@@ -74,8 +85,14 @@ export const sessions = pgTable(
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
     idleExpiresAt: timestamp('idle_expires_at', { withTimezone: true }).notNull(),
     absoluteExpiresAt: timestamp('absolute_expires_at', { withTimezone: true }).notNull(),
-    ip: inet('ip'),
+    /** Encrypted, as is the user agent (ADR 027). */
+    ip: text('ip'),
     userAgent: text('user_agent'),
+    /**
+     * The password was right but the account has a second factor that was not given yet (ADR 023):
+     * such a session opens nothing but the sign-in's second step, and expires within minutes.
+     */
+    secondFactorPending: boolean('second_factor_pending').notNull().default(false),
   },
   (t) => [
     index('sessions_user_idx').on(t.userId),
@@ -84,10 +101,42 @@ export const sessions = pgTable(
 );
 
 /**
+ * An operator's TOTP second factor (ADR 023). A row with `confirmed_at` null is an enrolment that
+ * was started and not yet confirmed with a code; it is not a second factor yet.
+ */
+export const operatorTotp = pgTable('operator_totp', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** Base32 RFC 6238 secret, encrypted (ADR 027): opened to compute codes. */
+  secret: text('secret').notNull(),
+  confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+  /** The last 30-second time step whose code was accepted: a code is never accepted twice. */
+  lastUsedStep: bigint('last_used_step', { mode: 'number' }),
+  createdAt: createdAt(),
+});
+
+/** One-time recovery codes of an operator's second factor, stored as SHA-256 hashes only. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: createdAt(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('recovery_codes_user_code_key').on(t.userId, t.codeHash)],
+);
+
+/**
  * Append-only audit log. Request transactions insert entries without touching the chain; the
  * sealer (modules/audit/sealer.ts) then gives each committed entry its place (`seq`), the hash of
- * the previous entry and its own hash. A trigger (custom migrations 0001, 0006) refuses DELETE,
- * TRUNCATE and every UPDATE except that one-time sealing of an unsealed entry.
+ * the previous entry and its own hash. A trigger (custom migrations 0001, 0006, 0010) refuses
+ * DELETE, TRUNCATE and every UPDATE except that one-time sealing of an unsealed entry and the
+ * erasure of a sealed version-2 entry's IP and salt (ADR 024).
  */
 export const auditEntries = pgTable(
   'audit_entries',
@@ -105,8 +154,20 @@ export const auditEntries = pgTable(
     after: jsonb('after'),
     stripeRequestId: text('stripe_request_id'),
     stripeEventId: text('stripe_event_id'),
-    ip: inet('ip'),
+    /**
+     * Encrypted (ADR 027); erased by the retention job (ADR 024). The chain covers ip_commitment
+     * instead (version 2) or the plain IP, decrypted to verify (version 1).
+     */
+    ip: text('ip'),
     requestId: text('request_id'),
+    /**
+     * Which formula the entry's hash uses: 1 (before ADR 024) hashes the IP itself, so that IP
+     * can never be erased; 2 hashes ip_commitment, an HMAC of the IP keyed with ip_salt.
+     */
+    hashVersion: smallint('hash_version').notNull().default(1),
+    /** Random per entry; erased with the IP, after which the commitment names no one. */
+    ipSalt: text('ip_salt'),
+    ipCommitment: text('ip_commitment'),
     /** The entry's position in the chain, 1, 2, 3…; null until sealed. */
     seq: bigint('seq', { mode: 'number' }),
     prevHash: text('prev_hash'),
@@ -120,6 +181,10 @@ export const auditEntries = pgTable(
     index('audit_entries_unsealed_idx')
       .on(t.id)
       .where(sql`seq IS NULL`),
+    // The retention job's work list: entries whose IP may still be erased (ADR 024).
+    index('audit_entries_ip_held_idx')
+      .on(t.occurredAt)
+      .where(sql`ip_salt IS NOT NULL`),
   ],
 );
 
@@ -310,24 +375,31 @@ export const refunds = pgTable(
   (t) => [
     index('refunds_payment_idx').on(t.paymentId),
     index('refunds_status_idx').on(t.status),
+    // The console dashboard's refunds in a window (a range scan, like payments_created_idx).
+    index('refunds_created_idx').on(t.createdAt),
     index('refunds_request_key_idx')
       .on(t.orderId, t.requestKey)
       .where(sql`request_key is not null`),
   ],
 );
 
-export const disputes = pgTable('disputes', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  paymentId: uuid('payment_id').references(() => payments.id),
-  stripeDisputeId: text('stripe_dispute_id').notNull().unique(),
-  stripeChargeId: text('stripe_charge_id').notNull(),
-  amount: money('amount').notNull(),
-  currency: text('currency').notNull(),
-  status: text('status').notNull(),
-  reason: text('reason'),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const disputes = pgTable(
+  'disputes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    paymentId: uuid('payment_id').references(() => payments.id),
+    stripeDisputeId: text('stripe_dispute_id').notNull().unique(),
+    stripeChargeId: text('stripe_charge_id').notNull(),
+    amount: money('amount').notNull(),
+    currency: text('currency').notNull(),
+    status: text('status').notNull(),
+    reason: text('reason'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  // The console dashboard: disputes opened in a window, and those open now.
+  (t) => [index('disputes_created_idx').on(t.createdAt), index('disputes_status_idx').on(t.status)],
+);
 
 /** Stripe events as received: stored under their unique id before any processing. */
 export const webhookEvents = pgTable(
@@ -350,7 +422,8 @@ export const webhookEvents = pgTable(
     processedAt: timestamp('processed_at', { withTimezone: true }),
   },
   (t) => [
-    index('webhook_events_status_idx').on(t.status, t.receivedAt),
+    // processed_at too: the dashboard's processing delay is then an index-only scan.
+    index('webhook_events_status_idx').on(t.status, t.receivedAt, t.processedAt),
     index('webhook_events_object_idx').on(t.objectId),
   ],
 );
@@ -393,7 +466,12 @@ export const apiKeys = pgTable('api_keys', {
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
 });
 
-/** Messages to customers (e.g. "come back and authenticate this payment"), sent by a job. */
+/**
+ * Emails to customers (receipts, refund notices, "confirm this payment", password resets …),
+ * written in the transaction of the change that causes them and sent by the customer-emails job
+ * (ADR 028). `sent_at` is when the row was done with: sent, skipped (nobody to send it to) or
+ * given up; `outcome` says which.
+ */
 export const outbox = pgTable(
   'outbox',
   {
@@ -403,8 +481,37 @@ export const outbox = pgTable(
     payload: jsonb('payload').notNull(),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
+    outcome: text('outcome').$type<'sent' | 'skipped' | 'failed'>(),
+    /** Sending attempts so far (each claim counts one). */
+    attempts: integer('attempts').notNull().default(0),
+    /** A sender holds the row until then; another may take it after. */
+    leasedUntil: timestamp('leased_until', { withTimezone: true }),
+    /** When the every-minute sweep may try it (the change's own job tries it at once). */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
   },
-  (t) => [index('outbox_unsent_idx').on(t.sentAt)],
+  (t) => [
+    index('outbox_unsent_idx').on(t.sentAt),
+    index('outbox_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`sent_at is null`),
+  ],
+);
+
+/** "Forgot password": one row per emailed link; only the token's SHA-256 is stored. */
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [index('password_resets_user_idx').on(t.userId)],
 );
 
 export const reconciliationRuns = pgTable('reconciliation_runs', {
@@ -435,3 +542,209 @@ export const reconciliationDiscrepancies = pgTable(
   },
   (t) => [index('reconciliation_discrepancies_run_idx').on(t.runId)],
 );
+
+// Stripe calls per minute, per process and operation: the console dashboard and the alert rules
+// read Stripe's latency and error rate from here, so the figures survive a restart and add up
+// across instances. Each process adds its counts once a few seconds (an upsert per minute).
+export const stripeCallMinutes = pgTable(
+  'stripe_call_minutes',
+  {
+    minute: timestamp('minute', { withTimezone: true }).notNull(),
+    instance: text('instance').notNull(),
+    operation: text('operation').notNull(),
+    calls: integer('calls').notNull().default(0),
+    /** 5xx answers, timeouts and connection errors: Stripe's trouble, not a card's decline. */
+    errors: integer('errors').notNull().default(0),
+    /** Counts per latency bucket; the bounds are fixed in code (STRIPE_LATENCY_BUCKETS_MS). */
+    latencyBuckets: integer('latency_buckets').array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.minute, t.instance, t.operation] })],
+);
+
+// Alerting: one row per rule with its current state, and the history of every transition.
+export const alertStates = pgTable('alert_states', {
+  ruleId: text('rule_id').primaryKey(),
+  state: text('state', { enum: ['ok', 'pending', 'firing'] }).notNull(),
+  /** When the current state began. */
+  since: timestamp('since', { withTimezone: true }).notNull(),
+  value: doublePrecision('value'),
+  summary: text('summary'),
+  evaluatedAt: timestamp('evaluated_at', { withTimezone: true }).notNull(),
+  notifiedAt: timestamp('notified_at', { withTimezone: true }),
+  acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+  acknowledgedBy: uuid('acknowledged_by').references(() => users.id, { onDelete: 'set null' }),
+  silencedUntil: timestamp('silenced_until', { withTimezone: true }),
+});
+
+export const alertEvents = pgTable(
+  'alert_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ruleId: text('rule_id').notNull(),
+    kind: text('kind', {
+      enum: ['pending', 'firing', 'resolved', 'reminder', 'acknowledged', 'silenced'],
+    }).notNull(),
+    value: doublePrecision('value'),
+    summary: text('summary').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('alert_events_created_idx').on(t.createdAt)],
+);
+
+/** One delivery of an alert event to one channel, sent by a job with retries (an outbox). */
+export const alertNotifications = pgTable(
+  'alert_notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    eventId: bigint('event_id', { mode: 'number' })
+      .notNull()
+      .references(() => alertEvents.id),
+    channel: text('channel', { enum: ['email', 'webhook'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** A sender's lease, then the back-off after a failed attempt: not tried again before. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [index('alert_notifications_unsent_idx').on(t.sentAt)],
+);
+
+// The local mail catcher: with no SMTP_URL in simulated mode, outgoing mail is kept here and the
+// console shows it, so a new user sees every message without a mail server.
+export const caughtMail = pgTable(
+  'caught_mail',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    fromAddress: text('from_address').notNull(),
+    /** Encrypted, as are text and html (ADR 027). */
+    toAddresses: text('to_addresses').notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    html: text('html'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('caught_mail_created_idx').on(t.createdAt)],
+);
+
+// Events counted per minute, per process: those that leave no row of their own (a webhook refused
+// for its signature is never stored), for the alert rules. Each process adds its counts once a few
+// seconds, like stripe_call_minutes.
+export const eventCountMinutes = pgTable(
+  'event_count_minutes',
+  {
+    minute: timestamp('minute', { withTimezone: true }).notNull(),
+    instance: text('instance').notNull(),
+    name: text('name').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.minute, t.instance] })],
+);
+
+// Merchant webhooks (ADR 026): the events the merchant's backend may receive, the endpoints it
+// registered, and the outbox of deliveries with every attempt. An event and its deliveries are
+// written in the transaction of the change they describe.
+export const merchantEvents = pgTable(
+  'merchant_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    type: text('type').notNull(),
+    /** The object as the merchant API shows it, at the moment of the change. */
+    data: jsonb('data').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('merchant_events_created_idx').on(t.createdAt, t.id),
+    index('merchant_events_type_created_idx').on(t.type, t.createdAt),
+  ],
+);
+
+export const merchantWebhookEndpoints = pgTable('merchant_webhook_endpoints', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  url: text('url').notNull(),
+  description: text('description'),
+  /** Event types sent to this endpoint. */
+  events: jsonb('events').$type<string[]>().notNull(),
+  /** The signing secret (whsec_…): kept in clear, since every delivery is signed with it. */
+  secret: text('secret').notNull(),
+  /** The secret before the last rotation, still signing until previous_secret_expires_at. */
+  previousSecret: text('previous_secret'),
+  previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
+  status: text('status', { enum: ['enabled', 'disabled'] })
+    .notNull()
+    .default('enabled'),
+  /** Why it is disabled: by a person, or automatically after failing too long. */
+  disabledReason: text('disabled_reason', { enum: ['manual', 'failing'] }),
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  /** The first failed attempt since the last successful one; null while it answers. */
+  failingSince: timestamp('failing_since', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One event to one endpoint: the outbox row a delivery job leases, sends and marks. */
+export const merchantWebhookDeliveries = pgTable(
+  'merchant_webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => merchantWebhookEndpoints.id, { onDelete: 'cascade' }),
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => merchantEvents.id),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** A sender's lease, then the back-off after a failed attempt: not tried again before. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('merchant_webhook_deliveries_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
+    index('merchant_webhook_deliveries_endpoint_idx').on(t.endpointId, t.id),
+  ],
+);
+
+/** Every HTTP attempt of a delivery, for the endpoint's delivery log. */
+export const merchantWebhookAttempts = pgTable(
+  'merchant_webhook_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deliveryId: bigint('delivery_id', { mode: 'number' })
+      .notNull()
+      .references(() => merchantWebhookDeliveries.id, { onDelete: 'cascade' }),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => merchantWebhookEndpoints.id, { onDelete: 'cascade' }),
+    attemptedAt: timestamp('attempted_at', { withTimezone: true }).notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    /** The URL and the webhook-* headers sent (the body is the event's). */
+    request: jsonb('request').notNull(),
+    responseStatus: integer('response_status'),
+    /** The first 4 KB of the answer. */
+    responseBody: text('response_body'),
+    error: text('error'),
+  },
+  (t) => [index('merchant_webhook_attempts_endpoint_idx').on(t.endpointId, t.id)],
+);
+
+/**
+ * `npm run keys:rotate` (and the start-up conversion of rows written before encryption, ADR 027):
+ * how far each walk over an encrypted table got, so an interrupted run resumes there.
+ */
+export const dataEncryptionProgress = pgTable('data_encryption_progress', {
+  /** `rotate:<table>` or `plaintext:<table>`: one walk over one table. */
+  task: text('task').primaryKey(),
+  /** The active key the walk re-encrypts to; a walk for another key starts again. */
+  keyId: text('key_id').notNull(),
+  /** The last row id done (as text: tables have uuid, bigint or text ids). */
+  lastId: text('last_id'),
+  doneAt: timestamp('done_at', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

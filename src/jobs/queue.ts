@@ -1,11 +1,15 @@
 // The job queue: pg-boss on the application's own PostgreSQL (no extra server). Components
 // describe their jobs as JobDefinitions; the server process (RUN_WORKERS=true) or a separate
 // `npm run worker` process works them. Every handler must be safe to run twice.
-import { PgBoss, type SendOptions } from 'pg-boss';
+import { PgBoss, type Job, type SendOptions } from 'pg-boss';
 import type { Logger } from 'pino';
-import { metrics } from '../lib/metrics.ts';
+import { metrics, watchPool } from '../lib/metrics.ts';
+import { failActiveSpan, SpanKind, withSpan } from '../lib/tracing.ts';
 import { isDatabaseUnavailable } from '../db/client.ts';
 import { moveVersion10Jobs, setAsideVersion10Schema } from './pg-boss-10-upgrade.ts';
+
+/** pg-boss's tables live in this schema of the application's database. */
+export const JOB_SCHEMA = 'pgboss';
 
 /** How many times pg-boss retries a failed job whose definition sets no retryLimit. */
 export const DEFAULT_RETRY_LIMIT = 5;
@@ -29,6 +33,8 @@ export interface JobDefinition<T extends object = object> {
 export interface JobQueue {
   boss: PgBoss;
   send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
+  /** Resolves when the queue can take jobs: started, not stopping, its pool reaches the database. */
+  ping(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,7 +46,7 @@ export async function startJobQueue(options: {
   logger: Logger;
   schema?: string;
 }): Promise<JobQueue> {
-  const schema = options.schema ?? 'pgboss';
+  const schema = options.schema ?? JOB_SCHEMA;
   await setAsideVersion10Schema(options.connectionString, schema, options.logger);
   const boss = new PgBoss({
     connectionString: options.connectionString,
@@ -82,7 +88,8 @@ export async function startJobQueue(options: {
         async (batch) => {
           // Items of a batch run concurrently; one failing does not fail its neighbours: it is
           // failed on its own (pg-boss retries it) and the rest complete with the batch.
-          await mapWithConcurrency(batch, job.concurrency ?? 1, async (item) => {
+          // One span per run (ADR 021): its queries, Stripe calls and log lines belong to it.
+          const runItem = inJobSpan(job.name, async (item: Job<object>) => {
             const started = Date.now();
             const endTimer = metrics.jobDuration.startTimer({ queue: job.name });
             try {
@@ -96,6 +103,7 @@ export async function startJobQueue(options: {
                 'job done',
               );
             } catch (err) {
+              failActiveSpan(err);
               metrics.jobs.inc({ queue: job.name, outcome: 'failed' });
               options.logger.warn(
                 { err, job: job.name, job_id: item.id },
@@ -120,6 +128,7 @@ export async function startJobQueue(options: {
               endTimer();
             }
           });
+          await mapWithConcurrency(batch, job.concurrency ?? 1, runItem);
         },
       );
     }
@@ -132,11 +141,19 @@ export async function startJobQueue(options: {
       )
     : undefined;
   depthTimer?.unref();
+  const unwatchPool = watchPool('jobs', () => boss.getDb().poolCounts?.() ?? null);
+  let stopping = false;
 
   return {
     boss,
     send: (name, data, sendOptions) => boss.send(name, data, sendOptions ?? {}),
+    async ping() {
+      if (stopping) throw new Error('stopping');
+      await boss.getDb().executeSql('SELECT 1');
+    },
     stop: () => {
+      stopping = true;
+      unwatchPool();
       clearInterval(depthTimer);
       // Resolves once running jobs have finished (or the timeout passed) and the pool is closed.
       return boss.stop({ graceful: true, timeout: 10_000 });
@@ -178,6 +195,27 @@ async function sampleQueueDepths(
   } catch (err) {
     logger.debug({ err }, 'queue depth not sampled');
   }
+}
+
+/** `run` for one job, inside a span of its own (a no-op without tracing). */
+function inJobSpan(
+  queue: string,
+  run: (item: Job<object>) => Promise<void>,
+): (item: Job<object>) => Promise<void> {
+  return (item) =>
+    withSpan(
+      `job ${queue}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'pg-boss',
+          'messaging.destination.name': queue,
+          'messaging.message.id': item.id,
+          'paydeck.job.retry_count': item.retryCount,
+        },
+      },
+      () => run(item),
+    );
 }
 
 /** What domain code needs of the queue: to send a job. */

@@ -3,13 +3,16 @@
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
 import { loggerOptions } from '../lib/logger.ts';
+import { stopTracing } from '../lib/tracing.ts';
 import { buildApp } from '../server/app.ts';
 import { allJobs, openInfrastructure } from '../server/runtime.ts';
 import { LateBoundJobSender, startJobQueue, surviveDatabaseOutages } from './queue.ts';
 
 async function run(): Promise<void> {
   loadDotEnv();
-  const config = loadConfig();
+  // A worker works jobs whatever the servers are told (RUN_WORKERS=false leaves jobs to workers):
+  // what depends on it, such as the database watch, runs here.
+  const config = loadConfig({ ...process.env, RUN_WORKERS: 'true' });
   const logger: Logger = pino(loggerOptions(config.logLevel));
   surviveDatabaseOutages(logger);
   const infra = await openInfrastructure(config, logger);
@@ -34,6 +37,7 @@ async function run(): Promise<void> {
     await jobs.stop();
     await app.close();
     await infra.close();
+    await stopTracing();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

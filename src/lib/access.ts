@@ -12,7 +12,9 @@ import type {
  * - `public`: anyone; no identity is read (health, configuration, legal texts, catalog, pages).
  * - `visitor`: anyone; a session is read when its cookie is sent (sign-in, sign-up, session).
  * - `session`: a signed-in user (customer or operator), by session cookie.
- * - `admin`: a signed-in operator.
+ * - `admin`: a signed-in operator (with a second factor when OPERATOR_MFA=required, ADR 023).
+ * - `second_factor`: a sign-in whose password was right and whose second factor is still to come
+ *   (the sign-in's second step, and nothing else).
  * - `api_key`: the merchant API: `Authorization: Bearer pd_sk_…` holding the route's `scope`.
  * - `stripe_signature`: Stripe's webhook deliveries; the handler verifies the signature on the
  *   raw body before any work.
@@ -23,6 +25,7 @@ export const ACCESS_KINDS = [
   'visitor',
   'session',
   'admin',
+  'second_factor',
   'api_key',
   'stripe_signature',
   'metrics_token',

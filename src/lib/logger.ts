@@ -1,7 +1,21 @@
 // Structured JSON logs (pino) with redaction. Secrets, tokens, cookies and personal data never
 // reach a log line: the paths below are censored wherever they appear, and request/response
-// serializers log only what an operator needs (method, url without query, status, ids).
+// serializers log only what an operator needs (method, url without query, status, ids). Within a
+// traced request or job every line carries its trace_id and span_id (ADR 021).
 import pino, { type LoggerOptions } from 'pino';
+import { traceFields, tracingStarted } from './tracing.ts';
+
+/** What an incoming X-Request-Id must look like to be kept: no spaces, quotes or control characters. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The request id a caller (or the proxy in front) sent in X-Request-Id, when it is valid; otherwise
+ * undefined, and the server makes its own. Ids correlate log lines: they are not secret, and a
+ * caller may reuse one, so nothing treats them as unique.
+ */
+export function acceptedRequestId(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && REQUEST_ID.test(header) ? header : undefined;
+}
 
 /** Where a failed query's values appear in an error (Drizzle's "Failed query: …\nparams: …"). */
 const QUERY_PARAMS = /\nparams: [^\n]*/g;
@@ -66,6 +80,9 @@ export function loggerOptions(level: string): LoggerOptions {
     level,
     redact: { paths: redactedPaths, censor: '[redacted]' },
     base: { service: 'paydeck' },
+    // Read when the logger is made, after src/observability/preload.ts ran: without tracing, no
+    // mixin at all, so a log line costs what it did before.
+    ...(tracingStarted() ? { mixin: traceFields } : {}),
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     serializers: {
       err: serializeError,

@@ -1,11 +1,15 @@
 // Prometheus metrics (prom-client). One registry per process; every metric Paydeck exports is
 // declared here so names and labels stay consistent: the alert rules and the Grafana dashboard
 // in ops/ refer to them (test/unit/ops-config.test.ts checks that every name they use exists).
-// Labels never carry ids, emails or amounts: only bounded sets.
+// Labels never carry ids, emails or amounts: only bounded sets. Node.js's own figures keep the
+// names every Node.js dashboard knows (process_*, nodejs_*; ADR 021); Paydeck's start with paydeck_.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import client from 'prom-client';
 
 export const registry = new client.Registry();
-client.collectDefaultMetrics({ register: registry, prefix: 'paydeck_process_' });
+client.collectDefaultMetrics({ register: registry });
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -90,6 +94,18 @@ export const metrics = {
     buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
     registers: [registry],
   }),
+  merchantWebhookDeliveries: new client.Counter({
+    name: 'paydeck_merchant_webhook_attempts_total',
+    help: "Attempts to deliver an event to a merchant's endpoint, by outcome (delivered, retrying, failed: given up)",
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  }),
+  merchantWebhookDuration: new client.Histogram({
+    name: 'paydeck_merchant_webhook_attempt_duration_seconds',
+    help: "Time a merchant's endpoint took to answer a delivery (or to fail)",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+    registers: [registry],
+  }),
   jobs: new client.Counter({
     name: 'paydeck_jobs_total',
     help: 'Background jobs run, by queue and outcome',
@@ -109,6 +125,12 @@ export const metrics = {
     labelNames: ['queue'] as const,
     registers: [registry],
   }),
+  disputesOpened: new client.Counter({
+    name: 'paydeck_disputes_opened_total',
+    help: 'Disputes recorded for the first time (from Stripe events or reconciliation), by currency',
+    labelNames: ['currency'] as const,
+    registers: [registry],
+  }),
   reconciliationDiscrepancies: new client.Counter({
     name: 'paydeck_reconciliation_discrepancies_total',
     help: 'Differences found between our records and Stripe, by object type and field',
@@ -120,9 +142,105 @@ export const metrics = {
     help: 'Audit entries given their place in the hash chain by the sealer',
     registers: [registry],
   }),
+  dbStatements: new client.Counter({
+    name: 'paydeck_db_statements_total',
+    help: 'Statements the app pool sent to PostgreSQL (BEGIN and COMMIT included), by the route pattern of the request that sent them ("none": background work); ÷ requests = round trips per request',
+    labelNames: ['route'] as const,
+    registers: [registry],
+  }),
   auditSealFailures: new client.Counter({
     name: 'paydeck_audit_seal_failures_total',
     help: 'Sealer runs that failed (e.g. the database was unreachable); the next run retries',
     registers: [registry],
   }),
 };
+
+const statementRoute = new AsyncLocalStorage<string>();
+
+/** Runs `next` (the rest of a request) with its database statements counted under `route`. */
+export function countStatementsFor(route: string, next: () => void): void {
+  statementRoute.run(route, next);
+}
+
+/** Counts one statement sent to PostgreSQL, under the route of the request sending it. */
+export function countStatement(): void {
+  metrics.dbStatements.inc({ route: statementRoute.getStore() ?? 'none' });
+}
+
+/** A connection pool's size and use at one moment, as node-postgres counts them. */
+export interface PoolCounts {
+  max: number;
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+/** The pools the pool gauges read at each scrape, by name (`app`, `jobs`). */
+const pools = new Map<string, () => PoolCounts | null>();
+
+/**
+ * Reports a connection pool in the paydeck_db_pool_* gauges under `name`, until the returned
+ * function is called. Read at scrape time, so nothing runs between scrapes.
+ */
+export function watchPool(name: string, counts: () => PoolCounts | null): () => void {
+  pools.set(name, counts);
+  return () => {
+    if (pools.get(name) === counts) pools.delete(name);
+  };
+}
+
+function poolGauge(name: string, help: string, field: keyof PoolCounts) {
+  return new client.Gauge({
+    name,
+    help,
+    labelNames: ['pool'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [pool, counts] of pools) {
+        const now = counts();
+        if (now) this.set({ pool }, now[field]);
+      }
+    },
+  });
+}
+
+poolGauge(
+  'paydeck_db_pool_max_clients',
+  'Connections a database pool may open (app: requests and jobs; jobs: pg-boss)',
+  'max',
+);
+poolGauge('paydeck_db_pool_total_clients', 'Connections a database pool has open', 'total');
+poolGauge('paydeck_db_pool_idle_clients', 'Open connections of a pool not in use', 'idle');
+poolGauge(
+  'paydeck_db_pool_waiting_clients',
+  'Queries waiting for a free connection of a pool (above 0 for long: the pool is too small)',
+  'waiting',
+);
+
+/** This package's version: the package.json above this file, in the sources or in dist/. */
+function packageVersion(): string {
+  for (let dir = import.meta.dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- a folder above this module
+    if (existsSync(file)) {
+      // eslint-disable-next-line security/detect-non-literal-fs-filename -- the same file
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'paydeck') return pkg.version ?? 'unknown';
+    }
+    if (path.dirname(dir) === dir) return 'unknown';
+  }
+}
+
+const buildInfo = new client.Gauge({
+  name: 'paydeck_build_info',
+  help: 'Always 1; its labels say which Paydeck (version, commit when BUILD_COMMIT is set) runs on which Node.js',
+  labelNames: ['version', 'commit', 'node'] as const,
+  registers: [registry],
+});
+
+/** Sets paydeck_build_info; `commit` is the BUILD_COMMIT setting, empty when unknown. */
+export function recordBuildInfo(commit: string | undefined): void {
+  buildInfo.reset();
+  buildInfo.set({ version: packageVersion(), commit: commit ?? '', node: process.version }, 1);
+}

@@ -16,14 +16,47 @@ export interface RateLimitRule {
 
 export const byIp = (request: FastifyRequest) => request.ip;
 
-export function rateLimit(app: FastifyInstance, rule: RateLimitRule) {
+type Check = ReturnType<FastifyInstance['createRateLimit']>;
+/** The key of the limit being checked, handed to the shared limiter's key generator. */
+const CURRENT_KEY = Symbol('paydeck rate-limit key');
+type KeyedRequest = FastifyRequest & { [CURRENT_KEY]?: string };
+
+/**
+ * Limiters by app (its context, the same object in every plugin) and name. @fastify/rate-limit
+ * gives each `createRateLimit` a store of its own when counting in memory (with Redis they share
+ * one key space), so a limit declared in two plugins — the second-factor codes of the sign-in step
+ * and of enrolment — would count apart without Redis. Made once per name, they count together.
+ */
+const limiters = new WeakMap<
+  object,
+  Map<string, { max: number; windowMs: number; check: Check }>
+>();
+
+function limiterFor(app: FastifyInstance, rule: RateLimitRule): Check {
+  let byName = limiters.get(app.ctx);
+  if (!byName) limiters.set(app.ctx, (byName = new Map()));
+  const known = byName.get(rule.name);
+  if (known) {
+    if (known.max !== rule.max || known.windowMs !== rule.windowMs)
+      throw new Error(`Rate limit ${rule.name} is declared twice with different limits`);
+    return known.check;
+  }
   const check = app.createRateLimit({
     max: rule.max,
     timeWindow: rule.windowMs,
-    keyGenerator: (request) => `${rule.name}:${rule.key(request) ?? ''}`,
+    keyGenerator: (request) => `${rule.name}:${(request as KeyedRequest)[CURRENT_KEY]}`,
   });
+  byName.set(rule.name, { max: rule.max, windowMs: rule.windowMs, check });
+  return check;
+}
+
+export function rateLimit(app: FastifyInstance, rule: RateLimitRule) {
+  const check = limiterFor(app, rule);
   return async function rateLimitHandler(request: FastifyRequest): Promise<void> {
-    if (rule.key(request) === undefined) return;
+    const key = rule.key(request);
+    if (key === undefined) return;
+    // Read by the key generator as the check starts; a route's limits run one after another.
+    (request as KeyedRequest)[CURRENT_KEY] = key;
     const result = await check(request);
     if (!result.isAllowed && result.isExceeded) throw tooManyRequests(result.ttlInSeconds);
   };

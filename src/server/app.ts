@@ -10,9 +10,12 @@ import type { Database } from '../db/client.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { randomToken } from '../lib/crypto.ts';
 import { tooManyRequests } from '../lib/errors.ts';
-import { loggerOptions } from '../lib/logger.ts';
+import { acceptedRequestId, loggerOptions } from '../lib/logger.ts';
+import { countStatementsFor } from '../lib/metrics.ts';
+import { traceIdOf, tracingStarted } from '../lib/tracing.ts';
 import type { Redis } from 'ioredis';
 import type { AppContext } from './context.ts';
+import { installKeyRing } from '../lib/personal-data.ts';
 import errorsPlugin, { clientErrorResponse, routeFrameworkError } from './plugins/errors.ts';
 import validationPlugin from './plugins/validation.ts';
 import securityPlugin from './plugins/security.ts';
@@ -21,6 +24,7 @@ import webAppPlugin from './plugins/web-app.ts';
 import gracefulClosePlugin from './plugins/graceful-close.ts';
 import authPlugin from '../modules/auth/plugin.ts';
 import authRoutes from '../modules/auth/routes.ts';
+import { adminSessionRoutes, securityRoutes } from '../modules/auth/security-routes.ts';
 import legalRoutes from '../modules/legal/routes.ts';
 import healthRoutes from '../modules/health/routes.ts';
 import configRoutes from '../modules/health/config-routes.ts';
@@ -35,6 +39,10 @@ import { StripeProvider } from '../stripe/stripe-provider.ts';
 import { createServices } from './services.ts';
 import apiKeyAdminRoutes from '../modules/api-keys/routes.ts';
 import merchantApiRoutes from '../modules/merchant-api/routes.ts';
+import {
+  adminWebhookEndpointRoutes,
+  merchantWebhookRoutes,
+} from '../modules/merchant-webhooks/routes.ts';
 import adminRoutes from '../modules/admin/routes.ts';
 import { adminCustomerRoutes, merchantCustomerRoutes } from '../modules/customers/routes.ts';
 import {
@@ -49,6 +57,10 @@ import webhooksPlugin from '../modules/webhooks/plugin.ts';
 import reconciliationPlugin from '../modules/reconciliation/plugin.ts';
 import metricsPlugin from '../modules/metrics/plugin.ts';
 import auditSealerPlugin from '../modules/audit/sealer.ts';
+import alertsPlugin from '../modules/alerts/plugin.ts';
+import { adminDashboardRoutes } from '../modules/dashboard/routes.ts';
+import stripeCallsPlugin from '../modules/dashboard/stripe-calls-plugin.ts';
+import { StripeCallRecorder } from '../modules/dashboard/stripe-calls.ts';
 
 export interface BuildAppOptions {
   config: Config;
@@ -65,12 +77,16 @@ export interface BuildAppOptions {
   jobs?: LateBoundJobSender;
 }
 
-export function providerFromConfig(config: Config): PaymentProvider {
+export function providerFromConfig(
+  config: Config,
+  stripeCalls?: StripeCallRecorder,
+): PaymentProvider {
   return new StripeProvider({
     secretKey: config.stripe.secretKey!,
     apiBase: config.stripe.apiBase,
     timeoutMs: config.stripe.timeoutMs,
     maxNetworkRetries: config.stripe.maxNetworkRetries,
+    onCall: stripeCalls && ((operation, ms, failed) => stripeCalls.record(operation, ms, failed)),
   });
 }
 
@@ -91,7 +107,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         : options.logStream
           ? { ...logOptions, stream: options.logStream }
           : logOptions,
-    genReqId: () => `req_${randomToken(12)}`,
+    // A valid X-Request-Id from the caller or the proxy in front is kept (answered in the header
+    // of the same name, security.ts), so one id follows a request through every log.
+    genReqId: (req) => acceptedRequestId(req.headers['x-request-id']) ?? `req_${randomToken(12)}`,
+    // With tracing off, request logs still carry the caller's trace id from a valid `traceparent`;
+    // with it on, every line gets the ids of its own span instead (logger.ts, ADR 021).
+    childLoggerFactory(logger, bindings, childOptions, req) {
+      const traceId = tracingStarted() ? undefined : traceIdOf(req.headers.traceparent);
+      return logger.child(traceId ? { ...bindings, trace_id: traceId } : bindings, childOptions);
+    },
     // Request lines are logged by our own hook below (rounded timings, route pattern only).
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
@@ -104,6 +128,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ...(config.tls ? { https: readTls(config.tls) } : {}),
   });
 
+  // Personal data is sealed and opened by the repositories under this ring (ADR 027).
+  installKeyRing(config, (message) => app.log.warn(message));
   const ctx: AppContext = {
     config,
     database: options.database,
@@ -123,15 +149,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       'request completed',
     );
   });
+  // First of the request hooks, so every statement a request sends (session, idempotency key,
+  // handler) is counted under its route pattern (paydeck_db_statements_total).
+  app.addHook('onRequest', (request, _reply, done) =>
+    countStatementsFor(request.routeOptions.url ?? 'unmatched', done),
+  );
   app.decorate('readinessChecks', new Map());
-  const provider = options.provider ?? providerFromConfig(config);
+  // Stripe calls counted per minute in memory, stored by stripeCallsPlugin (the dashboard's figures).
+  const stripeCalls = new StripeCallRecorder(ctx.clock);
+  const provider = options.provider ?? providerFromConfig(config, stripeCalls);
   const jobs =
     options.jobs ??
     new LateBoundJobSender((name) =>
       app.log.warn({ job: name }, 'job not queued: no queue attached'),
     );
   app.decorate('services', createServices(ctx, provider, jobs, app.log as unknown as Logger));
-  app.readinessChecks.set('stripe', () => provider.ping());
 
   await app.register(gracefulClosePlugin);
   await app.register(errorsPlugin);
@@ -153,6 +185,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthRoutes);
   await app.register(configRoutes);
   await app.register(authRoutes, { prefix: '/api/auth' });
+  await app.register(securityRoutes, { prefix: '/api/auth' });
   await app.register(legalRoutes, { prefix: '/api/legal' });
   await app.register(catalogRoutes);
   await app.register(orderRoutes, { prefix: '/api/orders' });
@@ -164,6 +197,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(reconciliationPlugin);
   await app.register(metricsPlugin);
   await app.register(auditSealerPlugin);
+  await app.register(alertsPlugin);
+  await app.register(stripeCallsPlugin, { recorder: stripeCalls });
   await app.register(apiKeyAdminRoutes, { prefix: '/api/admin' });
   // The merchant API (/api/v1) and the console's API (/api/admin): each component registers
   // its routes for each channel.
@@ -171,10 +206,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(merchantPaymentRoutes, { prefix: '/api/v1' });
   await app.register(merchantRefundRoutes, { prefix: '/api/v1' });
   await app.register(merchantCustomerRoutes, { prefix: '/api/v1' });
+  await app.register(merchantWebhookRoutes, { prefix: '/api/v1' });
   await app.register(adminRoutes, { prefix: '/api/admin' });
+  await app.register(adminSessionRoutes, { prefix: '/api/admin' });
   await app.register(adminPaymentRoutes, { prefix: '/api/admin' });
   await app.register(adminRefundRoutes, { prefix: '/api/admin' });
   await app.register(adminCustomerRoutes, { prefix: '/api/admin' });
+  await app.register(adminDashboardRoutes, { prefix: '/api/admin' });
+  await app.register(adminWebhookEndpointRoutes, { prefix: '/api/admin' });
 
   await app.register(webAppPlugin);
   return app;

@@ -3,6 +3,7 @@
 import pino from 'pino';
 import { ConfigError, loadConfig, loadDotEnv } from '../config.ts';
 import { loggerOptions } from '../lib/logger.ts';
+import { stopTracing } from '../lib/tracing.ts';
 import { demoAccounts } from '../modules/demo/seed.ts';
 import { startPaydeck } from './runtime.ts';
 import { surviveDatabaseOutages } from '../jobs/queue.ts';
@@ -68,6 +69,8 @@ export async function main(options: { afterClose?: () => Promise<void> } = {}): 
       // jobs finish, then closes the pools.
       await running.close();
       await options.afterClose?.();
+      // The last requests' spans, still buffered, are exported before the process ends.
+      await stopTracing();
       logger.info({ signal }, 'stopped');
     } catch (err) {
       logger.error({ err }, 'shutdown failed');

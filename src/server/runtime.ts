@@ -1,5 +1,7 @@
 // Assembles a running Paydeck from a Config: database (embedded or external), migrations,
 // Redis, the HTTP app, the job queue and demo data. Used by main.ts, the worker and tests.
+import { deliverMerchantWebhooksJob } from '../modules/merchant-webhooks/jobs.ts';
+import { sendCustomerEmailsJob } from '../modules/customer-emails/jobs.ts';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
@@ -8,6 +10,7 @@ import type { Config } from '../config.ts';
 import { connectDatabase, type Database } from '../db/client.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded.ts';
 import { migrateDatabase } from '../db/migrate.ts';
+import { walkEncryptedTables } from '../db/key-rotation.ts';
 import {
   LateBoundJobSender,
   startJobQueue,
@@ -19,12 +22,15 @@ import { offSessionRetryJob, settleStaleJob, syncPaymentJob } from '../modules/p
 import { REDRIVE_AFTER_MS, SETTLE_STALE_JOB } from '../modules/payments/job-names.ts';
 import { syncRefundJob } from '../modules/refunds/jobs.ts';
 import { loggerOptions } from '../lib/logger.ts';
+import { installKeyRing } from '../lib/personal-data.ts';
 import { buildApp } from './app.ts';
 import { sessionPurgeJob } from '../modules/auth/jobs.ts';
 import { seedDemoData } from '../modules/demo/seed.ts';
 import { processWebhookJob, sweepWebhooksJob } from '../modules/webhooks/jobs.ts';
 import { registerSimulatorEndpoint } from '../modules/webhooks/registration.ts';
 import { reconcileJob } from '../modules/reconciliation/jobs.ts';
+import { evaluateAlertsJob } from '../modules/alerts/jobs.ts';
+import { retentionJob } from '../modules/retention/jobs.ts';
 
 export interface Infrastructure {
   database: Database;
@@ -40,6 +46,7 @@ export async function openInfrastructure(
   logger: Logger,
   options: { embeddedInMemory?: boolean } = {},
 ): Promise<Infrastructure> {
+  installKeyRing(config, (message) => logger.warn(message));
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -54,6 +61,10 @@ export async function openInfrastructure(
     ...(embedded ? { connectionTimeoutMs: 60_000 } : {}),
   });
   await migrateDatabase(database.pool);
+  // Rows written before personal data was encrypted (ADR 027) are encrypted once, here.
+  const converted = await walkEncryptedTables(database.db, 'plaintext');
+  const changed = converted.tables.reduce((n, t) => n + t.changed, 0);
+  if (changed) logger.info({ rows: changed }, 'personal data written before encryption encrypted');
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, {
         maxRetriesPerRequest: 2,
@@ -79,8 +90,8 @@ export function allJobs(app: FastifyInstance): JobDefinition<never>[] {
   const { services, ctx } = app;
   const logger = app.log as unknown as Logger;
   return [
-    sessionPurgeJob(services.sessions, logger),
-    idempotencyReaperJob(ctx.database.db, ctx.clock),
+    sessionPurgeJob(services.sessions, logger, ctx.clock, ctx.config.retention.expiredSessions),
+    idempotencyReaperJob(services.idempotency, ctx.clock, ctx.config.retention.idempotencyKeys),
     syncPaymentJob(services.payments),
     syncRefundJob(services.refunds),
     offSessionRetryJob(services.payments),
@@ -88,6 +99,10 @@ export function allJobs(app: FastifyInstance): JobDefinition<never>[] {
     processWebhookJob(services.webhooks),
     sweepWebhooksJob(services.webhooks),
     reconcileJob(services.reconciliation),
+    evaluateAlertsJob(services.alerts),
+    retentionJob(services.retention),
+    deliverMerchantWebhooksJob(services.merchantWebhooks),
+    sendCustomerEmailsJob(services.customerEmails),
   ] as JobDefinition<never>[];
 }
 
@@ -127,6 +142,7 @@ export async function startPaydeck(
     logger,
   });
   jobSender.attach(jobs);
+  app.readinessChecks.set('job_queue', () => jobs.ping());
   // After a crash, payments left `creating`/`unknown` are settled now and once more when the
   // youngest of them is old enough to re-drive, not only at the next minute's sweep.
   await jobs.send(SETTLE_STALE_JOB, {});

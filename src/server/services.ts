@@ -4,22 +4,34 @@
 import type { Logger } from 'pino';
 import type { AppContext } from './context.ts';
 import type { PaymentProvider } from '../stripe/provider.ts';
-import type { JobSender } from '../jobs/queue.ts';
+import { JOB_SCHEMA, type JobSender } from '../jobs/queue.ts';
 import { AccountService } from '../modules/account/service.ts';
 import { AdminService } from '../modules/admin/service.ts';
+import { AlertsService } from '../modules/alerts/service.ts';
+import { createMailer, type Mailer } from '../modules/mail/mailer.ts';
 import { ApiKeysService } from '../modules/api-keys/service.ts';
 import { AuditService } from '../modules/audit/service.ts';
 import { AuthService } from '../modules/auth/service.ts';
+import { PasswordResetService } from '../modules/auth/password-reset.ts';
+import { SecondFactorService } from '../modules/auth/second-factor.ts';
+import { SessionControl } from '../modules/auth/session-control.ts';
+import { SessionCache } from '../modules/auth/session-cache.ts';
 import { SessionStore } from '../modules/auth/sessions.ts';
 import { CatalogService } from '../modules/catalog/service.ts';
 import { CustomerDirectory, StripeCustomersService } from '../modules/customers/service.ts';
+import { CustomerEmailsService } from '../modules/customer-emails/service.ts';
+import { DashboardService } from '../modules/dashboard/service.ts';
 import { DisputesService } from '../modules/disputes/service.ts';
 import { MerchantApiService } from '../modules/merchant-api/service.ts';
+import { MerchantWebhooksService } from '../modules/merchant-webhooks/service.ts';
 import { OrdersService } from '../modules/orders/service.ts';
 import { PaymentMethodsService } from '../modules/payment-methods/service.ts';
+import { IdempotencyRecords } from '../modules/idempotency/service.ts';
+import { IDEMPOTENCY_RETENTION_MS } from '../modules/idempotency/plugin.ts';
 import { PaymentRecords, PaymentsService } from '../modules/payments/service.ts';
 import { ReconciliationService } from '../modules/reconciliation/service.ts';
 import { RefundRecords, RefundsService } from '../modules/refunds/service.ts';
+import { RetentionService } from '../modules/retention/service.ts';
 import { WebhookSecrets } from '../modules/webhooks/secrets.ts';
 import { WebhooksService } from '../modules/webhooks/service.ts';
 
@@ -28,6 +40,9 @@ export interface Services {
   jobs: JobSender;
   sessions: SessionStore;
   auth: AuthService;
+  passwordResets: PasswordResetService;
+  secondFactor: SecondFactorService;
+  sessionControl: SessionControl;
   apiKeys: ApiKeysService;
   audit: AuditService;
   stripeCustomers: StripeCustomersService;
@@ -43,7 +58,15 @@ export interface Services {
   reconciliation: ReconciliationService;
   account: AccountService;
   merchant: MerchantApiService;
+  merchantWebhooks: MerchantWebhooksService;
+  customerEmails: CustomerEmailsService;
   admin: AdminService;
+  /** Undefined in live mode without SMTP_URL: no mail is sent at all. */
+  mailer: Mailer | undefined;
+  alerts: AlertsService;
+  dashboard: DashboardService;
+  idempotency: IdempotencyRecords;
+  retention: RetentionService;
 }
 
 declare module 'fastify' {
@@ -61,8 +84,9 @@ export function createServices(
   const { clock, config } = ctx;
   const db = ctx.database.db;
 
-  const sessions = new SessionStore(db, clock, config.session);
-  const auth = new AuthService(db, clock, sessions);
+  const sessions = new SessionStore(db, clock, config.session, new SessionCache(clock, ctx.redis));
+  const secondFactor = new SecondFactorService(db, clock, sessions, config.operatorMfa);
+  const sessionControl = new SessionControl(db, clock, sessions);
   const apiKeys = new ApiKeysService(db, clock);
   const audit = new AuditService(db);
 
@@ -79,6 +103,31 @@ export function createServices(
     payments: paymentRecords,
     refunds: refundRecords,
   });
+  // Merchant webhooks: the components below report their changes to it in their transactions.
+  const merchantWebhooks = new MerchantWebhooksService({
+    db,
+    clock,
+    logger,
+    jobs,
+    orders,
+    allowPrivate: config.merchantWebhooks.allowPrivate,
+  });
+  // Emails to customers: written in the same transactions, read from the order when sent.
+  const mailer = createMailer(db, config.mail);
+  const customerEmails = new CustomerEmailsService({
+    db,
+    clock,
+    logger,
+    jobs,
+    mailer,
+    publicUrl: config.publicUrl,
+    sources: {
+      contactOf: (userId) => auth.contactOf(userId),
+      order: async (orderId) => (await orders.find(orderId)) && orders.getFor(orderId, null),
+    },
+  });
+  const auth = new AuthService(db, clock, sessions, merchantWebhooks);
+  const passwordResets = new PasswordResetService(db, clock, customerEmails, sessions);
   const payments = new PaymentsService(
     {
       db,
@@ -89,15 +138,31 @@ export function createServices(
       orders,
       cards: paymentMethods,
       customers: stripeCustomers,
+      events: merchantWebhooks,
+      notices: customerEmails,
       options: { offSessionRetryDelaysMinutes: config.offSessionRetryDelaysMinutes },
     },
     paymentRecords,
   );
   const refunds = new RefundsService(
-    { db, clock, provider, jobs, logger, orders, payments: paymentRecords },
+    {
+      db,
+      clock,
+      provider,
+      jobs,
+      logger,
+      orders,
+      payments: paymentRecords,
+      events: merchantWebhooks,
+      notices: customerEmails,
+    },
     refundRecords,
   );
-  const disputes = new DisputesService(db, clock, { orders, payments: paymentRecords });
+  const disputes = new DisputesService(db, clock, {
+    orders,
+    payments: paymentRecords,
+    events: merchantWebhooks,
+  });
 
   const webhookSecrets = new WebhookSecrets(config.stripe.webhookSecrets);
   const webhooks = new WebhooksService({
@@ -120,6 +185,7 @@ export function createServices(
     logger,
   });
 
+  const idempotency = new IdempotencyRecords(db, clock, IDEMPOTENCY_RETENTION_MS);
   const account = new AccountService({
     db,
     clock,
@@ -127,9 +193,14 @@ export function createServices(
     auth,
     audit,
     orders,
-    payments: paymentRecords,
+    payments,
     paymentMethods,
     stripeCustomers,
+    disputes,
+    webhooks,
+    idempotency,
+    events: merchantWebhooks,
+    emails: customerEmails,
   });
   const merchant = new MerchantApiService({ customers, orders });
   const admin = new AdminService({
@@ -141,11 +212,60 @@ export function createServices(
     webhooks,
   });
 
+  const alerts = new AlertsService({
+    db,
+    clock,
+    logger,
+    channels: { mailer, emailTo: config.alerts.emailTo, webhookUrl: config.alerts.webhookUrl },
+    consoleUrl: `${config.publicUrl}/console/alerts`,
+    reminderMs: config.alerts.reminderMs,
+    jobSchema: JOB_SCHEMA,
+    sources: {
+      payments: paymentRecords,
+      refunds: refundRecords,
+      disputes,
+      webhooks,
+      reconciliation,
+      merchantWebhooks,
+    },
+    operators: auth,
+  });
+
+  const dashboard = new DashboardService({
+    db,
+    clock,
+    payments: paymentRecords,
+    refunds: refundRecords,
+    disputes,
+    webhooks,
+    reconciliation,
+    alerts,
+  });
+
+  const retention = new RetentionService({
+    db,
+    clock,
+    logger,
+    settings: config.retention,
+    webhooks,
+    emails: customerEmails,
+    sessions,
+    idempotency,
+    audit,
+    auth,
+    alerts,
+    dashboard,
+    merchantWebhooks,
+  });
+
   return {
     provider,
     jobs,
     sessions,
     auth,
+    passwordResets,
+    secondFactor,
+    sessionControl,
     apiKeys,
     audit,
     stripeCustomers,
@@ -161,6 +281,13 @@ export function createServices(
     reconciliation,
     account,
     merchant,
+    merchantWebhooks,
+    customerEmails,
     admin,
+    mailer,
+    alerts,
+    dashboard,
+    idempotency,
+    retention,
   };
 }

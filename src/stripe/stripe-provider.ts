@@ -4,10 +4,12 @@
 // - The SDK retries network errors, 409 and 5xx itself (maxNetworkRetries, exponential back-off
 //   with jitter, honouring Stripe-Should-Retry) and reuses our idempotency key on each retry.
 // - Stripe errors are translated here into AppErrors; card errors become ConfirmOutcomes.
-// - Every call is timed and counted in Prometheus by operation.
+// - Every call is timed and counted in Prometheus by operation, and is a span of its own when
+//   tracing is on (the SDK's HTTP requests, retries included, are its children).
 import Stripe from 'stripe';
 import { AppError } from '../lib/errors.ts';
 import { metrics } from '../lib/metrics.ts';
+import { SpanKind, withSpan } from '../lib/tracing.ts';
 import {
   PROVIDER_UNAVAILABLE,
   type Answer,
@@ -30,6 +32,11 @@ export interface StripeProviderOptions {
   apiBase?: string | undefined;
   maxNetworkRetries?: number;
   timeoutMs?: number;
+  /**
+   * Told about every call once it ends: its duration and whether Stripe was in trouble (5xx,
+   * timeout, no connection; a card decline is an answer). The dashboard's recorder listens here.
+   */
+  onCall?: ((operation: string, ms: number, failed: boolean) => void) | undefined;
 }
 
 type WithResponse = { lastResponse?: { requestId?: string } };
@@ -113,6 +120,16 @@ function toCard(pm: Stripe.PaymentMethod): CardDetails {
   };
 }
 
+/** Stripe's trouble rather than an answer: a 5xx, a timeout or no connection at all. */
+function isStripeTrouble(err: unknown): boolean {
+  if (!(err instanceof Stripe.errors.StripeError)) return false;
+  return (
+    err.type === 'StripeConnectionError' ||
+    err.type === 'StripeAPIError' ||
+    (err.statusCode ?? 0) >= 500
+  );
+}
+
 /** Translates a Stripe error into our error model. */
 function translate(err: unknown, operation: string): AppError {
   if (err instanceof AppError) return err;
@@ -172,8 +189,10 @@ function translate(err: unknown, operation: string): AppError {
 export class StripeProvider implements PaymentProvider {
   readonly name = 'stripe';
   private readonly stripe: Stripe;
+  private readonly onCall: StripeProviderOptions['onCall'];
 
   constructor(options: StripeProviderOptions) {
+    this.onCall = options.onCall;
     const base = options.apiBase ? new URL(options.apiBase) : undefined;
     this.stripe = new Stripe(options.secretKey, {
       apiVersion: STRIPE_API_VERSION,
@@ -191,19 +210,38 @@ export class StripeProvider implements PaymentProvider {
     });
   }
 
-  /** Times a call, counts its outcome, translates its errors. */
-  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    const end = metrics.stripeCalls.startTimer({ operation });
-    try {
-      const result = await fn();
-      end({ outcome: 'ok' });
-      return result;
-    } catch (err) {
-      const type = err instanceof Stripe.errors.StripeError ? err.type : 'unknown';
-      end({ outcome: type === 'StripeCardError' ? 'card_error' : 'error' });
-      metrics.stripeErrors.inc({ operation, type });
-      throw err;
-    }
+  /** Times a call, counts its outcome, traces it, tells the listener, translates its errors. */
+  private call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return withSpan(
+      `stripe ${operation}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'paydeck.stripe.operation': operation },
+        // A decline is Stripe's answer, not a failed call.
+        isFailure: (err) => !(err instanceof Stripe.errors.StripeCardError),
+      },
+      async (span) => {
+        const end = metrics.stripeCalls.startTimer({ operation });
+        let result: T;
+        try {
+          result = await fn();
+        } catch (err) {
+          const type = err instanceof Stripe.errors.StripeError ? err.type : 'unknown';
+          const seconds = end({ outcome: type === 'StripeCardError' ? 'card_error' : 'error' });
+          metrics.stripeErrors.inc({ operation, type });
+          span.setAttribute('paydeck.stripe.error_type', type);
+          if (err instanceof Stripe.errors.StripeError && err.requestId)
+            span.setAttribute('paydeck.stripe.request_id', err.requestId);
+          this.onCall?.(operation, seconds * 1000, isStripeTrouble(err));
+          throw err;
+        }
+        // Outside the try: a listener can never turn an answer into an error.
+        this.onCall?.(operation, end({ outcome: 'ok' }) * 1000, false);
+        const requestId = requestIdOf(result);
+        if (requestId) span.setAttribute('paydeck.stripe.request_id', requestId);
+        return result;
+      },
+    );
   }
 
   private async answer<T, R>(

@@ -3,6 +3,9 @@
 import type { StripeObject } from '../../simulator/types.ts';
 import { connectDatabase } from '../../src/db/client.ts';
 import { verifyAuditChain } from '../../src/modules/audit/audit-log.ts';
+import { KeyRing } from '../../src/lib/data-encryption.ts';
+import { useKeyRing } from '../../src/lib/personal-data.ts';
+import { TEST_DATA_ENCRYPTION_KEYS } from '../helpers/keys.ts';
 import { statusFromIntent } from '../../src/modules/payments/state.ts';
 import type { IntentSnapshot } from '../../src/stripe/provider.ts';
 import type { ChaosSystem } from './system.ts';
@@ -89,6 +92,8 @@ export async function checkIntegrity(system: ChaosSystem): Promise<IntegrityRepo
   ).length;
 
   const database = connectDatabase(system.databaseUrl, { max: 1 });
+  // Verification opens the IPs it checks against their commitments: the servers' ring (system.ts).
+  useKeyRing(KeyRing.parse(TEST_DATA_ENCRYPTION_KEYS));
   let auditChain: IntegrityReport['auditChain'];
   try {
     // The running system's sealer chains every entry within about a second; give it a few.

@@ -3,7 +3,7 @@
 // proxy (so the database can be cut). Traffic goes only to 127.0.0.1.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -12,6 +12,7 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { freePort, freshDatabase } from '../helpers/system.ts';
 import { endpointFile } from '../../src/modules/webhooks/registration.ts';
 import { startEmbeddedDatabase } from '../../src/db/embedded.ts';
+import { TEST_DATA_ENCRYPTION_KEYS } from '../helpers/keys.ts';
 
 export const SIM_SECRET_KEY = 'sk_test_paydeck_chaos';
 
@@ -100,11 +101,15 @@ export async function startChaosSystem(options: {
     { maxConnections: 200 },
   );
   const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  let output = '';
+  // An idle connection of this checking pool can be ended under it (a loaded PostgreSQL, the
+  // database dropped at close). Without a listener the pool's 'error' would be an uncaught
+  // exception in the test process; the next query opens a new connection anyway.
+  db.on('error', (err) => (output += `[chaos] checking pool: ${err.message}\n`));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paydeck-chaos-'));
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   let server: ChildProcess | undefined;
-  let output = '';
 
   function spawnServer(): ChildProcess {
     const [command, args] =
@@ -121,6 +126,8 @@ export async function startChaosSystem(options: {
         DATABASE_URL: proxy.rewrite(databaseUrl),
         ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
         DATA_DIR: dataDir,
+        // The ring the checking process opens audit IPs with (integrity.ts; ADR 027).
+        DATA_ENCRYPTION_KEYS: TEST_DATA_ENCRYPTION_KEYS,
         STRIPE_SECRET_KEY: SIM_SECRET_KEY,
         STRIPE_PUBLISHABLE_KEY: 'pk_test_paydeck_chaos',
         STRIPE_API_BASE: sim.url,
@@ -239,7 +246,14 @@ export async function startChaosSystem(options: {
         if (server.exitCode !== null)
           throw new Error(`the server exited at start:\n${output.slice(-3000)}`);
         try {
-          if ((await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) })).ok) return;
+          // Ready, and the webhook endpoint registered at the simulator (its secret is written
+          // to DATA_DIR just after start-up; a loaded machine can be slower than /readyz).
+          if (
+            (await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) })).ok &&
+            // eslint-disable-next-line security/detect-non-literal-fs-filename -- our own temporary DATA_DIR
+            existsSync(endpointFile(dataDir))
+          )
+            return;
         } catch {
           // not listening yet
         }

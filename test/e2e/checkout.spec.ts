@@ -255,9 +255,18 @@ test('when a customer manages the wallet, then cards can be added, made default 
   await password.fill(customer.password);
   await deletion.getByRole('button', { name: 'Delete my account' }).click();
   await expect(page).toHaveURL(/\/login$/);
-  await expect(
-    page.getByRole('status').filter({ hasText: 'Your account was deleted' }),
-  ).toBeVisible();
+  const deleted = page.getByRole('status').filter({ hasText: 'Your account was deleted' });
+  await expect(deleted).toBeVisible();
+  // It says what went, and what stays without the name or email, and why.
+  const removed = deleted.getByRole('list', { name: 'Removed' });
+  await expect(removed).toContainText('Your name, email address and password');
+  await expect(removed).toContainText('Your saved cards, here and at Stripe');
+  const kept = deleted.getByRole('list', { name: 'Kept anonymised' });
+  await expect(kept).toContainText(
+    /Which version of the Terms and the Privacy Policy you accepted, and when \(2\)\. Proof/,
+  );
+  await expect(kept).toContainText('The security log');
+  await screenshot(page, 'account-deleted');
   // The account is gone: its password no longer signs in.
   await page.getByLabel('Email').fill(customer.email);
   await page.getByLabel('Password').fill(customer.password);

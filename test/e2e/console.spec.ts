@@ -1,10 +1,13 @@
 // The operator console of issue #5 in a real browser: an operator finds a customer's payment by
 // email, reads its timeline and refunds part of it, and the customer's receipt shows the refund;
-// API keys show their secret once; a webhook event is replayed; the audit chain verifies.
+// API keys show their secret once; a webhook event is replayed; the audit chain verifies. The
+// dashboard (issue 11) counts a payment, a decline and a refund as they happen.
+import { randomUUID } from 'node:crypto';
 import { test, expect } from '@playwright/test';
 import type { Browser, Page } from '@playwright/test';
 import {
   CARDS,
+  fillCard,
   signUpNewCustomer,
   watchConsole,
   watchConsoleInEveryTest,
@@ -15,7 +18,7 @@ import { payWithNewCard, startCheckout } from './helpers/shop.ts';
 const baseURL = process.env.E2E_BASE_URL ?? 'http://localhost:3000';
 test.use({ baseURL });
 
-watchConsoleInEveryTest();
+const consoleWatch = watchConsoleInEveryTest();
 
 /** The operator works in a browser of their own, next to the customer's. */
 async function operatorPage(
@@ -52,8 +55,11 @@ test('when an operator refunds part of a customer’s payment from the console, 
     .getByRole('navigation', { name: 'Main' })
     .getByRole('link', { name: 'Console' })
     .click();
+  // The console opens on its dashboard; payments are one step away.
+  await expect(operator).toHaveURL(/\/console$/);
+  await expect(operator.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  await openConsoleSection(operator, 'Payments');
   await expect(operator).toHaveURL(/\/console\/payments$/);
-  await expect(operator.getByRole('heading', { level: 1, name: 'Payments' })).toBeVisible();
 
   // Find the payment by the customer's email; the filter lives in the address.
   await operator.getByLabel('Customer email').fill(customer.email);
@@ -255,5 +261,102 @@ test('when an operator looks a customer up and manages the catalog, then the loo
     operator.getByRole('status').filter({ hasText: `${name} was saved.` }),
   ).toBeVisible();
   await expect(product).toContainText('$14.00');
+  await close();
+});
+
+/** The figure a dashboard tile shows in large type, as a number ("1,204" → 1204). */
+async function tileCount(page: Page, testId: string): Promise<number> {
+  const text = await page.getByTestId(testId).locator('dd').innerText();
+  return Number(text.split('\n')[0]!.replace(/[^\d]/g, ''));
+}
+
+test('when a customer pays, is declined and is refunded, then the operator’s dashboard counts each, with its chart, and fits a phone', async ({
+  page,
+  browser,
+}) => {
+  consoleWatch.expect(/status of 402 \(Payment Required\)/);
+  const { operator, close } = await operatorPage(browser);
+  await operator
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Console' })
+    .click();
+  await expect(operator.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  const windows = operator.getByRole('navigation', { name: 'Window' });
+  await expect(windows.getByRole('link', { name: '24 hours' })).toHaveAttribute(
+    'aria-current',
+    'page',
+  );
+  await windows.getByRole('link', { name: '1 hour' }).click();
+  await expect(operator).toHaveURL(/\/console\?window=1h$/);
+  await expect(windows.getByRole('link', { name: '1 hour' })).toHaveAttribute(
+    'aria-current',
+    'page',
+  );
+  await expect(operator.getByTestId('tile-payments')).toBeVisible();
+  const before = {
+    payments: await tileCount(operator, 'tile-payments'),
+    refunds: await tileCount(operator, 'tile-refunds'),
+  };
+
+  // The customer: one payment that goes through, one that the bank declines.
+  await signUpNewCustomer(page);
+  const total = '$24.00';
+  const paidOrder = await startCheckout(page, { 'Espresso beans, 1 kg': 1 }, total);
+  await payWithNewCard(page, paidOrder, total, CARDS.visa);
+  await startCheckout(page, { 'Espresso beans, 1 kg': 1 }, total);
+  await fillCard(page, CARDS.insufficientFunds);
+  await page.getByRole('button', { name: `Pay ${total}` }).click();
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'Your payment did not go through' }),
+  ).toContainText('insufficient funds');
+
+  // The operator refunds $5.00 of the paid order (through the operator API the console uses).
+  const { csrf_token: csrf } = (await (await operator.request.get('/api/auth/session')).json()) as {
+    csrf_token: string;
+  };
+  const refund = await operator.request.post(`/api/admin/orders/${paidOrder}/refunds`, {
+    data: { amount: 500 },
+    headers: { 'x-csrf-token': csrf, 'idempotency-key': randomUUID() },
+  });
+  expect(refund.status(), await refund.text()).toBe(200);
+
+  // The dashboard reads the database again: every figure moved. Stripe's call figures reach
+  // the database within a few seconds (each process stores its counts every 5 s).
+  await expect(async () => {
+    await operator.reload();
+    expect(await tileCount(operator, 'tile-payments')).toBe(before.payments + 2);
+    expect(await tileCount(operator, 'tile-refunds')).toBe(before.refunds + 1);
+    await expect(operator.getByTestId('tile-stripe-latency').locator('dd')).toContainText(
+      /\d+(\.\d)? m?s/,
+      { timeout: 500 },
+    );
+  }).toPass({ timeout: 20_000 });
+  await expect(operator.getByTestId('tile-success-rate').locator('dd')).toContainText('%');
+  await expect(operator.getByTestId('tile-authorization-rate').locator('dd')).toContainText('%');
+  await expect(operator.getByTestId('tile-refunds')).toContainText('$');
+  const declines = operator.getByRole('region', { name: 'Decline reasons' });
+  await expect(declines.getByRole('link', { name: 'Insufficient funds' })).toHaveAttribute(
+    'href',
+    '/console/payments?decline_code=insufficient_funds',
+  );
+  const chart = operator.getByRole('region', { name: 'Payments over time' });
+  await expect(chart.getByTestId('payments-chart').locator('canvas')).toBeVisible();
+  await chart.getByText('The same figures as a table').click();
+  await expect(chart.getByRole('table')).toBeVisible();
+  const alerts = operator.getByRole('region', { name: 'Alerts firing now' });
+  await expect(alerts.getByRole('link', { name: 'All alerts' })).toHaveAttribute(
+    'href',
+    '/console/alerts',
+  );
+  await expect(operator.getByRole('region', { name: 'Last reconciliation' })).toBeVisible();
+  await expect(operator.getByRole('region', { name: 'Payments waiting' })).toBeVisible();
+
+  // A phone: the page does not scroll sideways, the chart follows the width.
+  await operator.setViewportSize({ width: 390, height: 844 });
+  await operator.reload();
+  await expect(chart.getByTestId('payments-chart').locator('canvas')).toBeVisible();
+  expect(await operator.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+    390,
+  );
   await close();
 });

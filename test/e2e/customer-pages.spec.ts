@@ -1,7 +1,8 @@
 // What a customer notices in the pages (issue #10): the card named on a receipt whether or not it
 // was saved, a Pay button that keeps its name while the bank answers and a 3-D Secure challenge
 // that takes the keyboard, orders that show a refund without a reload, a missing order, the
-// checkout's header with the account and sign-out, and a phone-width layout.
+// checkout's header with the account and sign-out, a phone-width layout, and (issue 12) a payment
+// left waiting for 3-D Secure that the customer cancels from the order page.
 import { test, expect } from '@playwright/test';
 import type { APIRequestContext, Page } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
@@ -191,4 +192,42 @@ test('when a customer signs out from the checkout, then the sign-in page says th
   await expect(page).toHaveURL(
     (url) => url.pathname === '/login' && url.searchParams.get('next') === `/checkout/${orderId}`,
   );
+});
+
+test('when a customer walks away from a 3-D Secure challenge, then the orders list points to it and the order page cancels the payment, leaving the order payable', async ({
+  page,
+}) => {
+  await signUpNewCustomer(page);
+  const total = '$32.00';
+  const orderId = await startCheckout(page, { 'Ceramic dripper': 1 }, total);
+  await fillCard(page, CARDS.threeDSecure);
+  await page.getByRole('button', { name: `Pay ${total}` }).click();
+  await expect(page.locator(CHALLENGE_FRAME)).toBeVisible();
+
+  // They leave the challenge unanswered.
+  await page.goto('/orders');
+  const row = page.getByRole('listitem').filter({ hasText: 'Ceramic dripper' });
+  await expect(row).toContainText('Needs your confirmation');
+  await row.getByRole('link', { name: /confirm or cancel this payment/ }).click();
+  await expect(page).toHaveURL((url) => url.pathname === `/orders/${orderId}`);
+
+  // Asking first; "Keep it" changes nothing.
+  await page.getByRole('button', { name: 'Cancel this payment' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cancel this payment?' });
+  await expect(dialog).toContainText('nothing is charged');
+  await dialog.getByRole('button', { name: 'Keep it' }).click();
+  await expect(dialog).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Cancel this payment' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel payment' }).click();
+  await expect(
+    page.getByRole('status').filter({ hasText: 'The payment was canceled' }),
+  ).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Cancel this payment' })).toHaveCount(0);
+  await expect(page.getByTestId('receipt-payment')).toContainText('Canceled');
+
+  // The order is payable again, with another card.
+  await page.getByRole('link', { name: 'Pay now' }).click();
+  await payWithNewCard(page, orderId, total, CARDS.visa);
+  await expect(page.getByText('Thank you — your payment went through')).toBeVisible();
 });

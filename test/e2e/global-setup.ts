@@ -18,7 +18,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // The server's logs go to a file the security spec scans for card numbers.
   const logFile = path.resolve('test-results', 'e2e-server.log');
   rmSync(logFile, { force: true });
-  const system = await startSystem({}, { logFile });
+  // Two retention periods off their defaults: the Privacy Policy page must show these (privacy.spec.ts).
+  const system = await startSystem(
+    { RETENTION_WEBHOOK_PAYLOADS: '45d', RETENTION_AUDIT_IPS: '60d' },
+    { logFile },
+  );
   process.env.E2E_LOG_FILE = logFile;
   process.env.E2E_BASE_URL = system.baseUrl;
   process.env.E2E_SIMULATOR_URL = system.simulatorUrl;

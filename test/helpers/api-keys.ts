@@ -3,6 +3,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { uniqueEmail, type TestApp } from './app.ts';
 import { TestClient } from './http-client.ts';
+import { createPaydeckClient, type PaydeckClient } from '../../packages/client/src/index.ts';
 
 export const ALL_SCOPES = [
   'orders:read',
@@ -12,6 +13,8 @@ export const ALL_SCOPES = [
   'refunds:read',
   'refunds:write',
   'customers:read',
+  'webhooks:read',
+  'webhooks:write',
 ];
 
 /** A signed-in operator (role admin), with its CSRF token. */
@@ -71,4 +74,35 @@ export class ApiClient {
         : {}),
     });
   }
+}
+
+/**
+ * The merchant SDK (packages/client) for a key, exactly as a merchant's backend builds it, with its
+ * requests answered by the app in-process (`app.inject`) instead of over a socket.
+ */
+export function sdkFor(t: TestApp, secret: string): PaydeckClient {
+  return createPaydeckClient({
+    baseUrl: 'http://paydeck.test',
+    apiKey: secret,
+    fetch: async (request: Request) => {
+      const url = new URL(request.url);
+      const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+      const res = await t.app.inject({
+        method: request.method as 'GET' | 'POST' | 'DELETE',
+        url: `${url.pathname}${url.search}`,
+        headers: Object.fromEntries(request.headers),
+        ...(body ? { payload: body } : {}),
+      });
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(res.headers)) {
+        for (const one of Array.isArray(value) ? value : [value])
+          if (one !== undefined) headers.append(name, String(one));
+      }
+      const empty = res.statusCode === 204 || res.statusCode === 304;
+      return new Response(empty ? null : new Uint8Array(res.rawPayload), {
+        status: res.statusCode,
+        headers,
+      });
+    },
+  });
 }

@@ -15,10 +15,14 @@ export interface AppBehindProxy extends TestApp {
 /**
  * The app, with `proxy.cut()` / `proxy.restore()` between it and PostgreSQL. `routes` adds
  * test-only routes (each declaring who may call it) before the app starts; `clock` replaces the
- * system clock.
+ * system clock; `env` adds settings (as createTestApp's).
  */
 export async function createAppBehindProxy(
-  options: { routes?: (app: FastifyInstance, proxy: TcpProxy) => void; clock?: Clock } = {},
+  options: {
+    routes?: (app: FastifyInstance, proxy: TcpProxy) => void;
+    clock?: Clock;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<AppBehindProxy> {
   const databaseUrl = inject('databaseUrl');
   const target = new URL(databaseUrl);
@@ -26,6 +30,7 @@ export async function createAppBehindProxy(
   const t = await createTestApp({
     databaseUrl: proxy.rewrite(databaseUrl),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.env ? { env: options.env } : {}),
     ...(options.routes ? { routes: (app: FastifyInstance) => options.routes!(app, proxy) } : {}),
   });
   return {

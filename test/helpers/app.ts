@@ -16,6 +16,7 @@ import {
 } from '../../src/jobs/queue.ts';
 import { allJobs } from '../../src/server/runtime.ts';
 import { startSimulator, type SimulatorHandle } from '../../simulator/index.ts';
+import { TEST_DATA_ENCRYPTION_KEYS } from './keys.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -82,8 +83,12 @@ export const testEnv: Record<string, string> = {
   // Generous limits: rate limiting has its own tests with tight ones.
   RATE_LIMIT_AUTH_PER_MINUTE: '10000',
   RATE_LIMIT_AUTH_PER_EMAIL_PER_HOUR: '10000',
+  RATE_LIMIT_PASSWORD_RESET_PER_EMAIL_PER_HOUR: '10000',
   RATE_LIMIT_PAY_PER_MINUTE: '10000',
   RATE_LIMIT_ADD_CARD_PER_HOUR: '10000',
+  // The access test's route walk sends thousands of requests per key within seconds.
+  RATE_LIMIT_API_KEY_PER_SECOND: '100000',
+  DATA_ENCRYPTION_KEYS: TEST_DATA_ENCRYPTION_KEYS,
 };
 
 export interface TestAppOptions {

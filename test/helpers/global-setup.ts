@@ -7,6 +7,9 @@ import { startEmbeddedDatabase } from '../../src/db/embedded.ts';
 import { connectDatabase } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { sealAuditChain, verifyAuditChain } from '../../src/modules/audit/audit-log.ts';
+import { KeyRing } from '../../src/lib/data-encryption.ts';
+import { useKeyRing } from '../../src/lib/personal-data.ts';
+import { TEST_DATA_ENCRYPTION_KEYS } from './keys.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -54,6 +57,8 @@ export default async function globalSetup(project: TestProject): Promise<() => P
   // After every test file has run: the audit chain written by the whole suite must verify.
   return async () => {
     const check = connectDatabase(databaseUrl, { max: 1 });
+    // Verification opens the IPs it checks against their commitments (ADR 027).
+    useKeyRing(KeyRing.parse(TEST_DATA_ENCRYPTION_KEYS));
     try {
       // Apps closed by their tests sealed what they wrote; this seals anything left over.
       await sealAuditChain(check.db);
@@ -67,6 +72,9 @@ export default async function globalSetup(project: TestProject): Promise<() => P
         );
       }
       console.log(`Audit chain after the suite: ${result.checked} entries verified.`);
+      // Collected by vitest.config.ts's onUnhandledError: repeated here, at the end of the output.
+      for (const error of (globalThis as { paydeckUnhandled?: string[] }).paydeckUnhandled ?? [])
+        console.error(`Unhandled during the suite: ${error}`);
     } finally {
       await check.close();
       await teardown();

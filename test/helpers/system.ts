@@ -4,6 +4,7 @@ import net from 'node:net';
 import pg from 'pg';
 import pino from 'pino';
 import { startSimulator, type SimulatorHandle } from '../../simulator/index.ts';
+import { TEST_DATA_ENCRYPTION_KEYS } from './keys.ts';
 import { loadConfig } from '../../src/config.ts';
 import { loggerOptions } from '../../src/lib/logger.ts';
 import { startPaydeck, type RunningPaydeck } from '../../src/server/runtime.ts';
@@ -85,6 +86,7 @@ export async function startSystem(
     RATE_LIMIT_AUTH_PER_EMAIL_PER_HOUR: '100000',
     RATE_LIMIT_PAY_PER_MINUTE: '1000',
     RATE_LIMIT_ADD_CARD_PER_HOUR: '1000',
+    DATA_ENCRYPTION_KEYS: TEST_DATA_ENCRYPTION_KEYS,
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...env,

@@ -38,6 +38,9 @@ export async function startTcpProxy(
     upstream.pipe(client);
   });
   server.maxConnections = options.maxConnections ?? 50;
+  // An error accepting a connection (EMFILE under load) must not become an uncaught exception in
+  // the test process: the client sees its connection refused, as from a real server.
+  server.on('error', () => {});
 
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {

@@ -10,7 +10,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { ALL_SCOPES, anAdmin, anApiKey } from '../helpers/api-keys.ts';
 import { aCustomerWithCard, aMerchantOrder } from '../helpers/builders.ts';
-import type { TestClient } from '../helpers/http-client.ts';
+import { TestClient } from '../helpers/http-client.ts';
+import { codeAt } from '../../src/modules/auth/totp.ts';
 import type { DeclaredRoute } from '../../src/server/plugins/access.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -31,6 +32,7 @@ let callers: Caller[];
 let customer: TestClient;
 let admin: TestClient;
 let fullKey: string;
+let awaitingSecondFactor: TestClient;
 
 function sessionHeaders(client: TestClient): Record<string, string> {
   return { cookie: client.cookie!, 'x-csrf-token': client.csrfToken! };
@@ -64,8 +66,26 @@ beforeAll(async () => {
       ).secret,
     );
 
+  // An operator with a second factor who gave the password but not yet the code (ADR 023).
+  const enrolled = await anAdmin(t);
+  const { secret } = (await enrolled.client.request('POST', '/api/auth/mfa/enrolment')).json();
+  const confirmed = await enrolled.client.request('POST', '/api/auth/mfa/enrolment/confirm', {
+    body: { code: codeAt(secret as string, new Date()) },
+  });
+  expect(confirmed.statusCode, confirmed.body).toBe(200);
+  awaitingSecondFactor = new TestClient(t.app);
+  const pending = await awaitingSecondFactor.request('POST', '/api/auth/login', {
+    body: { email: enrolled.email, password: 'an-operator-password' },
+  });
+  expect(pending.json()).toMatchObject({ user: null, second_factor_pending: true });
+
   callers = [
     { name: 'nobody', headers: {}, allowedBy: anyone },
+    {
+      name: 'a sign-in awaiting its second factor',
+      headers: sessionHeaders(awaitingSecondFactor),
+      allowedBy: (r) => anyone(r) || r.auth === 'second_factor',
+    },
     {
       name: 'a customer session',
       headers: sessionHeaders(customer),

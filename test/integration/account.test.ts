@@ -1,15 +1,31 @@
 // A customer's own data: export it all, delete the account.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { anApiKey } from '../helpers/api-keys.ts';
+import { openUser } from '../../src/db/sealed-users.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { aCustomerWithOrder, pay } from '../helpers/builders.ts';
-import { stripeFor } from '../helpers/stripe.ts';
-import { orders, payments, stripeCustomers, users } from '../../src/db/schema.ts';
+import { aCustomer, aCustomerWithOrder, aMerchantOrder, pay } from '../helpers/builders.ts';
+import { addFault, authenticate, clearFaults, stripeFor } from '../helpers/stripe.ts';
+import {
+  auditEntries,
+  idempotencyKeys,
+  orders,
+  payments,
+  stripeCustomers,
+  users,
+} from '../../src/db/schema.ts';
 
 let t: TestApp;
+
+/** The user's row, its email and name opened (they are encrypted at rest, ADR 027). */
+async function storedUser(id: string) {
+  const [row] = await t.database.db.select().from(users).where(eq(users.id, id));
+  return row && openUser(row);
+}
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ env: { STRIPE_TIMEOUT_MS: '400', STRIPE_MAX_NETWORK_RETRIES: '0' } });
 });
+afterEach(() => clearFaults(t));
 afterAll(() => t.close());
 
 describe('data export', () => {
@@ -56,13 +72,42 @@ describe('account deletion', () => {
     const res = await client.request('DELETE', '/api/account', {
       body: { password: 'a-long-enough-password' },
     });
-    expect(res.statusCode).toBe(204);
+    expect(res.statusCode).toBe(200);
+    // The answer says what went and what stays, anonymised, and why.
+    const answer = res.json() as {
+      removed: Array<{ data: string; count: number }>;
+      kept_anonymised: Array<{ data: string; count: number; reason: string }>;
+      canceled_payments: string[];
+    };
+    expect(answer.canceled_payments).toEqual([]);
+    const removed = Object.fromEntries(answer.removed.map((r) => [r.data, r.count]));
+    expect(removed).toMatchObject({
+      profile: 1,
+      sessions: 1,
+      payment_methods: 1,
+      stripe_customer: 1,
+      legal_acceptance_ips: 2,
+    });
+    expect(removed.stored_answers).toBeGreaterThanOrEqual(1);
+    // The stored answers to their requests (which may show their name and email) went too.
+    expect(
+      await t.database.db
+        .select()
+        .from(idempotencyKeys)
+        .where(eq(idempotencyKeys.scope, `user:${user.id}`)),
+    ).toEqual([]);
+    const kept = Object.fromEntries(answer.kept_anonymised.map((k) => [k.data, k]));
+    expect(kept.orders).toMatchObject({ count: 1, reason: expect.stringMatching(/law/) });
+    expect(kept.payments).toMatchObject({ count: 1, reason: expect.stringMatching(/law/) });
+    expect(kept.refunds).toMatchObject({ count: 0 });
+    expect(kept.legal_acceptances).toMatchObject({ count: 2 });
+    expect(answer.kept_anonymised.every((k) => k.reason.length > 0)).toBe(true);
 
     const deleted = (await stripeFor(t).customers.retrieve(customer!.stripeCustomerId)) as {
       deleted?: boolean;
     };
     expect(deleted.deleted).toBe(true);
-    const [row] = await t.database.db.select().from(users).where(eq(users.id, user.id));
+    const row = await storedUser(user.id);
     expect(row!.email).not.toContain(user.email.split('@')[0]);
     expect(row!.name).toBe('Deleted user');
     expect(
@@ -94,7 +139,7 @@ describe('account deletion', () => {
       id: user.id,
       email: user.email,
     });
-    const [row] = await t.database.db.select().from(users).where(eq(users.id, user.id));
+    const row = await storedUser(user.id);
     expect(row!.email).toBe(user.email);
   });
 
@@ -108,13 +153,113 @@ describe('account deletion', () => {
     expect((await client.request('GET', '/api/auth/session')).json().user).not.toBeNull();
   });
 
-  it('is refused while a payment is awaiting 3-D Secure', async () => {
+  it('when a payment waits for 3-D Secure, then it is canceled at Stripe first and the account is deleted', async () => {
+    const { client, user, order } = await aCustomerWithOrder(t);
+    const paid = await pay(client, order.id, {
+      payment_method_id: 'pm_card_authenticationRequired',
+    });
+    const paymentId = paid.json().payment.id as string;
+    const intentId = (paid.json().payment.client_secret as string).split('_secret_')[0]!;
+
+    const res = await client.request('DELETE', '/api/account', {
+      body: { password: 'a-long-enough-password' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().canceled_payments).toEqual([paymentId]);
+    expect((await stripeFor(t).paymentIntents.retrieve(intentId)).status).toBe('canceled');
+    const [payment] = await t.database.db.select().from(payments).where(eq(payments.id, paymentId));
+    expect(payment!.status).toBe('canceled');
+    const row = await storedUser(user.id);
+    expect(row!.name).toBe('Deleted user');
+    const [deleted] = await t.database.db
+      .select()
+      .from(auditEntries)
+      .where(and(eq(auditEntries.targetId, user.id), eq(auditEntries.action, 'account.deleted')));
+    expect(deleted!.after).toMatchObject({ canceled_payments: [paymentId] });
+  });
+
+  it('when the customer finished 3-D Secure meanwhile, then the payment is recorded as paid, never canceled, and the account is deleted', async () => {
     const { client, order } = await aCustomerWithOrder(t);
-    await pay(client, order.id, { payment_method_id: 'pm_card_authenticationRequired' });
+    const paid = await pay(client, order.id, {
+      payment_method_id: 'pm_card_authenticationRequired',
+    });
+    const clientSecret = paid.json().payment.client_secret as string;
+    await authenticate(t, clientSecret, 'complete');
+
+    const res = await client.request('DELETE', '/api/account', {
+      body: { password: 'a-long-enough-password' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().canceled_payments).toEqual([]);
+    const intent = await stripeFor(t).paymentIntents.retrieve(clientSecret.split('_secret_')[0]!);
+    expect(intent.status).toBe('succeeded');
+    const [payment] = await t.database.db
+      .select()
+      .from(payments)
+      .where(eq(payments.id, paid.json().payment.id));
+    expect(payment!.status).toBe('succeeded');
+    const [kept] = await t.database.db.select().from(orders).where(eq(orders.id, order.id));
+    expect(kept!.status).toBe('paid');
+  });
+
+  it('when a payment’s outcome is unknown, then it is settled with Stripe first and the account is deleted', async () => {
+    const { client, order } = await aCustomerWithOrder(t);
+    await addFault(t, { match: 'POST /v1/payment_intents', kind: 'error_500', phase: 'before' });
+    const pending = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
+    expect(pending.json().payment.status).toBe('unknown');
+    await clearFaults(t);
+
+    const res = await client.request('DELETE', '/api/account', {
+      body: { password: 'a-long-enough-password' },
+    });
+    expect(res.statusCode).toBe(200);
+    const [payment] = await t.database.db
+      .select()
+      .from(payments)
+      .where(eq(payments.id, pending.json().payment.id));
+    expect(payment!.status).toBe('succeeded');
+    expect(
+      res.json().kept_anonymised.find((k: { data: string }) => k.data === 'payments').count,
+    ).toBe(1);
+  });
+
+  it('when Stripe still cannot say how a payment ended, then 409 payment_outcome_unknown and nothing is deleted', async () => {
+    const { client, user, order } = await aCustomerWithOrder(t);
+    await addFault(t, { match: 'POST /v1/payment_intents', kind: 'error_500', phase: 'before' });
+    const pending = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
+    expect(pending.json().payment.status).toBe('unknown');
+
+    const res = await client.request('DELETE', '/api/account', {
+      body: { password: 'a-long-enough-password' },
+    });
+    await clearFaults(t);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({
+      code: 'payment_outcome_unknown',
+      payments: [{ id: pending.json().payment.id, status: 'unknown' }],
+    });
+    expect(res.json().error.message).toMatch(/not deleted/);
+    const row = await storedUser(user.id);
+    expect(row!.email).toBe(user.email);
+    expect((await client.request('GET', '/api/auth/session')).json().user).not.toBeNull();
+  });
+
+  it('when a payment is authorised and awaits capture, then 409 payment_in_progress and nothing is released', async () => {
+    const { client, user } = await aCustomer(t);
+    const { api } = await anApiKey(t, ['orders:write']);
+    const order = await aMerchantOrder(api, { customer_id: user.id, capture_method: 'manual' });
+    const paid = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });
+    expect(paid.json().order.status).toBe('authorized');
     const res = await client.request('DELETE', '/api/account', {
       body: { password: 'a-long-enough-password' },
     });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('payment_in_progress');
+    expect(res.json().error.message).toMatch(/authorised/);
+    const [payment] = await t.database.db
+      .select()
+      .from(payments)
+      .where(eq(payments.id, paid.json().payment.id));
+    expect(payment!.status).toBe('requires_capture');
   });
 });

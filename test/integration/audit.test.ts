@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { TEST_DATA_ENCRYPTION_KEYS } from '../helpers/keys.ts';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/app.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import {
@@ -14,6 +15,16 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+/**
+ * Seals everything committed. Another test file's app may be sealing the shared database at
+ * that moment (the sealer's try-lock then answers busy): wait for a run that was not.
+ */
+async function sealAll() {
+  await expect
+    .poll(async () => (await sealAuditChain(t.database.db)).busy, { timeout: 20_000 })
+    .toBe(false);
+}
+
 describe('audit log', () => {
   it('when accounts are created, then each has an entry and the chain verifies', async () => {
     const { user } = await new TestClient(t.app).signup(uniqueEmail('audit'));
@@ -23,7 +34,7 @@ describe('audit log', () => {
     expect(rows.rows).toEqual([
       { action: 'account.created', actor_id: user.id, ip: expect.any(String) },
     ]);
-    await sealAuditChain(t.database.db);
+    await sealAll();
     const result = await verifyAuditChain(t.database.db);
     expect(result.ok).toBe(true);
     expect(result.checked).toBeGreaterThan(0);
@@ -74,10 +85,10 @@ describe('audit log', () => {
           }),
         );
       }
-      await sealAuditChain(t.database.db);
+      await sealAll();
       release();
       await slow;
-      await sealAuditChain(t.database.db);
+      await sealAll();
       const rows = await t.database.db.execute<{ id: string; seq: string | null; action: string }>(
         sql`SELECT id, seq, action FROM audit_entries WHERE action IN ('test.slow', 'test.fast') ORDER BY id`,
       );
@@ -111,7 +122,7 @@ describe('audit log', () => {
         ),
       ),
     );
-    expect(await sealAuditChain(t.database.db)).toMatchObject({ busy: false });
+    await sealAll();
     expect((await verifyAuditChain(t.database.db)).ok).toBe(true);
   });
 
@@ -139,7 +150,7 @@ describe('audit log', () => {
     const refused = (err: Error & { cause?: Error }) =>
       /append-only/.test(err.cause?.message ?? err.message);
     await new TestClient(t.app).signup(uniqueEmail('reseal'));
-    await sealAuditChain(t.database.db);
+    await sealAll();
     await expect(
       t.database.db.execute(
         sql`UPDATE audit_entries SET hash = repeat('a', 64) WHERE seq = (SELECT max(seq) FROM audit_entries)`,
@@ -176,7 +187,7 @@ describe('audit log', () => {
 describe('audit chain verification', () => {
   it('when an entry is altered behind the trigger, then verification names that entry', async () => {
     await new TestClient(t.app).signup(uniqueEmail('tamper'));
-    await sealAuditChain(t.database.db);
+    await sealAll();
     let outcome: Awaited<ReturnType<typeof verifyAuditChain>> | undefined;
     let victimId: number | undefined;
     // Inside a transaction that is rolled back, so the shared database is left intact.
@@ -212,7 +223,14 @@ describe('audit chain verification', () => {
       execFile(
         'npx',
         ['tsx', 'src/cli/audit-verify-main.ts'],
-        { env: { ...process.env, DATABASE_URL: inject('databaseUrl') } },
+        {
+          env: {
+            ...process.env,
+            DATABASE_URL: inject('databaseUrl'),
+            // It opens the IPs it checks against their commitments (ADR 027).
+            DATA_ENCRYPTION_KEYS: TEST_DATA_ENCRYPTION_KEYS,
+          },
+        },
         (err, stdout, stderr) =>
           resolve({ code: err ? Number(err.code) : 0, out: stdout + stderr }),
       );

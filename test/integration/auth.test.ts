@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { emailIs } from '../../src/db/sealed-users.ts';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/app.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { ManualClock, systemClock } from '../../src/lib/clock.ts';
@@ -35,9 +36,14 @@ describe('sign-up', () => {
     expect(res.headers['set-cookie']).toMatch(/SameSite=Lax/);
 
     const session = await client.request('GET', '/api/auth/session');
-    expect(session.json()).toEqual({ user: body.user, csrf_token: body.csrf_token });
+    expect(session.json()).toEqual({
+      user: body.user,
+      csrf_token: body.csrf_token,
+      second_factor_pending: false,
+      operator_mfa: null,
+    });
 
-    const [row] = await t.database.db.select().from(users).where(eq(users.email, email));
+    const [row] = await t.database.db.select().from(users).where(emailIs(email));
     expect(row!.passwordHash).toMatch(/^\$argon2id\$/);
     const accepted = await t.database.db
       .select()
@@ -72,7 +78,7 @@ describe('sign-up', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatchObject({ code: 'terms_not_accepted', field: 'accept_terms' });
-    expect(await t.database.db.select().from(users).where(eq(users.email, email))).toHaveLength(0);
+    expect(await t.database.db.select().from(users).where(emailIs(email))).toHaveLength(0);
   });
 });
 
@@ -235,7 +241,12 @@ describe('sign-out', () => {
       url: '/api/auth/session',
       headers: { cookie },
     });
-    expect(after.json()).toEqual({ user: null, csrf_token: null });
+    expect(after.json()).toEqual({
+      user: null,
+      csrf_token: null,
+      second_factor_pending: false,
+      operator_mfa: null,
+    });
   });
 
   it('when signing out everywhere, then every session of that user ends', async () => {

@@ -82,6 +82,31 @@ describe('GET /metrics', () => {
     );
     expect(text).not.toContain(order.id);
     expect(text).not.toContain('/no/such/page');
-    expect(text).toContain('paydeck_process_');
+    // Node.js's own figures under their standard names (ADR 021), not paydeck_process_*.
+    expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
+    expect(text).not.toContain('paydeck_process_');
+  });
+
+  it('when scraped, then it says which version runs on which Node.js, and how full the database pool is', async () => {
+    const text = (await scrape(`Bearer ${TOKEN}`)).body;
+    expect(text).toContain(
+      `paydeck_build_info{version="0.1.0",commit="",node="${process.version}"} 1`,
+    );
+    // The app's pool: its configured size, and connections that exist because the test ran.
+    const gauge = (name: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((line) => line.startsWith(`${name}{pool="app"} `))
+          ?.split(' ')[1],
+      );
+    expect(gauge('paydeck_db_pool_max_clients')).toBe(5);
+    expect(gauge('paydeck_db_pool_total_clients')).toBeGreaterThanOrEqual(1);
+    expect(gauge('paydeck_db_pool_idle_clients')).toBeLessThanOrEqual(
+      gauge('paydeck_db_pool_total_clients'),
+    );
+    expect(gauge('paydeck_db_pool_waiting_clients')).toBe(0);
   });
 });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;
@@ -19,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** The merchant API (SPEC.md §1; issue #4): method and Fastify path. */
-const MERCHANT_ROUTES: Array<['GET' | 'POST', string]> = [
+const MERCHANT_ROUTES: Array<['GET' | 'POST' | 'DELETE', string]> = [
   ['POST', '/api/v1/orders'],
   ['GET', '/api/v1/orders'],
   ['GET', '/api/v1/orders/:id'],
@@ -33,6 +35,16 @@ const MERCHANT_ROUTES: Array<['GET' | 'POST', string]> = [
   ['GET', '/api/v1/refunds/:id'],
   ['GET', '/api/v1/customers'],
   ['GET', '/api/v1/customers/:id'],
+  ['POST', '/api/v1/webhook_endpoints'],
+  ['GET', '/api/v1/webhook_endpoints'],
+  ['GET', '/api/v1/webhook_endpoints/:id'],
+  ['POST', '/api/v1/webhook_endpoints/:id'],
+  ['DELETE', '/api/v1/webhook_endpoints/:id'],
+  ['POST', '/api/v1/webhook_endpoints/:id/rotate_secret'],
+  ['GET', '/api/v1/webhook_endpoints/:id/deliveries'],
+  ['POST', '/api/v1/webhook_endpoints/:id/resend'],
+  ['GET', '/api/v1/events'],
+  ['GET', '/api/v1/events/:id'],
 ];
 
 function merchantRoutes(): Array<[string, string]> {
@@ -43,6 +55,28 @@ function merchantRoutes(): Array<[string, string]> {
 }
 
 describe('OpenAPI document', () => {
+  it('when /docs/json is checked against the OpenAPI 3.0 schema, strictly, then it is valid — a client can be generated from it', async () => {
+    const result = await new Validator().validate(
+      structuredClone(doc) as unknown as Parameters<Validator['validate']>[0],
+    );
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('when @apidevtools/swagger-parser validates it (schema and every $ref), then it has no error', async () => {
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
+  });
+
+  it('when a client is generated, then every operation has its own operationId', () => {
+    const ids = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => {
+        expect(op.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z0-9]+$/);
+        return op.operationId as string;
+      }),
+    );
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('when /docs/json is fetched, then it is an OpenAPI 3 document with bearer auth for the merchant API', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });

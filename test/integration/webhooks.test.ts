@@ -3,6 +3,13 @@ import Stripe from 'stripe';
 import { and, eq } from 'drizzle-orm';
 import { auditEntries, disputes, payments, webhookEvents } from '../../src/db/schema.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { metrics } from '../../src/lib/metrics.ts';
+
+/** paydeck_disputes_opened_total in usd, as this process counted it. */
+async function disputesOpened(): Promise<number> {
+  const { values } = await metrics.disputesOpened.get();
+  return values.find((v) => v.labels.currency === 'usd')?.value ?? 0;
+}
 import { aCustomerWithOrder, pay } from '../helpers/builders.ts';
 import {
   TEST_WEBHOOK_SECRET,
@@ -316,6 +323,7 @@ describe('webhooks delivered by Stripe to a listening app', () => {
   });
 
   it('when the card is disputed, then a dispute row exists and the payment is flagged disputed', async () => {
+    const openedBefore = await disputesOpened();
     const { client, order } = await aCustomerWithOrder(t);
     const res = await pay(client, order.id, { payment_method_id: 'pm_card_createDispute' });
     expect(res.json().payment.status).toBe('succeeded');
@@ -345,6 +353,8 @@ describe('webhooks delivered by Stripe to a listening app', () => {
     expect(recorded).toMatchObject([
       { actorType: 'stripe', stripeEventId: expect.stringMatching(/^evt_/) },
     ]);
+    // Counted once for Prometheus (PaydeckDisputeOpened); the updates below do not count again.
+    expect(await disputesOpened()).toBe(openedBefore + 1);
 
     // The merchant submits evidence, then loses: the row follows, and a stale event cannot undo it.
     await stripe.disputes.update(dispute!.stripeDisputeId, {
@@ -358,6 +368,7 @@ describe('webhooks delivered by Stripe to a listening app', () => {
       .from(disputes)
       .where(eq(disputes.id, dispute!.id));
     expect(closed!.status).toBe('lost');
+    expect(await disputesOpened()).toBe(openedBefore + 1);
     const [created] = (
       await stripe.events.list({ type: 'charge.dispute.created', limit: 100 })
     ).data.filter((e) => (e.data.object as { id: string }).id === dispute!.stripeDisputeId);

@@ -1,7 +1,7 @@
 // The audit log's hash chain (src/modules/audit/audit-log.ts) over an in-memory table standing in
 // for the repository: what each entry's hash covers, how entries link, and how verification
 // names the first broken entry. (test/integration/audit.test.ts does the same on PostgreSQL.)
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditRow, EntrySeal } from '../../src/modules/audit/repository.ts';
 
@@ -107,14 +107,72 @@ describe('appending to the audit chain', () => {
       requestId: 'r1',
       occurredAt: at,
     });
+    // Version 2 (ADR 024): the IP is hashed as its commitment, HMAC-SHA256 keyed with a random
+    // per-entry salt, so that it can be erased later.
+    expect(row).toMatchObject({ hashVersion: 2, ip: '203.0.113.9' });
+    expect(row.ipSalt).toMatch(/^[0-9a-f]{32}$/);
+    const commitment = createHmac('sha256', row.ipSalt!).update('203.0.113.9').digest('hex');
+    expect(row.ipCommitment).toBe(commitment);
     // Written out by hand: keys sorted, snake_case, dates as ISO strings.
+    const content =
+      '{"action":"order.create","actor_id":"u1","actor_type":"user","after":{"status":"open"},' +
+      `"before":{"a":1,"b":2},"ip_commitment":"${commitment}",` +
+      '"occurred_at":"2026-03-04T05:06:07.089Z",' +
+      '"request_id":"r1","stripe_event_id":"evt_1","stripe_request_id":"req_1",' +
+      '"target_id":"o1","target_type":"order","v":2}';
+    expect(row.hash).toBe(sha256(`${'0'.repeat(64)}\n${content}`));
+    expect(computeHash('abc', 'def')).toBe(sha256('abc\ndef'));
+  });
+
+  it('each entry gets its own salt, so the same IP gives unrelated commitments', async () => {
+    const first = await appendSealed({
+      actorType: 'user',
+      action: 'a',
+      targetType: 't',
+      ip: '10.1.1.1',
+      occurredAt: at,
+    });
+    const second = await appendSealed({
+      actorType: 'user',
+      action: 'a',
+      targetType: 't',
+      ip: '10.1.1.1',
+      occurredAt: at,
+    });
+    expect(first.ipSalt).not.toBe(second.ipSalt);
+    expect(first.ipCommitment).not.toBe(second.ipCommitment);
+  });
+
+  it('an entry written before ADR 024 (version 1) is hashed with its IP itself, as it always was', async () => {
+    table.rows.push({
+      id: 1,
+      seq: null,
+      prevHash: null,
+      hash: null,
+      occurredAt: at,
+      actorType: 'user',
+      actorId: 'u1',
+      action: 'order.create',
+      targetType: 'order',
+      targetId: 'o1',
+      before: { a: 1, b: 2 },
+      after: { status: 'open' },
+      stripeRequestId: 'req_1',
+      stripeEventId: 'evt_1',
+      ip: '203.0.113.9',
+      requestId: 'r1',
+      hashVersion: 1,
+      ipSalt: null,
+      ipCommitment: null,
+    });
+    await sealAuditChain(db);
     const content =
       '{"action":"order.create","actor_id":"u1","actor_type":"user","after":{"status":"open"},' +
       '"before":{"a":1,"b":2},"ip":"203.0.113.9","occurred_at":"2026-03-04T05:06:07.089Z",' +
       '"request_id":"r1","stripe_event_id":"evt_1","stripe_request_id":"req_1",' +
       '"target_id":"o1","target_type":"order"}';
-    expect(row.hash).toBe(sha256(`${'0'.repeat(64)}\n${content}`));
-    expect(computeHash('abc', 'def')).toBe(sha256('abc\ndef'));
+    expect(table.rows[0]!.hash).toBe(sha256(`${'0'.repeat(64)}\n${content}`));
+    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 1, unsealed: 0 });
   });
 
   it('optional fields are stored and hashed as null', async () => {
@@ -134,10 +192,11 @@ describe('appending to the audit chain', () => {
       ip: null,
       requestId: null,
     });
+    expect(row).toMatchObject({ hashVersion: 2, ipSalt: null, ipCommitment: null });
     const content =
       '{"action":"webhook.received","actor_id":null,"actor_type":"stripe","after":null,' +
-      '"before":null,"ip":null,"occurred_at":"2026-03-04T05:06:07.089Z","request_id":null,' +
-      '"stripe_event_id":null,"stripe_request_id":null,"target_id":null,"target_type":"event"}';
+      '"before":null,"ip_commitment":null,"occurred_at":"2026-03-04T05:06:07.089Z","request_id":null,' +
+      '"stripe_event_id":null,"stripe_request_id":null,"target_id":null,"target_type":"event","v":2}';
     expect(row.hash).toBe(sha256(`${'0'.repeat(64)}\n${content}`));
   });
 
@@ -331,6 +390,9 @@ describe('verifying the audit chain', () => {
     ['stripeRequestId', 'req_x'],
     ['stripeEventId', 'evt_x'],
     ['ip', '10.0.0.2'],
+    ['ipCommitment', 'f'.repeat(64)],
+    ['ipSalt', 'e'.repeat(32)],
+    ['hashVersion', 1],
     ['requestId', 'r9'],
     ['occurredAt', new Date(0)],
   ] as const)(
@@ -346,6 +408,22 @@ describe('verifying the audit chain', () => {
       });
     },
   );
+
+  it('when an entry’s IP and salt are erased (retention, ADR 024), then the chain still verifies', async () => {
+    await append(5);
+    for (const row of table.rows.slice(0, 3)) Object.assign(row, { ip: null, ipSalt: null });
+    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 5, unsealed: 0 });
+  });
+
+  it('when an erased entry is given another IP, then it is named: the commitment does not match', async () => {
+    await append(5);
+    Object.assign(table.rows[1]!, { ip: null, ipSalt: null });
+    Object.assign(table.rows[1]!, { ip: '10.9.9.9', ipSalt: 'a'.repeat(32) });
+    expect(await verifyAuditChain(tx)).toMatchObject({
+      ok: false,
+      firstBroken: { id: 2, reason: 'hash_mismatch' },
+    });
+  });
 
   it('when an entry is deleted, then the next one is named (its place is not the next one)', async () => {
     await append(5);

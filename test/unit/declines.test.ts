@@ -1,7 +1,11 @@
 // Decline classification (src/modules/payments/declines.ts): which declines an off-session
 // charge may retry later, and what a customer is told. Codes from docs.stripe.com/declines/codes.
 import { describe, expect, it } from 'vitest';
-import { customerMessage, isSoftDecline } from '../../src/modules/payments/declines.ts';
+import {
+  CARD_DECLINE_CODES,
+  customerMessage,
+  isSoftDecline,
+} from '../../src/modules/payments/declines.ts';
 
 const GENERIC = 'Your card was declined. Try another card or contact your bank.';
 
@@ -117,6 +121,42 @@ describe('what the customer is told', () => {
       const message = customerMessage('card_declined', declineCode);
       expect(message).toMatch(/declined/i);
       expect(message).not.toMatch(/lost|stolen|fraud|blacklist|pick ?up/i);
+    },
+  );
+});
+
+describe('which failures count as the card declining (the dashboard’s authorisation rate)', () => {
+  it.each([
+    'card_declined',
+    'expired_card',
+    'incorrect_cvc',
+    'incorrect_number',
+    'incorrect_zip',
+    'invalid_cvc',
+    'invalid_expiry_month',
+    'invalid_expiry_year',
+    'invalid_number',
+    'processing_error',
+    'authentication_required',
+    'card_decline_rate_limit_exceeded',
+  ])(
+    'when a payment failed with %s (a card_error: the issuer said no), then it is a decline',
+    (code) => {
+      expect(CARD_DECLINE_CODES).toContain(code);
+    },
+  );
+
+  it.each([
+    'payment_intent_authentication_failure',
+    'api_connection_error',
+    'rate_limit',
+    'resource_missing',
+    'parameter_invalid_integer',
+    '',
+  ])(
+    'when a payment failed with %s (not the card: Stripe, 3-D Secure or our request), then it is not',
+    (code) => {
+      expect(CARD_DECLINE_CODES).not.toContain(code);
     },
   );
 });

@@ -29,6 +29,9 @@ const queries = [
   ...dashboardQueries.map((query) => ({ where: `panel "${query.panel}"`, expr: query.expr })),
 ];
 
+/** Paydeck's metric names, and Node.js's standard ones the registry exports beside them (ADR 021). */
+const METRIC_NAME = /\b(?:paydeck|process|nodejs)_[a-z0-9_]+/g;
+
 /** Series names the registry exports: a histogram `x` is read as x_bucket, x_sum and x_count. */
 async function exportedSeries(): Promise<Map<string, string[]>> {
   const series = new Map<string, string[]>();
@@ -51,7 +54,7 @@ describe('metrics named by the alerts and the dashboard', () => {
   it('when an alert or a panel names a metric, then src/lib/metrics.ts exports it', async () => {
     const series = await exportedSeries();
     const unknown = queries.flatMap(({ where, expr }) =>
-      [...expr.matchAll(/\bpaydeck_[a-z0-9_]+/g)]
+      [...expr.matchAll(METRIC_NAME)]
         .map(([name]) => name)
         .filter((name) => !series.has(name))
         .map((name) => `${where}: ${name}`),
@@ -63,11 +66,12 @@ describe('metrics named by the alerts and the dashboard', () => {
   it('when a selector matches on a label, then the metric has that label', async () => {
     const series = await exportedSeries();
     const wrong = queries.flatMap(({ where, expr }) =>
-      [...expr.matchAll(/\b(paydeck_[a-z0-9_]+)\{([^}]*)\}/g)].flatMap(([, name, matchers]) =>
-        [...matchers!.matchAll(/([a-z_]+)\s*(?:=~|!~|!=|=)/g)]
-          .map(([, label]) => label!)
-          .filter((label) => !series.get(name!)?.includes(label))
-          .map((label) => `${where}: ${name} has no label ${label}`),
+      [...expr.matchAll(/\b((?:paydeck|process|nodejs)_[a-z0-9_]+)\{([^}]*)\}/g)].flatMap(
+        ([, name, matchers]) =>
+          [...matchers!.matchAll(/([a-z_]+)\s*(?:=~|!~|!=|=)/g)]
+            .map(([, label]) => label!)
+            .filter((label) => !series.get(name!)?.includes(label))
+            .map((label) => `${where}: ${name} has no label ${label}`),
       ),
     );
     expect(wrong).toEqual([]);
@@ -92,8 +96,13 @@ describe('compose.yaml and the Dockerfile', () => {
     const { server, worker, migrate } = compose.services;
     expect(worker!.image).toBe(server!.image);
     expect(worker!.build).toEqual(server!.build);
-    const cmd = /^CMD \["node", "([^"]+)"\]$/m.exec(read('Dockerfile'))?.[1];
-    const entries = [cmd!, worker!.command![1]!, migrate!.command![1]!];
+    // The image's CMD and the worker's command load the tracing preload first (ADR 021).
+    const preload = './dist/server/src/observability/preload.js';
+    const cmd = /^CMD \["node", "--import", "([^"]+)", "([^"]+)"\]$/m.exec(read('Dockerfile'));
+    expect(cmd?.[1]).toBe(preload);
+    expect(worker!.command!.slice(0, 3)).toEqual(['node', '--import', preload]);
+    expect(existsSync(path.join(root, sourceOf(preload.slice(2))))).toBe(true);
+    const entries = [cmd![2]!, worker!.command!.at(-1)!, migrate!.command!.at(-1)!];
     expect(entries.map(sourceOf)).toEqual([
       'src/server/main.ts',
       'src/jobs/worker-main.ts',

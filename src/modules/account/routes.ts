@@ -7,6 +7,28 @@ import { StrictObject, errorResponses } from '../../lib/schemas.ts';
 import { actorFrom } from '../audit/actor.ts';
 import { currentUser } from '../auth/plugin.ts';
 
+const DeletionItem = Type.Object(
+  {
+    data: Type.String({ description: 'A stable name for the kind of data' }),
+    description: Type.String(),
+    count: Type.Integer({ minimum: 0 }),
+    reason: Type.Optional(Type.String({ description: 'Why it is kept' })),
+  },
+  { title: 'AccountDeletionItem' },
+);
+
+const AccountDeletion = Type.Object(
+  {
+    deleted_at: Type.String(),
+    canceled_payments: Type.Array(Type.String(), {
+      description: 'Payments that waited for 3-D Secure, canceled at Stripe first',
+    }),
+    removed: Type.Array(DeletionItem),
+    kept_anonymised: Type.Array(DeletionItem),
+  },
+  { title: 'AccountDeletion' },
+);
+
 export default async function accountRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { account } = app.services;
@@ -48,7 +70,10 @@ export default async function accountRoutes(base: FastifyInstance) {
         summary:
           'Delete my account: Stripe customer deleted, personal data erased, financial records kept pseudonymised',
         description:
-          'Needs the current password; a wrong one answers 403 `password_invalid` and deletes nothing.',
+          'Needs the current password; a wrong one answers 403 `password_invalid` and deletes nothing. ' +
+          'A payment waiting for 3-D Secure is canceled at Stripe first, and one whose outcome is unknown is settled with Stripe; ' +
+          'a payment still in flight after that answers 409 (`payment_outcome_unknown`, or `payment_in_progress` while processing or authorised). ' +
+          'The answer lists what was removed and what was kept, anonymised, and why.',
         body: StrictObject({
           password: Type.String({
             minLength: 1,
@@ -56,13 +81,17 @@ export default async function accountRoutes(base: FastifyInstance) {
             description: 'The current password',
           }),
         }),
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 409, 429, 503) },
+        response: { 200: AccountDeletion, ...errorResponses(400, 401, 403, 409, 429, 503) },
       },
     },
     async (request, reply) => {
-      await account.delete(currentUser(request).id, request.body.password, actorFrom(request));
+      const deletion = await account.delete(
+        currentUser(request).id,
+        request.body.password,
+        actorFrom(request),
+      );
       app.clearSessionCookie(reply);
-      return reply.status(204).send(null);
+      return deletion;
     },
   );
 }

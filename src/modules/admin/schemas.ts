@@ -76,7 +76,7 @@ export const listPaymentsSchema = {
       Type.String({
         minLength: 1,
         maxLength: 254,
-        description: 'Part of the email, case-insensitive',
+        description: 'The customer’s exact email, case-insensitive (emails are encrypted at rest)',
       }),
     ),
     decline_code: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -84,7 +84,8 @@ export const listPaymentsSchema = {
       Type.String({
         minLength: 1,
         maxLength: 200,
-        description: 'Payment or order id, pi_…/ch_… id, or part of the customer email',
+        description:
+          'Payment or order id, pi_…/ch_… id, the customer’s exact email, or whole words of their name',
       }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),

@@ -1,5 +1,6 @@
-import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
+import { builtOnce } from '../../db/prepared.ts';
 import { apiKeys } from '../../db/schema.ts';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -26,7 +27,17 @@ export async function findKey(
   return row;
 }
 
+const keyByHash = builtOnce((db) =>
+  db
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.keyHash, sql.placeholder('keyHash')))
+    .prepare(''),
+);
+
 export async function findByHash(tx: DbOrTx, keyHash: string): Promise<ApiKeyRow | undefined> {
+  const built = keyByHash(tx);
+  if (built) return (await built.execute({ keyHash }))[0];
   const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash));
   return row;
 }

@@ -18,6 +18,8 @@ export const API_KEY_SCOPES = [
   'refunds:read',
   'refunds:write',
   'customers:read',
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 

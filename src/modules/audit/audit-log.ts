@@ -8,8 +8,16 @@
 // (`seq`), the previous entry's hash and its own. One sealer works at a time (a try-lock that
 // only sealers take); entries committing late simply get a later place. `audit:verify` checks
 // the sealed chain and reports how many entries still wait for their seal.
+//
+// IP addresses (ADR 024): entries of hash version 2 do not hash the IP itself but a commitment to
+// it, HMAC-SHA256 keyed with a random per-entry salt. The retention job erases the IP and the
+// salt of entries past RETENTION_AUDIT_IPS; the commitment stays, names no one without the salt,
+// and keeps the chain verifiable. While the IP is there, verification checks it against the
+// commitment, so changing an IP is still detected. Version 1 entries (written before) keep the
+// old formula and therefore their IP.
 import type { DbOrTx } from '../../db/client.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
+import { createHmac, randomBytes } from 'node:crypto';
 import { sha256Hex } from '../../lib/crypto.ts';
 import * as repo from './repository.ts';
 import type { AuditRow, EntrySeal } from './repository.ts';
@@ -35,8 +43,31 @@ export interface AuditInput {
   occurredAt: Date;
 }
 
-/** The content covered by the hash: every column except id, seq, prev_hash and hash. */
+/** The hash formula new entries are written with. */
+export const CURRENT_HASH_VERSION = 2;
+
+/**
+ * The content covered by the hash: every column except id, seq, prev_hash and hash — and, from
+ * version 2, the IP and its salt, which the commitment stands for.
+ */
 function hashedContent(e: AuditRow): string {
+  if (e.hashVersion === 2) {
+    return canonicalJson({
+      v: 2,
+      occurred_at: e.occurredAt.toISOString(),
+      actor_type: e.actorType,
+      actor_id: e.actorId,
+      action: e.action,
+      target_type: e.targetType,
+      target_id: e.targetId,
+      before: e.before ?? null,
+      after: e.after ?? null,
+      stripe_request_id: e.stripeRequestId,
+      stripe_event_id: e.stripeEventId,
+      ip_commitment: e.ipCommitment,
+      request_id: e.requestId,
+    });
+  }
   return canonicalJson({
     occurred_at: e.occurredAt.toISOString(),
     actor_type: e.actorType,
@@ -57,6 +88,22 @@ export function computeHash(prevHash: string, content: string): string {
   return sha256Hex(`${prevHash}\n${content}`);
 }
 
+/** The commitment a version-2 entry's hash covers instead of its IP. */
+export function ipCommitment(salt: string, ip: string): string {
+  return createHmac('sha256', salt).update(ip).digest('hex');
+}
+
+/**
+ * A version-2 entry's IP, when still there, is the one its commitment was made for. An erased IP
+ * (null) is what retention does, not tampering; the rest of the content is checked by the hash.
+ */
+function ipMatchesCommitment(e: AuditRow): boolean {
+  if (e.hashVersion !== 2 || e.ip === null) return true;
+  return (
+    e.ipSalt !== null && e.ipCommitment !== null && ipCommitment(e.ipSalt, e.ip) === e.ipCommitment
+  );
+}
+
 /** Normalises an IP for storage; the same text must come back from the inet column. */
 function normaliseIp(ip: string | null | undefined): string | null {
   if (!ip) return null;
@@ -68,6 +115,8 @@ function normaliseIp(ip: string | null | undefined): string | null {
  * change: the entry commits or rolls back with it.
  */
 export async function appendAudit(tx: DbOrTx, input: AuditInput): Promise<void> {
+  const ip = normaliseIp(input.ip);
+  const ipSalt = ip === null ? null : randomBytes(16).toString('hex');
   await repo.insertEntry(tx, {
     occurredAt: input.occurredAt,
     actorType: input.actorType,
@@ -80,8 +129,11 @@ export async function appendAudit(tx: DbOrTx, input: AuditInput): Promise<void> 
     after: input.after === undefined ? null : JSON.parse(JSON.stringify(input.after)),
     stripeRequestId: input.stripeRequestId ?? null,
     stripeEventId: input.stripeEventId ?? null,
-    ip: normaliseIp(input.ip),
+    ip,
     requestId: input.requestId ?? null,
+    hashVersion: CURRENT_HASH_VERSION,
+    ipSalt,
+    ipCommitment: ip === null ? null : ipCommitment(ipSalt!, ip),
   });
 }
 
@@ -166,7 +218,7 @@ export async function verifyAuditChain(
           ? 'seq_gap'
           : row.prevHash !== prevHash
             ? 'prev_hash_mismatch'
-            : computeHash(prevHash, hashedContent(row)) !== row.hash
+            : computeHash(prevHash, hashedContent(row)) !== row.hash || !ipMatchesCommitment(row)
               ? 'hash_mismatch'
               : undefined;
       if (reason) return { ok: false, checked, unsealed, firstBroken: { id: row.id, reason } };
@@ -176,4 +228,28 @@ export async function verifyAuditChain(
     }
     onProgress?.(checked);
   }
+}
+
+export interface IpErasure {
+  /** Sealed version-2 entries older than the cut-off that still hold an IP. */
+  erasable: number;
+  /** Version-1 entries older than the cut-off with an IP: their hash covers it, so it stays. */
+  keptByOldFormula: number;
+}
+
+/** What eraseAuditIps would do now (the retention dry run). */
+export async function countAuditIps(db: DbOrTx, before: Date): Promise<IpErasure> {
+  const [erasable, keptByOldFormula] = await Promise.all([
+    repo.countErasableIps(db, before),
+    repo.countOldFormulaIps(db, before),
+  ]);
+  return { erasable, keptByOldFormula };
+}
+
+/**
+ * Erases the IP (and its salt) of up to `limit` sealed version-2 entries that occurred before
+ * `before`; returns how many. Unsealed entries wait for their seal (a second at most).
+ */
+export function eraseAuditIps(db: DbOrTx, before: Date, limit: number): Promise<number> {
+  return repo.eraseIps(db, before, limit);
 }

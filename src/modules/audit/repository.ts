@@ -16,9 +16,17 @@ import {
 } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { auditEntries } from '../../db/schema.ts';
+import { open, seal } from '../../lib/personal-data.ts';
 
 export type AuditRow = typeof auditEntries.$inferSelect;
 export type NewAuditRow = typeof auditEntries.$inferInsert;
+
+/** The IP is encrypted at rest (ADR 027): sealed when written, opened on every read here. */
+const AUDIT_IP = 'audit_entries.ip';
+
+function openEntries<T extends AuditRow>(rows: T[]): T[] {
+  return rows.map((r) => (r.ip === null ? r : { ...r, ip: open(r.ip, AUDIT_IP) }));
+}
 
 /** A sealed entry: its place in the chain and both hashes are set. */
 export type SealedAuditRow = AuditRow & { seq: number; prevHash: string; hash: string };
@@ -32,7 +40,7 @@ export interface EntrySeal {
 }
 
 export async function insertEntry(tx: DbOrTx, values: NewAuditRow): Promise<void> {
-  await tx.insert(auditEntries).values(values);
+  await tx.insert(auditEntries).values({ ...values, ip: seal(values.ip ?? null, AUDIT_IP) });
 }
 
 /** True when this transaction now holds the sealer's lock; false when another sealer has it. */
@@ -55,13 +63,15 @@ export async function chainHead(tx: DbOrTx): Promise<{ seq: number; hash: string
 }
 
 /** Committed entries still waiting for their place, oldest id first. */
-export function unsealedEntries(tx: DbOrTx, limit: number): Promise<AuditRow[]> {
-  return tx
-    .select()
-    .from(auditEntries)
-    .where(isNull(auditEntries.seq))
-    .orderBy(asc(auditEntries.id))
-    .limit(limit);
+export async function unsealedEntries(tx: DbOrTx, limit: number): Promise<AuditRow[]> {
+  return openEntries(
+    await tx
+      .select()
+      .from(auditEntries)
+      .where(isNull(auditEntries.seq))
+      .orderBy(asc(auditEntries.id))
+      .limit(limit),
+  );
 }
 
 /** Writes the seals in one statement (the append-only trigger lets exactly this change through). */
@@ -84,41 +94,98 @@ export async function countUnsealed(tx: DbOrTx): Promise<number> {
 }
 
 /** Sealed entries after position `afterSeq`, in chain order. */
-export function sealedEntriesAfter(
+export async function sealedEntriesAfter(
   tx: DbOrTx,
   afterSeq: number,
   limit: number,
 ): Promise<SealedAuditRow[]> {
-  return tx
-    .select()
+  return openEntries(
+    (await tx
+      .select()
+      .from(auditEntries)
+      .where(gt(auditEntries.seq, afterSeq))
+      .orderBy(asc(auditEntries.seq))
+      .limit(limit)) as SealedAuditRow[],
+  );
+}
+
+// The IP erasure of ADR 024. `ip_salt` is set exactly on version-2 entries that hold an IP, and a
+// partial index on it keeps finding them cheap however long the log grows.
+const ipErasable = (before: Date) =>
+  and(
+    isNotNull(auditEntries.ipSalt),
+    isNotNull(auditEntries.seq),
+    lt(auditEntries.occurredAt, before),
+  );
+
+export async function countErasableIps(tx: DbOrTx, before: Date): Promise<number> {
+  const [row] = await tx.select({ n: count() }).from(auditEntries).where(ipErasable(before));
+  return row?.n ?? 0;
+}
+
+export async function countOldFormulaIps(tx: DbOrTx, before: Date): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
     .from(auditEntries)
-    .where(gt(auditEntries.seq, afterSeq))
-    .orderBy(asc(auditEntries.seq))
-    .limit(limit) as Promise<SealedAuditRow[]>;
+    .where(
+      and(
+        eq(auditEntries.hashVersion, 1),
+        isNotNull(auditEntries.ip),
+        lt(auditEntries.occurredAt, before),
+      ),
+    );
+  return row?.n ?? 0;
+}
+
+/** Sets ip and ip_salt to null on up to `limit` entries (the trigger lets exactly this through). */
+export async function eraseIps(tx: DbOrTx, before: Date, limit: number): Promise<number> {
+  const batch = tx
+    .select({ id: auditEntries.id })
+    .from(auditEntries)
+    .where(ipErasable(before))
+    .orderBy(asc(auditEntries.occurredAt))
+    .limit(limit);
+  const rows = await tx
+    .update(auditEntries)
+    .set({ ip: null, ipSalt: null })
+    .where(inArray(auditEntries.id, batch))
+    .returning({ id: auditEntries.id });
+  return rows.length;
 }
 
 /** Audit entries about any of the given targets (e.g. a payment, its order and its refunds). */
-export function entriesAbout(
+export async function entriesAbout(
   tx: DbOrTx,
   targets: Array<{ type: string; ids: string[] }>,
 ): Promise<AuditRow[]> {
   const match = targets
     .filter((t) => t.ids.length)
     .map((t) => and(eq(auditEntries.targetType, t.type), inArray(auditEntries.targetId, t.ids))!);
-  if (!match.length) return Promise.resolve([]);
-  return tx
-    .select()
-    .from(auditEntries)
-    .where(or(...match))
-    .orderBy(auditEntries.id);
+  if (!match.length) return [];
+  return openEntries(
+    await tx
+      .select()
+      .from(auditEntries)
+      .where(or(...match))
+      .orderBy(auditEntries.id),
+  );
 }
 
 /** Entries a user made or that are about them (their data export). */
-export function entriesOfUser(tx: DbOrTx, userId: string): Promise<AuditRow[]> {
-  return tx
-    .select()
-    .from(auditEntries)
-    .where(or(eq(auditEntries.actorId, userId), eq(auditEntries.targetId, userId)));
+/** Entries by the user, about the user, or about one of `targetIds` (their orders, payments…), in order. */
+export async function entriesOfUser(
+  tx: DbOrTx,
+  userId: string,
+  targetIds: readonly string[] = [],
+): Promise<AuditRow[]> {
+  const ids = [userId, ...targetIds];
+  return openEntries(
+    await tx
+      .select()
+      .from(auditEntries)
+      .where(or(eq(auditEntries.actorId, userId), inArray(auditEntries.targetId, ids)))
+      .orderBy(asc(auditEntries.id)),
+  );
 }
 
 export interface AuditFilter {
@@ -130,7 +197,7 @@ export interface AuditFilter {
 }
 
 /** Newest first; `startingAfter` is the id of the last entry of the previous page. */
-export function listEntries(
+export async function listEntries(
   tx: DbOrTx,
   f: AuditFilter,
   page: { limit: number; startingAfter?: number | undefined },
@@ -142,10 +209,12 @@ export function listEntries(
   if (f.actorType) conditions.push(eq(auditEntries.actorType, f.actorType));
   if (f.actorId) conditions.push(eq(auditEntries.actorId, f.actorId));
   if (page.startingAfter !== undefined) conditions.push(lt(auditEntries.id, page.startingAfter));
-  return tx
-    .select()
-    .from(auditEntries)
-    .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(desc(auditEntries.id))
-    .limit(page.limit);
+  return openEntries(
+    await tx
+      .select()
+      .from(auditEntries)
+      .where(conditions.length ? and(...conditions) : undefined)
+      .orderBy(desc(auditEntries.id))
+      .limit(page.limit),
+  );
 }

@@ -2,7 +2,7 @@
 // and verification of the hash chain. Writing is appendAudit (audit-log.ts), inside the
 // transaction of the audited change.
 import type { Db } from '../../db/client.ts';
-import { verifyAuditChain } from './audit-log.ts';
+import { countAuditIps, eraseAuditIps, verifyAuditChain, type IpErasure } from './audit-log.ts';
 import * as repo from './repository.ts';
 import type { AuditFilter, AuditRow } from './repository.ts';
 
@@ -43,8 +43,19 @@ export class AuditService {
   }
 
   /** Entries a user made or that are about them. */
-  ofUser(userId: string): Promise<AuditRow[]> {
-    return repo.entriesOfUser(this.db, userId);
+  /** Entries by or about the user, and about `targetIds` (their orders, payments, refunds…). */
+  ofUser(userId: string, targetIds: readonly string[] = []): Promise<AuditRow[]> {
+    return repo.entriesOfUser(this.db, userId, targetIds);
+  }
+
+  /** Entries whose IP is past the cut-off: erasable ones, and old-formula ones that keep it. */
+  countIpsToErase(before: Date): Promise<IpErasure> {
+    return countAuditIps(this.db, before);
+  }
+
+  /** Erases the IP of up to `limit` entries that occurred before `before` (ADR 024). */
+  eraseIps(before: Date, limit: number): Promise<number> {
+    return eraseAuditIps(this.db, before, limit);
   }
 
   async verify() {

@@ -1,15 +1,33 @@
 import type { JobDefinition } from '../../jobs/queue.ts';
+import type { Clock } from '../../lib/clock.ts';
 import type { SessionStore } from './sessions.ts';
 import type { Logger } from 'pino';
 
-/** Deletes sessions past their idle or absolute deadline. */
-export function sessionPurgeJob(sessions: SessionStore, logger: Logger): JobDefinition {
+const PURGE_BATCH = 1000;
+
+/**
+ * Deletes sessions expired (idle or absolute deadline) longer ago than RETENTION_EXPIRED_SESSIONS,
+ * a batch at a time. The daily retention job does the same and records it in the audit log; this
+ * one runs often so that expired sessions do not wait a day.
+ */
+export function sessionPurgeJob(
+  sessions: SessionStore,
+  logger: Logger,
+  clock: Clock,
+  retainExpiredMs: number,
+): JobDefinition {
   return {
     name: 'sessions.purge',
     schedule: '*/10 * * * *',
     retryLimit: 2,
     handler: async () => {
-      const purged = await sessions.purgeExpired();
+      const before = new Date(clock.now().getTime() - retainExpiredMs);
+      let purged = 0;
+      for (;;) {
+        const batch = await sessions.purgeExpired(before, PURGE_BATCH);
+        purged += batch;
+        if (batch < PURGE_BATCH) break;
+      }
       if (purged > 0) logger.info({ purged }, 'expired sessions purged');
     },
   };

@@ -16,7 +16,10 @@ declare module 'fastify' {
     clearSessionCookie: (reply: FastifyReply) => void;
   }
   interface FastifyRequest {
+    /** A full session (never one still waiting for its second factor). */
     session: ResolvedSession | null;
+    /** A sign-in whose password was right and whose second factor is still to come (ADR 023). */
+    pendingSignIn: ResolvedSession | null;
   }
 }
 
@@ -34,6 +37,7 @@ export default fp(
     await app.register(cookie);
     app.decorate('sessionCookieName', cookieName);
     app.decorateRequest('session', null);
+    app.decorateRequest('pendingSignIn', null);
 
     app.decorate('setSessionCookie', (reply: FastifyReply, token: string) => {
       reply.setCookie(cookieName, token, {

@@ -48,7 +48,8 @@ export const getCustomerSchema = {
 export const findCustomersSchema = {
   operationId: 'adminFindCustomers',
   tags: adminTags,
-  summary: 'Customer lookup by part of the email or name (or the exact id)',
+  summary:
+    'Customer lookup by the exact email, whole words of the name, or the id (emails and names are encrypted at rest: no partial match)',
   querystring: StrictObject({
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 25 })),

@@ -4,6 +4,7 @@
 // stage of the dispute's life.
 import type { Db, DbOrTx } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { metrics } from '../../lib/metrics.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../audit/actor.ts';
 import type { PaymentRecords } from '../payments/service.ts';
@@ -16,6 +17,10 @@ export type { DisputeRow } from './repository.ts';
 export interface DisputeDeps {
   orders: { lockForUpdate(tx: DbOrTx, orderId: string): Promise<unknown> };
   payments: Pick<PaymentRecords, 'findByChargeOrIntent' | 'lockForUpdate' | 'markDisputed'>;
+  /** The merchant's webhook events, written in the caller's transaction (merchant-webhooks). */
+  events: {
+    disputeChanged(tx: DbOrTx, before: DisputeRow | null, after: DisputeRow): Promise<void>;
+  };
 }
 
 export interface DisputeSnapshot {
@@ -40,6 +45,8 @@ const STAGE: Record<string, number> = {
   prevented: 2,
 };
 const stageOf = (status: string) => STAGE[status] ?? 0;
+/** Statuses in which a dispute still waits for the merchant or the bank. */
+const OPEN_STATUSES = Object.keys(STAGE).filter((status) => stageOf(status) < 2);
 
 /** Reads the fields we keep from a Stripe dispute object (as found in an event). */
 export function disputeFromStripe(object: Record<string, unknown>): DisputeSnapshot | null {
@@ -69,6 +76,26 @@ export class DisputesService {
     private readonly deps: DisputeDeps,
   ) {}
 
+  /** For the console dashboard: disputes opened in [since, until), and disputes open now. */
+  counts(since: Date, until: Date): Promise<{ opened: number; open: number }> {
+    return repo.counts(this.db, since, until, OPEN_STATUSES);
+  }
+
+  /** Disputes of these payments, as a customer's data export shows them. */
+  async ofPayments(paymentIds: string[]) {
+    return (await repo.ofPayments(this.db, paymentIds)).map((d) => ({
+      id: d.id,
+      payment_id: d.paymentId,
+      stripe_dispute_id: d.stripeDisputeId,
+      amount: d.amount,
+      currency: d.currency,
+      status: d.status,
+      reason: d.reason,
+      created_at: d.createdAt.toISOString(),
+      updated_at: d.updatedAt.toISOString(),
+    }));
+  }
+
   /** Records or updates a dispute and flags its payment. Safe to run any number of times. */
   async record(
     dispute: DisputeSnapshot,
@@ -76,7 +103,8 @@ export class DisputesService {
     stripeEventId: string | null,
   ): Promise<DisputeRow> {
     const now = this.clock.now();
-    return this.db.transaction(async (tx) => {
+    let opened = false;
+    const recorded = await this.db.transaction(async (tx) => {
       const { orders, payments } = this.deps;
       const payment = await payments.findByChargeOrIntent(
         tx,
@@ -106,6 +134,7 @@ export class DisputesService {
         });
         // A concurrent run inserted it first: its row stands, this run only flags the payment.
         row = inserted ?? (await repo.findByStripeId(tx, dispute.id))!;
+        opened = Boolean(inserted);
         await this.audit(tx, actor, 'dispute.created', null, row, stripeEventId, now);
       } else if (
         stageOf(dispute.status) >= stageOf(existing.status) &&
@@ -140,6 +169,9 @@ export class DisputesService {
       }
       return row;
     });
+    // Counted once committed: a rolled-back transaction opened nothing.
+    if (opened) metrics.disputesOpened.inc({ currency: recorded.currency });
+    return recorded;
   }
 
   private async audit(
@@ -151,6 +183,7 @@ export class DisputesService {
     stripeEventId: string | null,
     now: Date,
   ): Promise<void> {
+    await this.deps.events.disputeChanged(tx, before, after);
     const view = (d: DisputeRow) => ({
       status: d.status,
       reason: d.reason,

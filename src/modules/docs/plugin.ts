@@ -101,7 +101,11 @@ export default fp(
                 }
               : {}),
           };
-        } else if (declared?.auth === 'session' || declared?.auth === 'admin') {
+        } else if (
+          declared?.auth === 'session' ||
+          declared?.auth === 'admin' ||
+          declared?.auth === 'second_factor'
+        ) {
           extra = { security: [mutating ? { session: [], csrfToken: [] } : { session: [] }] };
         } else if (declared?.auth === 'metrics_token') {
           extra = { security: [{ metricsToken: [] }, {}] };

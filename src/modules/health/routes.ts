@@ -1,5 +1,8 @@
-// Liveness and readiness. /healthz answers as long as the process runs; /readyz checks every
-// dependency a request needs (database, Redis when configured, Stripe) and says which failed.
+// Liveness and readiness. /healthz answers as long as the process runs; /readyz checks our own
+// dependencies (the database, Redis when configured, the job queue once started) and says which
+// failed. Stripe is not one of them (ADR 021): a Stripe outage is the same for every instance, so
+// taking them all out of the load balancer would only turn "payments fail" into "nothing
+// answers"; it raises an alert instead (ops/prometheus/alerts.yml, PaydeckStripeUnavailable).
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 
@@ -16,7 +19,7 @@ export type ReadinessCheck = () => Promise<void>;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Extra readiness checks registered by other components (e.g. the payment provider). */
+    /** Extra readiness checks registered at start-up (the job queue); only our own dependencies. */
     readinessChecks: Map<string, ReadinessCheck>;
   }
 }
@@ -79,7 +82,7 @@ export default async function healthRoutes(app: FastifyInstance) {
         operationId: 'getReadiness',
         tags: ['health'],
         summary:
-          'Readiness: every dependency a request needs answers (503 names the ones that do not)',
+          'Readiness: our own dependencies (database, Redis, job queue) answer; 503 names the ones that do not. Stripe is not checked.',
         response: { 200: Readiness, 503: Readiness },
       },
     },

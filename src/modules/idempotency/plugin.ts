@@ -32,6 +32,7 @@ import { AppError, badRequest, serviceUnavailable } from '../../lib/errors.ts';
 import type { JobDefinition } from '../../jobs/queue.ts';
 import type { Clock } from '../../lib/clock.ts';
 import * as repo from './repository.ts';
+import type { IdempotencyRecords } from './service.ts';
 
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
 /** How often a running request renews its claim. */
@@ -434,13 +435,26 @@ export default fp(
   { name: 'idempotency', dependencies: ['auth'] },
 );
 
-/** Removes keys past their retention period. */
-export function idempotencyReaperJob(db: Db, clock: Clock): JobDefinition {
+const REAP_BATCH = 1000;
+
+/**
+ * Every hour: completed records older than RETENTION_IDEMPOTENCY_KEYS (at least the 24 hours a key
+ * is honoured) and claims abandoned past their key's expiry, a batch at a time. The daily
+ * retention job removes the same completed records and records it in the audit log; this one
+ * frees keys within the hour.
+ */
+export function idempotencyReaperJob(
+  records: IdempotencyRecords,
+  clock: Clock,
+  retainMs: number,
+): JobDefinition {
   return {
     name: 'idempotency.reap',
     schedule: '17 * * * *',
     handler: async () => {
-      await repo.deleteExpired(db, clock.now());
+      const before = new Date(clock.now().getTime() - retainMs);
+      while ((await records.deleteCompletedBefore(before, REAP_BATCH)) === REAP_BATCH);
+      while ((await records.deleteAbandoned(REAP_BATCH)) === REAP_BATCH);
     },
   };
 }

@@ -1,7 +1,7 @@
 // Data access for Idempotency-Key claims: the only code that reads or writes `idempotency_keys`.
 // A claim row is owned by the request holding it while its `locked_at` is one of the lease
 // tokens that request wrote (a renewal whose answer was lost may have left any of them).
-import { and, eq, inArray, lt } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, lt } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { idempotencyKeys } from '../../db/schema.ts';
 
@@ -96,6 +96,67 @@ export async function releaseClaim(tx: DbOrTx, claim: OwnedClaim): Promise<void>
     .returning({ id: idempotencyKeys.id });
 }
 
-export async function deleteExpired(tx: DbOrTx, now: Date): Promise<void> {
-  await tx.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, now));
+// Retention (ADR 024). Completed records go once created before the cut-off; a claim still in
+// progress only once its key expired (24 hours: its request died long ago), never because of the
+// retention period, which may be shorter than a running request in tests. Both are found through
+// the expires_at index: expires_at is created_at + `lifetimeMs` (IDEMPOTENCY_RETENTION_MS).
+const completedBefore = (before: Date, lifetimeMs: number) =>
+  and(
+    eq(idempotencyKeys.state, 'completed'),
+    lt(idempotencyKeys.expiresAt, new Date(before.getTime() + lifetimeMs)),
+  );
+const abandonedBefore = (now: Date) =>
+  and(eq(idempotencyKeys.state, 'in_progress'), lt(idempotencyKeys.expiresAt, now));
+
+export async function countCompletedBefore(
+  tx: DbOrTx,
+  before: Date,
+  lifetimeMs: number,
+): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(idempotencyKeys)
+    .where(completedBefore(before, lifetimeMs));
+  return row?.n ?? 0;
+}
+
+async function deleteBatch(
+  tx: DbOrTx,
+  where: ReturnType<typeof and>,
+  limit: number,
+): Promise<number> {
+  const batch = tx
+    .select({ id: idempotencyKeys.id })
+    .from(idempotencyKeys)
+    .where(where)
+    .orderBy(asc(idempotencyKeys.expiresAt))
+    .limit(limit);
+  const rows = await tx
+    .delete(idempotencyKeys)
+    .where(and(inArray(idempotencyKeys.id, batch), where))
+    .returning({ id: idempotencyKeys.id });
+  return rows.length;
+}
+
+/** Deletes up to `limit` completed records created before `before`. */
+export function deleteCompletedBefore(
+  tx: DbOrTx,
+  before: Date,
+  lifetimeMs: number,
+  limit: number,
+): Promise<number> {
+  return deleteBatch(tx, completedBefore(before, lifetimeMs), limit);
+}
+
+/** Deletes up to `limit` claims left in progress past their key's expiry. */
+export function deleteAbandoned(tx: DbOrTx, now: Date, limit: number): Promise<number> {
+  return deleteBatch(tx, abandonedBefore(now), limit);
+}
+
+export async function deleteScope(tx: DbOrTx, scope: string): Promise<number> {
+  const rows = await tx
+    .delete(idempotencyKeys)
+    .where(eq(idempotencyKeys.scope, scope))
+    .returning({ id: idempotencyKeys.id });
+  return rows.length;
 }

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { currentUser } from '../auth/plugin.ts';
+import { requestMeta } from '../auth/routes.ts';
 import { Type } from 'typebox';
 import { StrictObject, errorResponses } from '../../lib/schemas.ts';
-import { legalDocuments } from './documents.ts';
+import { legalDocument } from './documents.ts';
 
 const LegalDocumentSchema = Type.Object(
   {
@@ -30,6 +32,42 @@ export default async function legalRoutes(app: FastifyInstance) {
       },
     },
     async (request) =>
-      legalDocuments[(request.params as { document: 'terms' | 'privacy' }).document],
+      legalDocument((request.params as { document: 'terms' | 'privacy' }).document, app.ctx.config),
+  );
+
+  app.post(
+    '/terms/accept',
+    {
+      config: { auth: 'session' },
+      schema: {
+        operationId: 'acceptTerms',
+        tags: ['legal'],
+        summary: 'Accept the current Terms of Service (needed again after they change)',
+        body: StrictObject({
+          version: Type.String({
+            minLength: 1,
+            maxLength: 32,
+            pattern: '^[0-9A-Za-z.-]+$',
+            description: 'The version read: it must be the current one',
+          }),
+        }),
+        response: {
+          200: Type.Object(
+            { document: Type.Literal('terms'), version: Type.String() },
+            { title: 'TermsAccepted' },
+          ),
+          ...errorResponses(400, 401, 403, 409),
+        },
+      },
+    },
+    async (request) => {
+      const { version } = request.body as { version: string };
+      const accepted = await app.services.auth.acceptTerms(
+        currentUser(request),
+        version,
+        requestMeta(request),
+      );
+      return { document: 'terms' as const, version: accepted.version };
+    },
   );
 }

@@ -1,11 +1,14 @@
-// GET /metrics (Prometheus text; METRICS_TOKEN is checked by server/plugins/access.ts) and the
-// HTTP request metrics. Requests are labelled by route pattern (`/api/orders/:id`), never by raw
-// URL, so ids cannot explode the series count; a request that matched no route is "unmatched".
+// GET /metrics (Prometheus text; METRICS_TOKEN is checked by server/plugins/access.ts, and live
+// mode does not start without one) and what is observed of each request: the HTTP metrics, and
+// the name of its trace span. Requests are labelled by route pattern (`/api/orders/:id`), never
+// by raw URL, so ids cannot explode the series count; a request that matched no route is
+// "unmatched".
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
-import { metrics, registry } from '../../lib/metrics.ts';
+import { metrics, recordBuildInfo, registry, watchPool } from '../../lib/metrics.ts';
 import { errorResponses } from '../../lib/schemas.ts';
+import { activeSpan, tracingStarted } from '../../lib/tracing.ts';
 
 const metricsSchema = {
   operationId: 'getMetrics',
@@ -17,6 +20,29 @@ const metricsSchema = {
 
 export default fp(
   async function metricsPlugin(app: FastifyInstance) {
+    const { config, database } = app.ctx;
+    recordBuildInfo(config.buildCommit);
+    const { pool } = database;
+    const unwatchPool = watchPool('app', () => ({
+      max: pool.options.max,
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }));
+    app.addHook('onClose', async () => unwatchPool());
+
+    if (tracingStarted()) {
+      // The HTTP instrumentation names a request's span by its method alone; the route pattern
+      // is known here. The request id links the trace to the request's log lines.
+      app.addHook('onRequest', async (request) => {
+        const span = activeSpan();
+        if (!span) return;
+        const route = request.routeOptions.url ?? 'unmatched';
+        span.updateName(`${request.method} ${route}`);
+        span.setAttributes({ 'http.route': route, 'paydeck.request_id': request.id });
+      });
+    }
+
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
       const seconds = reply.elapsedTime / 1000;

@@ -1,6 +1,7 @@
 // Data access for orders and their items: the only code that reads or writes those tables.
 import { and, desc, eq, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
+import { builtOnce } from '../../db/prepared.ts';
 import { createdConditions } from '../../db/pagination.ts';
 import { orderItems, orders } from '../../db/schema.ts';
 import type { OrderStatus } from '../../db/statuses.ts';
@@ -46,11 +47,21 @@ export async function findByRequestKey(
   return row;
 }
 
+const orderById = builtOnce((db) =>
+  db
+    .select()
+    .from(orders)
+    .where(eq(orders.id, sql.placeholder('id')))
+    .prepare(''),
+);
+
 export async function findOrder(
   tx: DbOrTx,
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<OrderRow | undefined> {
+  const built = options.forUpdate ? undefined : orderById(tx);
+  if (built) return (await built.execute({ id }))[0];
   const query = tx.select().from(orders).where(eq(orders.id, id));
   const [row] = options.forUpdate ? await query.for('update') : await query;
   return row;

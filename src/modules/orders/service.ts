@@ -193,6 +193,17 @@ export class OrdersService {
     return repo.findOrder(tx, orderId, { forUpdate: true });
   }
 
+  /** The order as the merchant API shows it, read in the caller's transaction (webhook events). */
+  async viewIn(tx: DbOrTx, orderId: string): Promise<OrderView | undefined> {
+    const order = await repo.findOrder(tx, orderId);
+    if (!order) return undefined;
+    // One after another: a transaction is one connection.
+    const items = await repo.itemsOf(tx, [order.id]);
+    const payments = await this.attachments.payments.publicOfOrders([order.id], tx);
+    const refunds = await this.attachments.refunds.publicOfOrders([order.id], tx);
+    return this.view(order, items, payments, refunds);
+  }
+
   update(tx: DbOrTx, orderId: string, values: repo.OrderChanges): Promise<repo.OrderRow> {
     return repo.updateOrder(tx, orderId, values);
   }

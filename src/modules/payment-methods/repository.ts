@@ -1,5 +1,6 @@
-import { and, asc, eq, inArray, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
+import { builtOnce } from '../../db/prepared.ts';
 import { paymentMethods } from '../../db/schema.ts';
 
 export type PaymentMethodRow = typeof paymentMethods.$inferSelect;
@@ -41,10 +42,22 @@ export function listForUser(tx: DbOrTx, userId: string): Promise<PaymentMethodRo
     .orderBy(asc(paymentMethods.createdAt));
 }
 
+const defaultCard = builtOnce((db) =>
+  db
+    .select()
+    .from(paymentMethods)
+    .where(
+      and(eq(paymentMethods.userId, sql.placeholder('userId')), eq(paymentMethods.isDefault, true)),
+    )
+    .prepare(''),
+);
+
 export async function findDefault(
   tx: DbOrTx,
   userId: string,
 ): Promise<PaymentMethodRow | undefined> {
+  const built = defaultCard(tx);
+  if (built) return (await built.execute({ userId }))[0];
   const [row] = await tx
     .select()
     .from(paymentMethods)

@@ -31,6 +31,27 @@ export function customerMessage(code: string, declineCode: string | null): strin
   );
 }
 
+/**
+ * Failure codes of a card's decline (Stripe's `card_error` codes): the issuer, or Stripe's check
+ * of the card, said no. A failed payment with one of these, or with a decline code, was declined;
+ * other failures (a payment that never reached Stripe, a request Stripe refused, a 3-D Secure
+ * check the customer did not pass) were not, and do not count against the authorisation rate.
+ */
+export const CARD_DECLINE_CODES: readonly string[] = [
+  'card_declined',
+  'expired_card',
+  'incorrect_cvc',
+  'incorrect_number',
+  'incorrect_zip',
+  'invalid_cvc',
+  'invalid_expiry_month',
+  'invalid_expiry_year',
+  'invalid_number',
+  'processing_error',
+  'authentication_required',
+  'card_decline_rate_limit_exceeded',
+];
+
 // Soft declines may succeed later; everything else (lost, stolen, expired, fraud, wrong
 // details, authentication) must never be retried automatically.
 const SOFT_DECLINES = new Set([

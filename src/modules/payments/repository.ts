@@ -1,6 +1,5 @@
-// Data access for payments: the only code that reads or writes the `payments` table (and the
-// outbox message a payment sends when it needs the customer back). Other components reach
-// payments through the payments service.
+// Data access for payments: the only code that reads or writes the `payments` table. Other
+// components reach payments through the payments service.
 import {
   and,
   asc,
@@ -17,7 +16,8 @@ import {
 } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { afterCursor, createdConditions } from '../../db/pagination.ts';
-import { outbox, payments } from '../../db/schema.ts';
+import { builtOnce } from '../../db/prepared.ts';
+import { payments } from '../../db/schema.ts';
 import type { PaymentStatus } from '../../db/statuses.ts';
 import { isUuid, type CreatedRange, type Page } from '../../lib/text-search.ts';
 import { ACTIVE_PAYMENT_STATUSES } from './state.ts';
@@ -123,11 +123,28 @@ export async function updatePayment(
 
 /** The payment that holds the order (in flight, authorised or paid), if any. */
 /** The newest payment an order got from one client request (its hashed Idempotency-Key). */
+const paymentByRequestKey = builtOnce((db) =>
+  db
+    .select()
+    .from(payments)
+    .where(
+      and(
+        eq(payments.orderId, sql.placeholder('orderId')),
+        eq(payments.requestKey, sql.placeholder('requestKey')),
+      ),
+    )
+    .orderBy(desc(payments.createdAt))
+    .limit(1)
+    .prepare(''),
+);
+
 export async function findByRequestKey(
   tx: DbOrTx,
   orderId: string,
   requestKey: string,
 ): Promise<PaymentRow | undefined> {
+  const built = paymentByRequestKey(tx);
+  if (built) return (await built.execute({ orderId, requestKey }))[0];
   const [row] = await tx
     .select()
     .from(payments)
@@ -195,6 +212,19 @@ export async function customerHasPaymentIn(
   return rows.length > 0;
 }
 
+/** The customer's payments in one of `statuses`, oldest first. */
+export function ofCustomerIn(
+  tx: DbOrTx,
+  userId: string,
+  statuses: readonly PaymentStatus[],
+): Promise<PaymentRow[]> {
+  return tx
+    .select()
+    .from(payments)
+    .where(and(eq(payments.userId, userId), inArray(payments.status, [...statuses])))
+    .orderBy(asc(payments.createdAt));
+}
+
 export async function idsOfCustomer(tx: DbOrTx, userId: string): Promise<string[]> {
   const rows = await tx
     .select({ id: payments.id })
@@ -215,6 +245,15 @@ export function unsettledBefore(tx: DbOrTx, before: Date, limit: number): Promis
     .where(and(inArray(payments.status, ['creating', 'unknown']), lt(payments.createdAt, before)))
     .orderBy(asc(payments.createdAt))
     .limit(limit);
+}
+
+/** How many `creating`/`unknown` payments were created before `before` (the alert rule). */
+export async function countUnsettledBefore(tx: DbOrTx, before: Date): Promise<number> {
+  const [row] = await tx
+    .select({ n: sql<string>`count(*)` })
+    .from(payments)
+    .where(and(inArray(payments.status, ['creating', 'unknown']), lt(payments.createdAt, before)));
+  return Number(row?.n ?? 0);
 }
 
 const FINAL_PAYMENT: PaymentStatus[] = ['succeeded', 'failed', 'canceled'];
@@ -240,6 +279,139 @@ export async function countByStatus(
     .where(and(inArray(payments.status, [...statuses])))
     .groupBy(payments.status);
   return new Map(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures for the console dashboard: aggregates over a range of `created_at`, so each is an
+// index range scan on payments_created_idx, however many payments are stored.
+// ---------------------------------------------------------------------------------------------
+
+export interface PaymentFiguresRow {
+  status: PaymentStatus;
+  currency: string;
+  count: number;
+  amount: number;
+  amountCaptured: number;
+  declined: number;
+}
+
+/** A failed payment the card's issuer (or the card check) declined, rather than one that never ran. */
+const declinedSql = (declineCodes: readonly string[]) =>
+  sql`(${payments.status} = 'failed' and (${payments.declineCode} is not null or ${payments.failureCode} in (${sql.join(
+    declineCodes.map((c) => sql`${c}`),
+    sql`, `,
+  )})))`;
+
+/** Payments created in [since, until), counted and summed by status and currency. */
+export async function figuresByStatus(
+  tx: DbOrTx,
+  since: Date,
+  until: Date,
+  declineCodes: readonly string[],
+): Promise<PaymentFiguresRow[]> {
+  const rows = await tx
+    .select({
+      status: payments.status,
+      currency: payments.currency,
+      count: sql<string>`count(*)`,
+      amount: sql<string>`coalesce(sum(${payments.amount}), 0)`,
+      amountCaptured: sql<string>`coalesce(sum(${payments.amountCaptured}), 0)`,
+      declined: sql<string>`count(*) filter (where ${declinedSql(declineCodes)})`,
+    })
+    .from(payments)
+    .where(and(gte(payments.createdAt, since), lt(payments.createdAt, until)))
+    .groupBy(payments.status, payments.currency);
+  return rows.map((r) => ({
+    status: r.status,
+    currency: r.currency,
+    count: Number(r.count),
+    amount: Number(r.amount),
+    amountCaptured: Number(r.amountCaptured),
+    declined: Number(r.declined),
+  }));
+}
+
+/** The most frequent decline codes of payments created in [since, until). */
+export async function topDeclineCodes(
+  tx: DbOrTx,
+  since: Date,
+  until: Date,
+  declineCodes: readonly string[],
+  limit: number,
+): Promise<Array<{ code: string; count: number }>> {
+  const code = sql<string>`coalesce(${payments.declineCode}, ${payments.failureCode}, 'unknown')`;
+  const rows = await tx
+    .select({ code, count: sql<string>`count(*)` })
+    .from(payments)
+    .where(
+      and(gte(payments.createdAt, since), lt(payments.createdAt, until), declinedSql(declineCodes)),
+    )
+    .groupBy(code)
+    .orderBy(sql`count(*) desc`, code)
+    .limit(limit);
+  return rows.map((r) => ({ code: r.code, count: Number(r.count) }));
+}
+
+/**
+ * Succeeded and failed payments created in [until - n × bucket, until), per bucket of
+ * `bucketSeconds` ending at `until` (so every bucket is whole). Buckets without payments are
+ * absent.
+ */
+export async function outcomeSeries(
+  tx: DbOrTx,
+  since: Date,
+  until: Date,
+  bucketSeconds: number,
+): Promise<Array<{ at: Date; succeeded: number; failed: number }>> {
+  const at = sql<Date>`date_bin(make_interval(secs => ${bucketSeconds}), ${payments.createdAt}, ${until})`;
+  const rows = await tx
+    .select({
+      at: sql<string>`${at}`,
+      succeeded: sql<string>`count(*) filter (where ${payments.status} = 'succeeded')`,
+      failed: sql<string>`count(*) filter (where ${payments.status} = 'failed')`,
+    })
+    .from(payments)
+    .where(and(gte(payments.createdAt, since), lt(payments.createdAt, until)))
+    // By position: the bucket expression carries parameters, which PostgreSQL cannot match
+    // between the select list and a repeated GROUP BY expression.
+    .groupBy(sql`1`)
+    .orderBy(sql`1`);
+  return rows.map((r) => ({
+    at: new Date(r.at),
+    succeeded: Number(r.succeeded),
+    failed: Number(r.failed),
+  }));
+}
+
+/**
+ * Payments waiting in each of `statuses`, by how long they have been in it (`updated_at`: a
+ * waiting payment is written only when its status changes): under 5 minutes, 5 to 60 minutes,
+ * over an hour. An index-only scan of payments_status_idx (status, updated_at): only waiting
+ * payments are visited, and not their rows.
+ */
+export async function waitingByAge(
+  tx: DbOrTx,
+  statuses: readonly PaymentStatus[],
+  now: Date,
+): Promise<Array<{ status: PaymentStatus; under5m: number; from5mTo1h: number; over1h: number }>> {
+  const fiveMinutesAgo = new Date(now.getTime() - 5 * 60_000);
+  const anHourAgo = new Date(now.getTime() - 3_600_000);
+  const rows = await tx
+    .select({
+      status: payments.status,
+      under5m: sql<string>`count(*) filter (where ${payments.updatedAt} > ${fiveMinutesAgo})`,
+      from5mTo1h: sql<string>`count(*) filter (where ${payments.updatedAt} <= ${fiveMinutesAgo} and ${payments.updatedAt} > ${anHourAgo})`,
+      over1h: sql<string>`count(*) filter (where ${payments.updatedAt} <= ${anHourAgo})`,
+    })
+    .from(payments)
+    .where(inArray(payments.status, [...statuses]))
+    .groupBy(payments.status);
+  return rows.map((r) => ({
+    status: r.status,
+    under5m: Number(r.under5m),
+    from5mTo1h: Number(r.from5mTo1h),
+    over1h: Number(r.over1h),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,15 +502,4 @@ export async function searchPayments(
       .where(where),
   ]);
   return { rows, total: Number(count?.total ?? 0) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Messages to the customer
-// ---------------------------------------------------------------------------------------------
-
-export async function queueCustomerMessage(
-  tx: DbOrTx,
-  message: { userId: string; kind: string; payload: Record<string, unknown>; createdAt: Date },
-): Promise<void> {
-  await tx.insert(outbox).values(message);
 }

@@ -9,10 +9,12 @@ import { createdRange, pageOf } from '../../lib/list-query.ts';
 import { byIp, rateLimit } from '../../lib/rate-limits.ts';
 import { actorFrom } from '../audit/actor.ts';
 import { currentUser } from '../auth/plugin.ts';
+import type { OrderView } from '../orders/service.ts';
 import { requestKeyOf } from '../idempotency/plugin.ts';
 import {
   adminCancelOrderSchema,
   adminCaptureOrderSchema,
+  cancelOrderPaymentSchema,
   chargeOrderSchema,
   getPaymentSchema,
   listPaymentsSchema,
@@ -26,12 +28,16 @@ import { publicPayment, type PayResult } from './service.ts';
 /** The answer to a pay or charge request: the order, and the payment's outcome. */
 async function payResponse(
   app: FastifyInstance,
-  result: Pick<PayResult, 'payment' | 'clientSecret' | 'nextAction'>,
+  result: Pick<PayResult, 'payment' | 'order' | 'clientSecret' | 'nextAction'>,
   userId: string | null,
 ) {
   const p = publicPayment(result.payment);
   return {
-    order: await app.services.orders.getFor(result.payment.orderId, userId),
+    // The view the settling transaction read, when it has one (the caller's access to the order
+    // was checked before paying); otherwise the order as it is now.
+    order:
+      (result.order as OrderView | undefined) ??
+      (await app.services.orders.getFor(result.payment.orderId, userId)),
     payment: {
       id: p.id,
       status: p.status,
@@ -44,7 +50,10 @@ async function payResponse(
   };
 }
 
-/** /api/orders/:id/pay and /api/orders/:id/sync: the signed-in customer pays their order. */
+/**
+ * /api/orders/:id/pay, /sync and /cancel-payment: the signed-in customer pays their order,
+ * settles it after 3-D Secure, or gives up a payment left waiting for 3-D Secure.
+ */
 export async function customerPaymentRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { services } = app;
@@ -68,7 +77,12 @@ export async function customerPaymentRoutes(base: FastifyInstance) {
     {
       schema: payOrderSchema,
       config: { auth: 'session', idempotency: 'required' },
-      preHandler: [payPerIp, payPerUser],
+      // Before the Idempotency-Key is claimed: a refusal here is never stored as the key's answer.
+      preHandler: [
+        payPerIp,
+        payPerUser,
+        async (request) => services.auth.requireCurrentTerms(currentUser(request).id),
+      ],
     },
     async (request, reply) => {
       const user = currentUser(request);
@@ -102,6 +116,16 @@ export async function customerPaymentRoutes(base: FastifyInstance) {
           payment: { id: '', status: 'none' },
         };
       return payResponse(app, { payment, clientSecret: null, nextAction: null }, user.id);
+    },
+  );
+
+  app.post(
+    '/:id/cancel-payment',
+    { schema: cancelOrderPaymentSchema, config: { auth: 'session', idempotency: 'optional' } },
+    async (request) => {
+      const user = currentUser(request);
+      await services.payments.cancelForCustomer(request.params.id, user.id, actorFrom(request));
+      return services.orders.getFor(request.params.id, user.id);
     },
   );
 }

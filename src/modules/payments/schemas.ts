@@ -63,6 +63,20 @@ export const syncOrderSchema = {
   response: { 200: PayResponse, ...errorResponses(400, 401, 403, 404, 503) },
 };
 
+export const cancelOrderPaymentSchema = {
+  operationId: 'cancelOrderPayment',
+  tags: ['payments'],
+  summary: 'Cancel my payment left waiting for 3-D Secure; the order can be paid again',
+  description:
+    'Cancels the PaymentIntent at Stripe. Repeating it answers the same order. ' +
+    "Another customer's order is 404; a payment in any other state (paid, processing, authorised) is " +
+    '409 `payment_not_cancelable`. If Stripe says the payment went through meanwhile, it is recorded as paid and 409 answers.',
+  params: StrictObject({ id: Uuid }),
+  headers: IdempotencyHeader,
+  body: Type.Optional(StrictObject({})),
+  response: { 200: Order, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) },
+};
+
 // Merchant API (/api/v1) ------------------------------------------------------------------
 
 export const chargeOrderSchema = {

@@ -1,10 +1,12 @@
 // The payments component's entry point for routes, jobs and other components. Each step lives
 // in its own file under ./service/: pay.ts (write → call → settle), settle.ts (recording what
-// Stripe said), sync.ts (asking Stripe again), capture-cancel.ts, off-session-retries.ts, and
+// Stripe said), sync.ts (asking Stripe again), capture-cancel.ts, abandon.ts (the customer
+// cancels a payment waiting for 3-D Secure), off-session-retries.ts, and
 // records.ts (payment data other components read).
 import type { Actor } from '../audit/actor.ts';
 import type { PaymentRow } from './repository.ts';
 import type { EventClaim } from './state.ts';
+import { PaymentAbandonment, type ClosedPayments } from './service/abandon.ts';
 import { CaptureAndCancel } from './service/capture-cancel.ts';
 import type { PayInput, PayResult, PaymentsDeps } from './service/deps.ts';
 import { OffSessionRetries, type OffSessionRetry } from './service/off-session-retries.ts';
@@ -14,6 +16,7 @@ import { PaymentSettlement } from './service/settle.ts';
 import { PaymentSync } from './service/sync.ts';
 
 export { publicPayment, type PaymentRow, type PublicPayment } from './repository.ts';
+export type { ClosedPayments } from './service/abandon.ts';
 export type { PayInput, PayResult } from './service/deps.ts';
 export { PaymentRecords, type PaymentListFilter } from './service/records.ts';
 
@@ -23,6 +26,7 @@ export class PaymentsService {
   private readonly sync: PaymentSync;
   private readonly payStep: PayStep;
   private readonly captureAndCancel: CaptureAndCancel;
+  private readonly abandonment: PaymentAbandonment;
 
   constructor(
     deps: PaymentsDeps,
@@ -34,6 +38,7 @@ export class PaymentsService {
     this.sync = new PaymentSync(deps, this.settlement, this.offSession);
     this.payStep = new PayStep(deps, this.settlement, this.sync, this.offSession);
     this.captureAndCancel = new CaptureAndCancel(deps, this.settlement);
+    this.abandonment = new PaymentAbandonment(deps, this.settlement, this.sync);
   }
 
   pay(input: PayInput, actor: Actor): Promise<PayResult> {
@@ -46,6 +51,16 @@ export class PaymentsService {
 
   cancel(orderId: string, actor: Actor): Promise<void> {
     return this.captureAndCancel.cancel(orderId, actor);
+  }
+
+  /** The customer cancels their own payment left waiting for 3-D Secure; the order is payable again. */
+  cancelForCustomer(orderId: string, userId: string, actor: Actor): Promise<PaymentRow> {
+    return this.abandonment.cancelForCustomer(orderId, userId, actor);
+  }
+
+  /** Before account deletion: unknown outcomes settled, payments waiting for 3-D Secure canceled. */
+  closeOpenPaymentsOf(userId: string, actor: Actor): Promise<ClosedPayments> {
+    return this.abandonment.closeOpenPaymentsOf(userId, actor);
   }
 
   syncPayment(paymentId: string, actor: Actor, stripeEventId?: string): Promise<PaymentRow> {

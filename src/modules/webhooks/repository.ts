@@ -1,5 +1,5 @@
 // Data access for stored Stripe events.
-import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
 import { webhookEvents } from '../../db/schema.ts';
 
@@ -88,6 +88,60 @@ export async function listEvents(
     .limit(options.limit);
 }
 
+export interface WebhookBacklog {
+  /** Events stored and not processed yet (status `received`). */
+  backlog: number;
+  /** When the oldest of them arrived. */
+  oldestReceivedAt: Date | null;
+  /** Events received in [since, until) and processed (or ignored), and those that failed. */
+  processed: number;
+  failed: number;
+  /** From arrival to processing, for the events received in [since, until) and processed. */
+  delayP50Ms: number | null;
+  delayP99Ms: number | null;
+}
+
+/**
+ * The console dashboard's view of webhook processing. Each part is an index-only scan of
+ * webhook_events_status_idx (status, received_at, processed_at): the backlog by status, the
+ * window by status and arrival time, the delay from the two times the index holds.
+ */
+export async function backlog(tx: DbOrTx, since: Date, until: Date): Promise<WebhookBacklog> {
+  const [waiting] = await tx
+    .select({
+      n: sql<string>`count(*)`,
+      oldest: sql<string | null>`min(${webhookEvents.receivedAt})`,
+    })
+    .from(webhookEvents)
+    .where(eq(webhookEvents.status, 'received'));
+  const inWindow = and(gte(webhookEvents.receivedAt, since), lt(webhookEvents.receivedAt, until));
+  const delay = sql`extract(epoch from ${webhookEvents.processedAt} - ${webhookEvents.receivedAt}) * 1000`;
+  const [done] = await tx
+    .select({
+      n: sql<string>`count(*)`,
+      // Both percentiles from one sort.
+      p: sql<
+        number[] | null
+      >`percentile_cont(array[0.5, 0.99]::float8[]) within group (order by ${delay})`,
+    })
+    .from(webhookEvents)
+    .where(and(inArray(webhookEvents.status, ['processed', 'ignored']), inWindow));
+  const [failed] = await tx
+    .select({ n: sql<string>`count(*)` })
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.status, 'failed'), inWindow));
+  const ms = (v: number | string | null | undefined) =>
+    v === null || v === undefined ? null : Math.max(0, Math.round(Number(v)));
+  return {
+    backlog: Number(waiting?.n ?? 0),
+    oldestReceivedAt: waiting?.oldest ? new Date(waiting.oldest) : null,
+    processed: Number(done?.n ?? 0),
+    failed: Number(failed?.n ?? 0),
+    delayP50Ms: ms(done?.p?.[0]),
+    delayP99Ms: ms(done?.p?.[1]),
+  };
+}
+
 /** Events stored but never processed (their job was lost, e.g. a crash between insert and send). */
 export function staleReceived(
   tx: DbOrTx,
@@ -110,4 +164,40 @@ export function eventsAbout(tx: DbOrTx, objectIds: string[]): Promise<WebhookEve
     .from(webhookEvents)
     .where(inArray(webhookEvents.objectId, objectIds))
     .orderBy(webhookEvents.receivedAt);
+}
+
+// Retention (ADR 024): the payload of a settled event goes once its period is over; the row stays
+// (its Stripe id keeps duplicates out, its type and status keep the log). Events still to be
+// processed, or failed and awaiting a replay, keep their payload.
+const payloadExpired = (before: Date) =>
+  and(
+    isNotNull(webhookEvents.payload),
+    inArray(webhookEvents.status, ['processed', 'ignored']),
+    lt(webhookEvents.processedAt, before),
+  );
+
+export async function countExpiredPayloads(tx: DbOrTx, before: Date): Promise<number> {
+  const [row] = await tx.select({ n: count() }).from(webhookEvents).where(payloadExpired(before));
+  return row?.n ?? 0;
+}
+
+/** Drops the payload of up to `limit` events processed before `before`; returns how many. */
+export async function dropExpiredPayloads(
+  tx: DbOrTx,
+  before: Date,
+  limit: number,
+): Promise<number> {
+  const batch = tx
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(payloadExpired(before))
+    .orderBy(asc(webhookEvents.id))
+    .limit(limit);
+  // The condition again on the row itself: a replay between the two reads keeps its payload.
+  const rows = await tx
+    .update(webhookEvents)
+    .set({ payload: null })
+    .where(and(inArray(webhookEvents.id, batch), payloadExpired(before)))
+    .returning({ id: webhookEvents.id });
+  return rows.length;
 }

@@ -100,5 +100,5 @@ export const replayEventSchema = {
   summary: 'Process a stored event again',
   params: EventParams,
   body: Type.Optional(StrictObject({})),
-  response: { 200: WebhookEventDetail, ...errorResponses(400, 401, 403, 404) },
+  response: { 200: WebhookEventDetail, ...errorResponses(400, 401, 403, 404, 409) },
 };

@@ -10,8 +10,9 @@ import { Value } from 'typebox/value';
 import type { Db } from '../../db/client.ts';
 import type { JobSender } from '../../jobs/queue.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { badRequest, notFound } from '../../lib/errors.ts';
+import { badRequest, conflict, notFound } from '../../lib/errors.ts';
 import { metrics } from '../../lib/metrics.ts';
+import { countEvent, countedEventNames } from '../../lib/event-counts.ts';
 import { fieldPath, findInputProblem } from '../../lib/schemas.ts';
 import type { PaymentProvider, ProviderEvent, RefundSnapshot } from '../../stripe/provider.ts';
 import { appendAudit } from '../audit/audit-log.ts';
@@ -114,13 +115,19 @@ export interface WebhookDeps {
   logger: Logger;
 }
 
+/** A delivery refused for its signature: for Prometheus, and for the in-app alert rule. */
+function refusedForSignature(): void {
+  metrics.webhooksReceived.inc({ result: 'bad_signature' });
+  countEvent(countedEventNames.webhookBadSignature);
+}
+
 export class WebhooksService {
   constructor(private readonly deps: WebhookDeps) {}
 
   /** Verifies a delivery's signature; throws AppError 400 (and counts it) when it does not hold. */
   verify(rawBody: Buffer | undefined, signature: string | undefined): ProviderEvent {
     if (!signature) {
-      metrics.webhooksReceived.inc({ result: 'bad_signature' });
+      refusedForSignature();
       throw badRequest('webhook_signature_missing', 'The Stripe-Signature header is missing.', {
         field: 'stripe-signature',
       });
@@ -132,7 +139,7 @@ export class WebhooksService {
         this.deps.secrets.all(),
       );
     } catch (err) {
-      metrics.webhooksReceived.inc({ result: 'bad_signature' });
+      refusedForSignature();
       throw err;
     }
   }
@@ -295,6 +302,11 @@ export class WebhooksService {
   }
 
   /** Stripe events about any of the given Stripe objects, by arrival (a payment's timeline). */
+  /** Backlog, failures and processing delay, for the console dashboard. */
+  backlog(since: Date, until: Date): Promise<repo.WebhookBacklog> {
+    return repo.backlog(this.deps.db, since, until);
+  }
+
   eventsAbout(objectIds: string[]): Promise<repo.WebhookEventRow[]> {
     return repo.eventsAbout(this.deps.db, objectIds);
   }
@@ -311,6 +323,12 @@ export class WebhooksService {
     const row = await this.deps.db.transaction(async (tx) => {
       const before = await repo.findByStripeId(tx, eventId);
       if (!before) throw notFound('Webhook event');
+      if (before.payload === null) {
+        throw conflict(
+          'webhook_payload_deleted',
+          'This event was processed long ago and its payload was deleted under the retention policy (RETENTION_WEBHOOK_PAYLOADS), so it cannot be replayed.',
+        );
+      }
       const after = (await repo.markReceived(tx, eventId))!;
       await appendAudit(tx, {
         actorType: actor.type,
@@ -329,6 +347,16 @@ export class WebhooksService {
     });
     await this.deps.jobs.send(PROCESS_WEBHOOK_JOB, { eventId });
     return row;
+  }
+
+  /** Settled events whose payload is past its retention period (processed before `before`). */
+  countExpiredPayloads(before: Date): Promise<number> {
+    return repo.countExpiredPayloads(this.deps.db, before);
+  }
+
+  /** Drops up to `limit` of those payloads, keeping the events themselves; returns how many. */
+  dropExpiredPayloads(before: Date, limit: number): Promise<number> {
+    return repo.dropExpiredPayloads(this.deps.db, before, limit);
   }
 
   /** Queues again the events whose processing job was lost. */

@@ -10,6 +10,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { ACCESS_KINDS, type Access } from '../../lib/access.ts';
 import { forbidden, unauthorized } from '../../lib/errors.ts';
+import { enrolmentRequired } from '../../modules/auth/second-factor.ts';
 import { safeEqual } from '../../lib/crypto.ts';
 import { rateLimit } from '../../lib/rate-limits.ts';
 import {
@@ -19,12 +20,10 @@ import {
 } from '../../modules/api-keys/service.ts';
 
 /** Kinds whose callers are browsers holding our session cookie: Origin and CSRF checks apply. */
-const COOKIE_KINDS = new Set<Access>(['public', 'visitor', 'session', 'admin']);
+const COOKIE_KINDS = new Set<Access>(['public', 'visitor', 'session', 'admin', 'second_factor']);
 /** Kinds that identify a caller: the only ones whose requests may write audit entries or idempotency records. */
 const IDENTIFIED_KINDS = new Set<Access>(['session', 'admin', 'api_key']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Requests per key per second: Stripe's own default live-mode limit. */
-const REQUESTS_PER_KEY_PER_SECOND = 100;
 const MAX_SESSION_TOKEN_LENGTH = 100;
 
 declare module 'fastify' {
@@ -104,7 +103,7 @@ export default fp(
 
     const perKey = rateLimit(app, {
       name: 'api:key',
-      max: REQUESTS_PER_KEY_PER_SECOND,
+      max: config.rateLimit.apiKeyPerSecond,
       windowMs: 1000,
       key: (request) => request.apiKey?.id,
     });
@@ -121,20 +120,41 @@ export default fp(
         throw forbidden('Cross-site requests are not allowed.', 'origin_not_allowed');
     }
 
+    /**
+     * A full session goes to `request.session`; a sign-in still waiting for its second factor goes
+     * to `request.pendingSignIn` only, so no handler can mistake it for a signed-in user.
+     */
     async function readSession(request: FastifyRequest) {
       const token = request.cookies[app.sessionCookieName];
-      if (token && token.length <= MAX_SESSION_TOKEN_LENGTH)
-        request.session = (await app.services.sessions.resolve(token)) ?? null;
+      if (!token || token.length > MAX_SESSION_TOKEN_LENGTH) return;
+      const resolved = await app.services.sessions.resolve(token);
+      if (resolved?.secondFactorPending) request.pendingSignIn = resolved;
+      else request.session = resolved ?? null;
     }
 
     async function requireSession(request: FastifyRequest, kind: Access) {
       await readSession(request);
-      const session = request.session;
+      const session = kind === 'second_factor' ? request.pendingSignIn : request.session;
+      if (kind === 'second_factor' && !session) {
+        throw unauthorized(
+          'No sign-in is waiting for a second factor: sign in with your password first.',
+        );
+      }
       if (kind !== 'visitor') {
-        if (!session) throw unauthorized();
-        if (kind === 'admin' && session.user.role !== 'admin')
-          throw forbidden('This needs an operator (admin) account.');
-        request.idempotencyScope = `user:${session.user.id}`;
+        if (!session) {
+          if (request.pendingSignIn)
+            throw unauthorized(
+              'Enter the code from your authenticator app to finish signing in.',
+              'second_factor_required',
+            );
+          throw unauthorized();
+        }
+        if (kind === 'admin') {
+          if (session.user.role !== 'admin')
+            throw forbidden('This needs an operator (admin) account.');
+          if (!app.services.secondFactor.allowsOperatorRoutes(session)) throw enrolmentRequired();
+        }
+        if (kind !== 'second_factor') request.idempotencyScope = `user:${session.user.id}`;
       }
       if (
         session &&
@@ -181,6 +201,7 @@ export default fp(
         case 'visitor':
         case 'session':
         case 'admin':
+        case 'second_factor':
           return requireSession(request, kind);
         case 'api_key':
           return requireApiKey(request, scope);

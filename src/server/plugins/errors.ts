@@ -20,6 +20,22 @@ interface AjvLikeError {
   params?: Record<string, unknown>;
 }
 
+/**
+ * The values allowed where a value must be one of a list: a union of literals reports one `const`
+ * error per literal, then `anyOf`; an enum reports its list. Undefined when anything else is
+ * allowed there as well (a union with another type), so the message never claims a short list.
+ */
+function allowedValues(errors: AjvLikeError[], path: string | undefined): unknown[] | undefined {
+  const here = errors.filter((e) => e.instancePath === path);
+  const values: unknown[] = [];
+  for (const e of here) {
+    if (e.keyword === 'const') values.push(e.params?.allowedValue);
+    else if (e.keyword === 'enum') values.push(...((e.params?.allowedValues as unknown[]) ?? []));
+    else if (e.keyword !== 'anyOf') return undefined;
+  }
+  return values.length > 0 ? values : undefined;
+}
+
 /** Turns the first schema violation into a stable code, a field path and a readable message. */
 function fromValidation(err: FastifyError): AppError {
   const first = (err.validation?.[0] ?? {}) as AjvLikeError;
@@ -37,6 +53,11 @@ function fromValidation(err: FastifyError): AppError {
     field = [base, String(params.additionalProperty)].filter(Boolean).join('.');
     code = 'unknown_field';
     message = `${field} is not a recognised field.`;
+  } else if (first.keyword === 'const' || first.keyword === 'enum') {
+    const allowed = allowedValues((err.validation ?? []) as AjvLikeError[], first.instancePath);
+    message = allowed
+      ? `${field || context} must be one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')}.`
+      : `${field || context} ${first.message ?? 'is invalid'}.`;
   } else {
     message = `${field || context} ${first.message ?? 'is invalid'}.`;
   }

@@ -1,6 +1,7 @@
 import { Navigate, Outlet, useLocation } from 'react-router';
 import { loginPath } from '../lib/redirect';
-import { useSession, useUser } from '../lib/session';
+import { TWO_FACTOR_PATH } from '../features/security';
+import { useNeedsSecondFactorEnrolment, useSession, useUser } from '../lib/session';
 
 /** Pages below need a session; without one, sign in first and come back here afterwards. */
 export function RequireSignIn() {
@@ -15,6 +16,13 @@ export function RequireSignIn() {
 /** Operator pages. Non-admins get an explanation rather than a redirect, so a shared link is not a mystery. */
 export function RequireAdmin() {
   const user = useUser();
+  const mustEnrol = useNeedsSecondFactorEnrolment();
+  const location = useLocation();
+  // OPERATOR_MFA=required: the server refuses every operator route until a second factor is set up.
+  if (mustEnrol) {
+    const next = encodeURIComponent(location.pathname + location.search + location.hash);
+    return <Navigate to={`${TWO_FACTOR_PATH}?next=${next}`} replace />;
+  }
   if (user?.role !== 'admin') {
     return (
       <div>

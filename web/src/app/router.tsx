@@ -13,6 +13,7 @@ import { consoleRoutes } from '../features/console';
 import { homeRoutes } from '../features/home';
 import { legalRoutes } from '../features/legal';
 import { ordersRoutes } from '../features/orders';
+import { securityRoutes } from '../features/security';
 import { shopRoutes } from '../features/shop';
 import { walletRoutes } from '../features/wallet';
 
@@ -57,6 +58,7 @@ export function createRouter(queryClient: QueryClient) {
                 ...ordersRoutes,
                 ...walletRoutes,
                 ...accountRoutes,
+                ...securityRoutes,
                 { path: 'console', Component: RequireAdmin, children: consoleRoutes },
               ],
             },

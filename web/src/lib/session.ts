@@ -1,6 +1,6 @@
 import { queryOptions, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { api, setCsrfToken } from './api-client';
-import type { ApiSession, User } from '../types/api';
+import type { AccountDeletion, ApiSession, User } from '../types/api';
 
 // Shared by the layout, the route guards and every feature that needs to know who is signed in.
 
@@ -13,16 +13,20 @@ export interface Session extends ApiSession {
    * of "sign in to continue here".
    */
   ended?: SessionEnd;
+  /** Client-side only: after deleting the account here, what was removed and what was kept. */
+  deletion?: AccountDeletion;
 }
 
 export type SessionEnd = 'signed-out' | 'account-deleted';
 
-export const signedOutSession: Session = { user: null, csrf_token: null, ended: 'signed-out' };
-export const deletedAccountSession: Session = {
+const noSession = {
   user: null,
   csrf_token: null,
-  ended: 'account-deleted',
+  second_factor_pending: false,
+  operator_mfa: null,
 };
+export const signedOutSession: Session = { ...noSession, ended: 'signed-out' };
+export const deletedAccountSession: Session = { ...noSession, ended: 'account-deleted' };
 
 export const sessionQueryKey = ['session'] as const;
 
@@ -67,4 +71,13 @@ export function useSignedInUser(): User {
   const user = useUser();
   if (!user) throw new Error('useSignedInUser used outside the sign-in guard');
   return user;
+}
+
+/**
+ * An operator who must set up a second factor before the console opens (OPERATOR_MFA=required,
+ * ADR 023); the server refuses every operator route to them meanwhile.
+ */
+export function useNeedsSecondFactorEnrolment(): boolean {
+  const { user, operator_mfa } = useSession();
+  return user?.role === 'admin' && operator_mfa?.policy === 'required' && !operator_mfa.enrolled;
 }

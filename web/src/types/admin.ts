@@ -46,6 +46,27 @@ export const API_KEY_SCOPES = everyOneOf<ApiKeyScope>()([
   'refunds:read',
   'refunds:write',
   'customers:read',
+  'webhooks:read',
+  'webhooks:write',
+]);
+
+export type WebhookEndpoint = Schemas['WebhookEndpoint'];
+export type WebhookEndpointWithSecret = Schemas['WebhookEndpointWithSecret'];
+export type WebhookEndpointList = Schemas['WebhookEndpointList'];
+export type WebhookDelivery = Schemas['WebhookDelivery'];
+export type WebhookDeliveryList = Schemas['WebhookDeliveryList'];
+export type MerchantEventType = Schemas['MerchantEventType'];
+export const MERCHANT_EVENT_TYPES = everyOneOf<MerchantEventType>()([
+  'order.paid',
+  'order.payment_failed',
+  'order.requires_action',
+  'order.canceled',
+  'refund.succeeded',
+  'refund.failed',
+  'dispute.created',
+  'dispute.closed',
+  'customer.created',
+  'customer.deleted',
 ]);
 
 export type WebhookEventStatus = Schemas['WebhookEventStatus'];
@@ -70,5 +91,13 @@ export type WebhookEventDetail = Schemas['WebhookEventDetail'];
 export type WebhookEventPage = Schemas['WebhookEventList'];
 export type ReconciliationRun = Schemas['ReconciliationRun'];
 export type ReconciliationRunList = Schemas['ReconciliationRunList'];
+export type Dashboard = Schemas['Dashboard'];
+export type DashboardWindow = Schemas['DashboardWindow'];
 /** What the console sends to create a product, or to change one (every field, each time). */
 export type ProductInput = Required<JsonBody<'adminCreateProduct'>>;
+export type AlertRuleState = Schemas['AlertRuleState'];
+export type AlertRuleList = Schemas['AlertRuleList'];
+export type AlertEvent = Schemas['AlertEvent'];
+export type AlertEventList = Schemas['AlertEventList'];
+export type AlertEvaluation = Schemas['AlertEvaluation'];
+export type CaughtMailList = Schemas['CaughtMailList'];

@@ -37,6 +37,8 @@ export type ApiSession = Schemas['Session'];
 /** What the server lets the browser know (GET /api/config). */
 export type BrowserConfig = Schemas['BrowserConfig'];
 export type LegalDocument = Schemas['LegalDocument'];
+/** DELETE /api/account: what was removed, and what was kept anonymised and why. */
+export type AccountDeletion = Schemas['AccountDeletion'];
 
 /** Orders in these states can still be paid from the checkout page. */
 export function isPayable(order: Pick<Order, 'status'>): boolean {

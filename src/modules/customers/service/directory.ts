@@ -82,8 +82,9 @@ export class CustomerDirectory {
     return new Map((await repo.usersByIds(this.db, userIds)).map((u) => [u.id, u.email]));
   }
 
-  idsWithEmailContaining(text: string): Promise<string[]> {
-    return repo.idsWithEmailContaining(this.db, text);
+  /** Users with exactly this email, or every word of `text` in their name. */
+  idsMatching(text: string): Promise<string[]> {
+    return repo.idsMatching(this.db, text);
   }
 
   private async views(rows: CustomerRow[]): Promise<PublicCustomer[]> {

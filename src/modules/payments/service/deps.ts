@@ -3,7 +3,7 @@
 // in server/services.ts); payments never imports those components.
 import type { Logger } from 'pino';
 import type { Db, DbOrTx } from '../../../db/client.ts';
-import type { OrderStatus } from '../../../db/statuses.ts';
+import type { OrderStatus, PaymentStatus } from '../../../db/statuses.ts';
 import type { JobSender } from '../../../jobs/queue.ts';
 import type { Clock } from '../../../lib/clock.ts';
 import type { CardDetails, PaymentProvider } from '../../../stripe/provider.ts';
@@ -31,6 +31,8 @@ export interface OrderLedger {
     orderId: string,
     values: { status?: OrderStatus; paidAt?: Date | null; updatedAt: Date },
   ): Promise<unknown>;
+  /** The order as its owner and the merchant API see it, read in the caller's transaction. */
+  viewIn(tx: DbOrTx, orderId: string): Promise<object | undefined>;
 }
 
 export interface CardWallet {
@@ -54,6 +56,26 @@ export interface StripeCustomers {
   ensureStripeCustomer(userId: string): Promise<string>;
 }
 
+/** The merchant's webhook events, written in the caller's transaction (merchant-webhooks). */
+export interface PaymentEvents {
+  paymentChanged(
+    tx: DbOrTx,
+    orderId: string,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    /** The order's view after the change, read at most once per transaction (OrderLedger.viewIn). */
+    orderView: () => Promise<object | undefined>,
+  ): Promise<void>;
+}
+
+/** Emails to the customer, written in the caller's transaction (customer-emails). */
+export interface PaymentNotices {
+  /** A payment's status changed: a receipt once it succeeded. */
+  paymentChanged(tx: DbOrTx, payment: PaymentRow, from: PaymentStatus): Promise<void>;
+  /** An off-session payment needs the customer: "confirm your payment", with the checkout link. */
+  authenticationNeeded(tx: DbOrTx, payment: PaymentRow): Promise<void>;
+}
+
 export interface PaymentsOptions {
   /** Minutes between off-session retries after a soft decline, one entry per retry. */
   offSessionRetryDelaysMinutes: number[];
@@ -68,6 +90,8 @@ export interface PaymentsDeps {
   orders: OrderLedger;
   cards: CardWallet;
   customers: StripeCustomers;
+  events: PaymentEvents;
+  notices: PaymentNotices;
   options: PaymentsOptions;
 }
 
@@ -87,6 +111,11 @@ export interface PayInput {
 export interface PayResult {
   httpStatus: 200 | 202;
   payment: PaymentRow;
+  /**
+   * The order's view as the settling transaction left it (OrderLedger.viewIn), when the payment
+   * was settled here: the answer is built from it instead of reading the order again.
+   */
+  order?: object | undefined;
   clientSecret: string | null;
   nextAction: Record<string, unknown> | null;
 }

@@ -28,18 +28,7 @@ export class OffSessionRetries {
       const now = clock.now();
       await db.transaction(async (tx) => {
         await orders.update(tx, payment.orderId, { status: 'requires_action', updatedAt: now });
-        await repo.queueCustomerMessage(tx, {
-          userId: payment.userId,
-          kind: 'payment_requires_authentication',
-          payload: {
-            order_id: payment.orderId,
-            payment_id: payment.id,
-            amount: payment.amount,
-            currency: payment.currency,
-            checkout_path: `/checkout/${payment.orderId}`,
-          },
-          createdAt: now,
-        });
+        await this.deps.notices.authenticationNeeded(tx, payment);
         await appendAudit(tx, {
           actorType: actor.type,
           actorId: actor.id,

@@ -116,7 +116,11 @@ export class PayStep {
     }
 
     const outcome = call.value;
-    const settled = await this.settlement.applyConfirmation(payment, outcome, actor);
+    const { payment: settled, order: view } = await this.settlement.confirmWithOrderView(
+      payment,
+      outcome,
+      actor,
+    );
     if (outcome.kind === 'card_error') {
       await this.offSession.afterCardError(settled, outcome.error, actor);
       throw declineError(settled, outcome.error);
@@ -125,6 +129,7 @@ export class PayStep {
     return {
       httpStatus: 200,
       payment: settled,
+      order: view,
       clientSecret: settled.status === 'requires_action' ? outcome.intent.clientSecret : null,
       nextAction: settled.status === 'requires_action' ? outcome.intent.nextAction : null,
     };

@@ -5,6 +5,7 @@ import type { Db, DbOrTx } from '../../../db/client.ts';
 import type { PaymentStatus } from '../../../db/statuses.ts';
 import { notFound } from '../../../lib/errors.ts';
 import type { CreatedRange, Page } from '../../../lib/text-search.ts';
+import { CARD_DECLINE_CODES } from '../declines.ts';
 import * as repo from '../repository.ts';
 import { publicPayment, type PaymentRow, type PublicPayment } from '../repository.ts';
 
@@ -17,13 +18,16 @@ export interface PaymentListFilter {
   amountGte?: number | undefined;
   amountLte?: number | undefined;
   customerEmail?: string | undefined;
-  /** Free text over our ids, Stripe ids and the customer's email. */
+  /** Free text over our ids, Stripe ids, the customer's exact email and their name's words. */
   q?: string | undefined;
 }
 
-/** Finds customers by a part of their email (the console's email filter and free text). */
+/**
+ * Finds customers by their exact email or the words of their name (the console's customer filter
+ * and free text); emails and names are encrypted, so never by a part of them (ADR 027).
+ */
 export interface CustomerLookup {
-  idsWithEmailContaining(text: string): Promise<string[]>;
+  idsMatching(text: string): Promise<string[]>;
 }
 
 export class PaymentRecords {
@@ -80,8 +84,47 @@ export class PaymentRecords {
     return repo.customerHasPaymentIn(this.db, userId, statuses);
   }
 
+  /** The customer's payments in one of `statuses`, oldest first. */
+  ofCustomerIn(userId: string, statuses: readonly PaymentStatus[]): Promise<PaymentRow[]> {
+    return repo.ofCustomerIn(this.db, userId, statuses);
+  }
+
   idsOfCustomer(userId: string): Promise<string[]> {
     return repo.idsOfCustomer(this.db, userId);
+  }
+
+  /**
+   * The console dashboard's figures for payments created in [since, until): counts and sums by
+   * status and currency, the most frequent decline codes, and succeeded/failed per bucket.
+   */
+  async figures(since: Date, until: Date, bucketSeconds: number) {
+    const [byStatus, declineReasons, series] = await Promise.all([
+      repo.figuresByStatus(this.db, since, until, CARD_DECLINE_CODES),
+      repo.topDeclineCodes(this.db, since, until, CARD_DECLINE_CODES, 10),
+      repo.outcomeSeries(this.db, since, until, bucketSeconds),
+    ]);
+    return { byStatus, declineReasons, series };
+  }
+
+  /**
+   * Payments created in [since, until) that reached an outcome: succeeded (or authorised, waiting
+   * for capture) and failed. The success-rate alert rules read these.
+   */
+  async outcomes(since: Date, until: Date): Promise<{ succeeded: number; failed: number }> {
+    const rows = await repo.figuresByStatus(this.db, since, until, CARD_DECLINE_CODES);
+    const sum = (statuses: PaymentStatus[]) =>
+      rows.filter((r) => statuses.includes(r.status)).reduce((n, r) => n + r.count, 0);
+    return { succeeded: sum(['succeeded', 'requires_capture']), failed: sum(['failed']) };
+  }
+
+  /** Payments still `creating` or `unknown` that were created before `before`. */
+  unsettledCount(before: Date): Promise<number> {
+    return repo.countUnsettledBefore(this.db, before);
+  }
+
+  /** Payments waiting in each of `statuses`, by time in it: under 5 minutes, 5–60 minutes, over 1 hour. */
+  waitingByAge(statuses: readonly PaymentStatus[], now: Date) {
+    return repo.waitingByAge(this.db, statuses, now);
   }
 
   // -- inside another component's transaction (the order row is already locked) --------------
@@ -112,11 +155,9 @@ export class PaymentRecords {
     return {
       ...rest,
       ...(customerEmail
-        ? { customerIdsByEmail: await this.customers.idsWithEmailContaining(customerEmail) }
+        ? { customerIdsByEmail: await this.customers.idsMatching(customerEmail) }
         : {}),
-      ...(filter.q
-        ? { customerIdsByQ: await this.customers.idsWithEmailContaining(filter.q.trim()) }
-        : {}),
+      ...(filter.q ? { customerIdsByQ: await this.customers.idsMatching(filter.q.trim()) } : {}),
     };
   }
 }

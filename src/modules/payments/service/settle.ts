@@ -56,6 +56,36 @@ export class PaymentSettlement {
    * the payment pass it (its order never changes), which saves reading it once more.
    */
   async applyIntent(ref: PaymentRef, s: Settlement, actor: Actor): Promise<PaymentRow> {
+    return (await this.record(ref, s, actor, false)).payment;
+  }
+
+  /**
+   * applyConfirmation for the pay step, which answers with the order: also the order's view as
+   * the settling transaction left it (read once there, for the merchant's event and the answer
+   * alike). No view when nothing changed, or when Stripe answered with a card error.
+   */
+  async confirmWithOrderView(
+    ref: PaymentRef,
+    outcome: ConfirmOutcome,
+    actor: Actor,
+  ): Promise<{ payment: PaymentRow; order?: object | undefined }> {
+    const { payment, order } = await this.record(
+      ref,
+      outcome.kind === 'intent'
+        ? { intent: outcome.intent, requestId: outcome.requestId }
+        : { intent: outcome.intent, cardError: outcome.error, requestId: outcome.requestId },
+      actor,
+      outcome.kind === 'intent',
+    );
+    return { payment, order };
+  }
+
+  private async record(
+    ref: PaymentRef,
+    s: Settlement,
+    actor: Actor,
+    withOrderView: boolean,
+  ): Promise<{ payment: PaymentRow; order?: object | undefined }> {
     const { db, clock, orders, logger } = this.deps;
     const now = clock.now();
     const paymentId = typeof ref === 'string' ? ref : ref.id;
@@ -115,14 +145,22 @@ export class PaymentSettlement {
 
       const after = await repo.updatePayment(tx, paymentId, { ...next, updatedAt: now });
       await this.updateOrderFor(tx, order, after, now);
+      let view: Promise<object | undefined> | undefined;
+      const orderView = () => (view ??= orders.viewIn(tx, order.id));
+      await this.deps.events.paymentChanged(tx, order.id, current.status, after.status, orderView);
+      await this.deps.notices.paymentChanged(tx, after, current.status);
       await this.audit(tx, actor, `payment.${target}`, current, after, {
         stripeRequestId: s.requestId,
         stripeEventId: s.stripeEventId ?? null,
       });
-      return { payment: after, changed: current.status !== after.status };
+      return {
+        payment: after,
+        changed: current.status !== after.status,
+        order: withOrderView ? await orderView() : undefined,
+      };
     });
     if (result.changed) this.countOutcome(result.payment);
-    return result.payment;
+    return { payment: result.payment, order: result.order };
   }
 
   /** Records Stripe's answer to a confirmation: the intent, or a card error with its intent. */

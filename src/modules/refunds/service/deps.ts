@@ -2,7 +2,8 @@
 // server/services.ts): refunds never read those components' tables.
 import type { Logger } from 'pino';
 import type { Db, DbOrTx } from '../../../db/client.ts';
-import type { OrderStatus } from '../../../db/statuses.ts';
+import type { OrderStatus, RefundStatus } from '../../../db/statuses.ts';
+import type { RefundRow } from '../repository.ts';
 import type { JobSender } from '../../../jobs/queue.ts';
 import type { Clock } from '../../../lib/clock.ts';
 import type { PaymentProvider } from '../../../stripe/provider.ts';
@@ -10,6 +11,8 @@ import type { PaymentRecords } from '../../payments/service.ts';
 
 export interface RefundableOrder {
   id: string;
+  /** The customer the order belongs to. */
+  userId: string;
   status: OrderStatus;
   amount: number;
   amountRefunded: number;
@@ -29,6 +32,22 @@ export type RefundPayments = Pick<
   'find' | 'findByIntentId' | 'lockSucceededOfOrder' | 'setAmountRefunded' | 'idsOfCustomer'
 >;
 
+/** The merchant's webhook events, written in the caller's transaction (merchant-webhooks). */
+export interface RefundEvents {
+  refundChanged(tx: DbOrTx, from: RefundStatus, refund: RefundRow): Promise<void>;
+}
+
+/** Emails to the customer, written in the caller's transaction (customer-emails). */
+export interface RefundNotices {
+  /** A refund's status changed: a refund notice once it succeeded. */
+  refundChanged(
+    tx: DbOrTx,
+    from: RefundStatus,
+    refund: RefundRow,
+    customerId: string,
+  ): Promise<void>;
+}
+
 export interface RefundsDeps {
   db: Db;
   clock: Clock;
@@ -37,4 +56,6 @@ export interface RefundsDeps {
   logger: Logger;
   orders: RefundOrderLedger;
   payments: RefundPayments;
+  events: RefundEvents;
+  notices: RefundNotices;
 }

@@ -56,6 +56,11 @@ export class RefundRecords {
     };
   }
 
+  /** Refunds created in [since, until) by currency: count, failed, amount refunded (dashboard). */
+  figures(since: Date, until: Date) {
+    return repo.figuresByCurrency(this.db, since, until);
+  }
+
   /** Refunds not yet final, and any refund changed since `since`, for the reconciler. */
   toCheck(since: Date, limit: number): Promise<RefundRow[]> {
     return repo.refundsToCheck(this.db, since, limit);

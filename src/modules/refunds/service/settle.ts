@@ -83,6 +83,8 @@ export class RefundSettlement {
         updatedAt: now,
       });
       await this.recomputeTotals(tx, order, before.paymentId, now);
+      await this.deps.events.refundChanged(tx, before.status, after);
+      await this.deps.notices.refundChanged(tx, before.status, after, order.userId);
       await appendAudit(tx, {
         actorType: actor.type,
         actorId: actor.id,

@@ -8,6 +8,18 @@ export const authRoutes: RouteObject[] = [
     lazy: async () => ({ Component: (await import('./components/login-page')).LoginPage }),
   },
   {
+    path: 'forgot-password',
+    lazy: async () => ({
+      Component: (await import('./components/forgot-password-page')).ForgotPasswordPage,
+    }),
+  },
+  {
+    path: 'reset-password',
+    lazy: async () => ({
+      Component: (await import('./components/reset-password-page')).ResetPasswordPage,
+    }),
+  },
+  {
     path: 'signup',
     lazy: async () => ({ Component: (await import('./components/signup-page')).SignupPage }),
   },

@@ -1,12 +1,17 @@
 // The console's public entry: its routes, below /console. The console is its own set of chunks:
 // customers never download it.
-import { Navigate, type RouteObject } from 'react-router';
+import type { RouteObject } from 'react-router';
 
 export const consoleRoutes: RouteObject[] = [
   {
     lazy: async () => ({ Component: (await import('./components/console-layout')).ConsoleLayout }),
     children: [
-      { index: true, element: <Navigate to="/console/payments" replace /> },
+      {
+        index: true,
+        lazy: async () => ({
+          Component: (await import('./components/dashboard-page')).DashboardPage,
+        }),
+      },
       {
         path: 'payments',
         lazy: async () => ({
@@ -46,8 +51,22 @@ export const consoleRoutes: RouteObject[] = [
         }),
       },
       {
+        path: 'merchant-webhooks',
+        lazy: async () => ({
+          Component: (await import('./components/merchant-webhooks-page')).MerchantWebhooksPage,
+        }),
+      },
+      {
         path: 'audit',
         lazy: async () => ({ Component: (await import('./components/audit-page')).AuditPage }),
+      },
+      {
+        path: 'alerts',
+        lazy: async () => ({ Component: (await import('./components/alerts-page')).AlertsPage }),
+      },
+      {
+        path: 'mail',
+        lazy: async () => ({ Component: (await import('./components/mail-page')).MailPage }),
       },
       {
         path: 'reconciliation',

@@ -5,7 +5,9 @@ import { ConfirmDialog } from '../../../components/confirm-dialog';
 import { TextField } from '../../../components/form-field';
 import { ApiError } from '../../../lib/api-client';
 import { useUser } from '../../../lib/session';
+import { SessionsPanel, TwoFactorSummary } from '../../security';
 import { exportUrl, useDeleteAccount } from '../api/account';
+import { ChangePasswordPanel } from './change-password';
 
 export function AccountPage() {
   const user = useUser();
@@ -34,6 +36,10 @@ export function AccountPage() {
         </dl>
       </section>
 
+      <ChangePasswordPanel />
+      <TwoFactorSummary />
+      <SessionsPanel />
+
       <section className="panel" aria-labelledby="data-heading">
         <h2 id="data-heading">Your data</h2>
         <div className="account__action">
@@ -56,8 +62,9 @@ export function AccountPage() {
           <div>
             <h3>Delete my account</h3>
             <p id="delete-note" className="muted">
-              Removes your personal data and saved cards; records of past payments are kept as the
-              law requires.
+              Removes your personal data and saved cards; records of past payments are kept,
+              anonymised, as the law requires. A payment still waiting for your bank&apos;s check is
+              canceled first.
             </p>
           </div>
           <button
@@ -127,8 +134,9 @@ function DeleteAccountDialog({ onCancel }: { onCancel: () => void }) {
       onConfirm={() => confirm()}
     >
       <p>
-        Your saved cards and personal data will be deleted and you will be signed out. This cannot
-        be undone.
+        Your saved cards and personal data will be deleted and you will be signed out. A payment
+        waiting for your bank&apos;s check is canceled. Records of your orders and payments are kept
+        without your name or email, as bookkeeping law requires. This cannot be undone.
       </p>
       {/* A form of its own, so Enter in the password field confirms. */}
       <form noValidate onSubmit={confirm}>

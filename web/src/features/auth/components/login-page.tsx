@@ -6,28 +6,43 @@ import { TextField } from '../../../components/form-field';
 import { useFormErrors } from '../../../lib/form-errors';
 import type { FormErrors } from '../../../lib/form-errors';
 import { safeNextPath, withNext } from '../../../lib/redirect';
-import { useUser } from '../../../lib/session';
+import { useSession } from '../../../lib/session';
+import type { AccountDeletion } from '../../../types/api';
 import { useLogin } from '../api/auth';
 import { AuthCard } from './auth-card';
+import { SecondFactorForm } from './second-factor-form';
 
 const FIELDS = ['email', 'password'] as const;
 type Field = (typeof FIELDS)[number];
 
 export function LoginPage() {
-  const user = useUser();
+  const { user, second_factor_pending: secondFactorPending, deletion } = useSession();
   const [params] = useSearchParams();
   const next = safeNextPath(params.get('next'));
   // Set by the sign-in guard; the checkout, outside the router, says it in the address instead.
   const ended: unknown = useLocation().state ?? (params.has('signed_out') ? 'signed-out' : null);
 
   if (user) return <Navigate to={next} replace />;
+  // The password was right; the account has a second factor (ADR 023).
+  if (secondFactorPending) {
+    return (
+      <AuthCard title="Two-step verification">
+        <SecondFactorForm next={next} />
+      </AuthCard>
+    );
+  }
   return (
     <AuthCard
       title="Sign in"
       footer={
-        <p>
-          New to Paydeck? <Link to={withNext('/signup', next)}>Create an account</Link>
-        </p>
+        <>
+          <p>
+            <Link to="/forgot-password">Forgot your password?</Link>
+          </p>
+          <p>
+            New to Paydeck? <Link to={withNext('/signup', next)}>Create an account</Link>
+          </p>
+        </>
       }
     >
       {ended === 'signed-out' ? (
@@ -40,10 +55,46 @@ export function LoginPage() {
           <p>
             Your personal data and saved cards are gone, and you have been signed out everywhere.
           </p>
+          {deletion ? <DeletionSummary deletion={deletion} /> : null}
         </Alert>
       ) : null}
       <LoginForm next={next} />
     </AuthCard>
+  );
+}
+
+/** What the deletion removed, and what it kept anonymised and why (the server's answer). */
+function DeletionSummary({ deletion }: { deletion: AccountDeletion }) {
+  const removed = deletion.removed.filter((item) => item.count > 0);
+  const kept = deletion.kept_anonymised.filter((item) => item.count > 0);
+  return (
+    <>
+      {deletion.canceled_payments.length > 0 ? (
+        <p>
+          {deletion.canceled_payments.length === 1
+            ? 'A payment waiting for your bank’s check was canceled; nothing was charged.'
+            : `${deletion.canceled_payments.length} payments waiting for your bank’s check were canceled; nothing was charged.`}
+        </p>
+      ) : null}
+      <h3>Removed</h3>
+      <ul aria-label="Removed">
+        {removed.map((item) => (
+          <li key={item.data}>{item.description}</li>
+        ))}
+      </ul>
+      {kept.length > 0 ? (
+        <>
+          <h3>Kept without your name or email</h3>
+          <ul aria-label="Kept anonymised">
+            {kept.map((item) => (
+              <li key={item.data}>
+                {item.description} ({item.count}). {item.reason}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </>
   );
 }
 
@@ -66,7 +117,10 @@ function LoginForm({ next }: { next: string }) {
     const clientErrors = { fields, form: null };
     if (!passes(form, clientErrors)) return;
     login.mutate(input, {
-      onSuccess: () => void navigate(next, { replace: true }),
+      // With a second factor the page turns into its step instead.
+      onSuccess: (session) => {
+        if (!session.second_factor_pending) void navigate(next, { replace: true });
+      },
       onError: (error) => showServerError(form, error),
     });
   }

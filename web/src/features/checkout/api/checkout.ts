@@ -6,6 +6,7 @@ import type { Session, User } from '../../../lib/session';
 import { getStripe } from '../../../lib/stripe';
 import type {
   JsonBody,
+  LegalDocument,
   Order,
   PayResponse,
   PaymentMethod,
@@ -80,4 +81,10 @@ export async function signOut(): Promise<void> {
     if (!(error instanceof ApiError && error.status === 401)) throw error;
   }
   setCsrfToken(null);
+}
+
+/** Accepts the current Terms of Service (asked again after they change, before the next payment). */
+export async function acceptCurrentTerms(): Promise<void> {
+  const terms = await api.get<LegalDocument>('/api/legal/terms');
+  await api.post('/api/legal/terms/accept', { version: terms.version });
 }

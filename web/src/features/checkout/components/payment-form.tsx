@@ -2,7 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { CardElement, Elements, useElements, useStripe } from '@stripe/react-stripe-js';
 import type { Stripe, StripeCardElement } from '@stripe/stripe-js';
-import { ErrorAlert } from '../../../components/alert';
+import { Alert, ErrorAlert } from '../../../components/alert';
 import { Button } from '../../../components/button';
 import { CardField } from '../../../components/card-field';
 import { CardLabel, expiry } from '../../../components/card-label';
@@ -12,7 +12,7 @@ import { ApiError, newIdempotencyKey } from '../../../lib/api-client';
 import { formatMoney } from '../../../lib/money';
 import { fromStripeError, useStripeLoader } from '../../../lib/stripe';
 import type { Order, PayResponse } from '../../../types/api';
-import { fetchOrder, payOrder, syncOrder } from '../api/checkout';
+import { acceptCurrentTerms, fetchOrder, payOrder, syncOrder } from '../api/checkout';
 import type { CheckoutData } from '../api/checkout';
 
 const NEW_CARD = 'new';
@@ -240,7 +240,11 @@ function PaymentFormFields({ data, onOrder }: Props) {
 
       {failure ? (
         <div ref={failureRef} tabIndex={-1} className="payment-form__failure">
-          <ErrorAlert error={failure} title="Your payment did not go through" />
+          {failure instanceof ApiError && failure.code === 'terms_not_accepted' ? (
+            <TermsChanged message={failure.message} onAccepted={() => setFailure(null)} />
+          ) : (
+            <ErrorAlert error={failure} title="Your payment did not go through" />
+          )}
         </div>
       ) : null}
       <p className="payment-form__progress" role="status">
@@ -258,6 +262,39 @@ function PaymentFormFields({ data, onOrder }: Props) {
         Card details are sent straight to Stripe, our payment processor; Paydeck never sees them.
       </p>
     </form>
+  );
+}
+
+/** The Terms changed since this customer accepted them: read, accept, then pay. */
+function TermsChanged({ message, onAccepted }: { message: string; onAccepted: () => void }) {
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  return (
+    <Alert tone="info" live title="Please accept our new Terms of Service">
+      <p>
+        {message}{' '}
+        <a href="/legal/terms" target="_blank" rel="noreferrer">
+          Read the Terms of Service
+        </a>
+        .
+      </p>
+      {error ? <p role="alert">{error.message}</p> : null}
+      <Button
+        type="button"
+        variant="secondary"
+        pending={pending}
+        onClick={() => {
+          setPending(true);
+          setError(null);
+          acceptCurrentTerms().then(onAccepted, (e: unknown) => {
+            setPending(false);
+            setError(ApiError.from(e));
+          });
+        }}
+      >
+        Accept the Terms
+      </Button>
+    </Alert>
   );
 }
 

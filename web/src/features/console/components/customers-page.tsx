@@ -38,7 +38,7 @@ export function CustomersPage() {
           type="search"
           defaultValue={q}
           maxLength={200}
-          hint="Part of it is enough"
+          hint="The whole email, or whole words of the name (they are encrypted: no partial match)"
         />
         <div className="form__actions">
           <Button type="submit">Find customers</Button>
@@ -54,7 +54,11 @@ export function CustomersPage() {
       ) : null}
       {customers.data && list.length === 0 ? (
         <Empty>
-          <p>{q ? `No customer’s email or name contains “${q}”.` : 'No customers yet.'}</p>
+          <p>
+            {q
+              ? `No customer has the email “${q}” or those words in their name.`
+              : 'No customers yet.'}
+          </p>
         </Empty>
       ) : null}
       {customers.isPending || list.length > 0 ? (

@@ -228,7 +228,7 @@ function PaymentFilters() {
           name="q"
           type="search"
           defaultValue={value('q')}
-          hint="Payment or order id, pi_… id, or part of the customer’s email"
+          hint="Payment or order id, pi_… id, or the customer’s whole email or name words"
           maxLength={200}
         />
       </div>

@@ -112,10 +112,16 @@ export function WebhookEventPage() {
           </section>
           <section className="panel" aria-labelledby="payload-heading">
             <h2 id="payload-heading">Payload</h2>
-            {/* Focusable so the keyboard can scroll a long payload. */}
-            <pre className="json" tabIndex={0}>
-              {JSON.stringify(data.payload, null, 2)}
-            </pre>
+            {data.payload === null ? (
+              // Retention (ADR 024): settled events lose their payload after
+              // RETENTION_WEBHOOK_PAYLOADS; the event itself stays.
+              <p>Deleted under the retention policy; this event can no longer be replayed.</p>
+            ) : (
+              // Focusable so the keyboard can scroll a long payload.
+              <pre className="json" tabIndex={0}>
+                {JSON.stringify(data.payload, null, 2)}
+              </pre>
+            )}
           </section>
         </>
       ) : null}

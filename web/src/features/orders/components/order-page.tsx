@@ -1,6 +1,8 @@
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { Alert, ErrorAlert } from '../../../components/alert';
+import { ConfirmDialog } from '../../../components/confirm-dialog';
 import { CardLabel } from '../../../components/card-label';
 import { OrderItems } from '../../../components/order-items';
 import { PageSkeleton } from '../../../components/skeleton';
@@ -10,7 +12,7 @@ import { formatDateTime } from '../../../lib/dates';
 import { formatMoney } from '../../../lib/money';
 import { isPayable } from '../../../types/api';
 import type { Order, Payment } from '../../../types/api';
-import { orderQuery } from '../api/orders';
+import { orderQuery, useCancelPayment } from '../api/orders';
 
 /** No such order for this customer (or not an order id at all): asking again will not help. */
 function isMissing(error: unknown): boolean {
@@ -68,8 +70,19 @@ function shortId(id: string): string {
 
 function Receipt({ order, justPaid }: { order: Order; justPaid: boolean }) {
   const succeeded = order.status === 'paid' || order.status === 'authorized';
+  // Held here, not in the button: the button goes once the payment is canceled.
+  const cancelPayment = useCancelPayment(order.id);
   return (
     <>
+      {/* Refused because the payment went through meanwhile: the dialog went with the button. */}
+      {cancelPayment.error && order.status !== 'requires_action' ? (
+        <ErrorAlert error={cancelPayment.error} title="The payment was not canceled" />
+      ) : null}
+      {cancelPayment.isSuccess && order.status === 'open' ? (
+        <Alert tone="success" live title="The payment was canceled">
+          <p>Nothing was charged. You can pay this order again whenever you like.</p>
+        </Alert>
+      ) : null}
       {justPaid && succeeded ? (
         <Alert tone="success" live title="Thank you — your payment went through">
           <p>A receipt for {formatMoney(order.amount, order.currency)} is below.</p>
@@ -115,10 +128,13 @@ function Receipt({ order, justPaid }: { order: Order; justPaid: boolean }) {
               : 'This order is not paid yet'
           }
         >
-          <p>
+          <p className="actions">
             <a href={`/checkout/${order.id}`} className="button button--primary">
               Pay now
             </a>
+            {order.status === 'requires_action' ? (
+              <CancelPaymentButton cancel={cancelPayment} />
+            ) : null}
           </p>
         </Alert>
       ) : null}
@@ -161,6 +177,45 @@ function Receipt({ order, justPaid }: { order: Order; justPaid: boolean }) {
             ))}
           </ul>
         </section>
+      ) : null}
+    </>
+  );
+}
+
+/**
+ * A payment left waiting for the bank's check (the customer opened 3-D Secure and walked away):
+ * the customer can give it up instead of leaving it hanging.
+ */
+function CancelPaymentButton({ cancel }: { cancel: ReturnType<typeof useCancelPayment> }) {
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        className="button button--secondary"
+        onClick={() => {
+          cancel.reset();
+          setConfirming(true);
+        }}
+      >
+        Cancel this payment
+      </button>
+      {confirming ? (
+        <ConfirmDialog
+          title="Cancel this payment?"
+          confirmLabel="Cancel payment"
+          cancelLabel="Keep it"
+          pending={cancel.isPending}
+          error={cancel.error}
+          errorTitle="The payment was not canceled"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => cancel.mutate()}
+        >
+          <p>
+            Your bank&apos;s check is abandoned and nothing is charged. The order stays open: you
+            can pay it later, with any card.
+          </p>
+        </ConfirmDialog>
       ) : null}
     </>
   );

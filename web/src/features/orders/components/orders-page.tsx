@@ -58,6 +58,11 @@ function OrderRow({ order }: { order: Order }) {
         <span className="list__meta">
           <time dateTime={order.created_at}>{formatDateTime(order.created_at)}</time>
         </span>
+        {order.status === 'requires_action' ? (
+          <Link to={`/orders/${order.id}`} className="list__hint">
+            Your bank is waiting for you: confirm or cancel this payment
+          </Link>
+        ) : null}
       </div>
       <div className="list__side">
         <span className="list__amount">{formatMoney(order.amount, order.currency)}</span>
