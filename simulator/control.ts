@@ -88,8 +88,35 @@ function filterLog<T extends object>(entries: T[], query: Json): T[] {
   );
 }
 
+/** The simulator's clock (time travel, like Stripe's test clocks). */
+function clock(sim: Sim): Json {
+  const now = sim.webhooks.now();
+  return {
+    now: Math.floor(now / 1000),
+    now_iso: new Date(now).toISOString(),
+    offset_seconds: Math.round(sim.webhooks.clockOffsetMs / 1000),
+  };
+}
+
+/** Only forward: events already sent keep their times, as Stripe's test clocks do. */
+const MAX_ADVANCE_SECONDS = 366 * 86_400;
+
 const routes: ControlRoute[] = [
   { method: 'GET', pattern: /^\/_sim\/health$/, handler: () => ({ ok: true }) },
+  { method: 'GET', pattern: /^\/_sim\/clock$/, handler: (sim) => clock(sim) },
+  {
+    method: 'POST',
+    pattern: /^\/_sim\/clock\/advance$/,
+    handler: (sim, body) => {
+      const seconds = nonNegative(body.seconds, 'seconds');
+      if (seconds > MAX_ADVANCE_SECONDS)
+        throw invalidRequest(`seconds must be at most ${MAX_ADVANCE_SECONDS}`, {
+          param: 'seconds',
+        });
+      sim.webhooks.advanceClock(seconds * 1000);
+      return clock(sim);
+    },
+  },
   {
     method: 'POST',
     pattern: /^\/_sim\/reset$/,

@@ -2,7 +2,7 @@
 // `previous_attributes` for updates) and handed to webhook delivery.
 import type { Ctx } from './sim.ts';
 import { API_VERSION, type StripeEvent, type StripeObject } from './types.ts';
-import { clone, newId, nowSeconds, previousAttributes } from './util.ts';
+import { clone, newId, previousAttributes } from './util.ts';
 
 /** Events kept (oldest dropped), so that long load tests do not grow without bound. */
 const EVENT_LIMIT = 50_000;
@@ -19,7 +19,8 @@ export function emit(
     id: newId('evt'),
     object: 'event',
     api_version: API_VERSION,
-    created: nowSeconds(),
+    // On the simulator's clock, which time travel moves (POST /_sim/clock).
+    created: Math.floor(ctx.sim.webhooks.now() / 1000),
     data: previous
       ? { object: clone(object), previous_attributes: previous }
       : { object: clone(object) },

@@ -64,7 +64,10 @@ function endpointWants(endpoint: WebhookEndpoint, type: string): boolean {
 export class WebhookSender {
   config: WebhookConfig;
   log: DeliveryRecord[] = [];
-  private timers = new Set<NodeJS.Timeout>();
+  /** Scheduled deliveries, with when they are due on this simulator's clock (`now()`). */
+  private timers = new Map<NodeJS.Timeout, { dueAt: number; fn: () => void }>();
+  /** How far this simulator's clock is ahead of the machine's (`POST /_sim/clock`). */
+  private offsetMs = 0;
   private random: () => number;
   private inFlight = new Set<ClientRequest>();
   /** Bumped on reset, so answers to requests sent before it are ignored. */
@@ -110,9 +113,34 @@ export class WebhookSender {
     this.random = seededRandom(seed);
   }
 
-  reset(): void {
-    for (const t of this.timers) clearTimeout(t);
+  /** The simulator's time in ms: the machine's, plus any time travel. */
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  get clockOffsetMs(): number {
+    return this.offsetMs;
+  }
+
+  /**
+   * Moves this simulator's clock forward (like a Stripe test clock): deliveries scheduled for a
+   * time now past are sent at once, later ones keep their remaining wait on the new clock, and
+   * signatures carry the new time.
+   */
+  advanceClock(ms: number): void {
+    this.offsetMs += ms;
+    const scheduled = [...this.timers];
     this.timers.clear();
+    for (const [timer, { dueAt, fn }] of scheduled) {
+      clearTimeout(timer);
+      this.scheduleAt(dueAt, fn);
+    }
+  }
+
+  reset(): void {
+    for (const t of this.timers.keys()) clearTimeout(t);
+    this.timers.clear();
+    this.offsetMs = 0;
     for (const req of this.inFlight) req.destroy();
     this.inFlight.clear();
     this.generation++;
@@ -121,11 +149,18 @@ export class WebhookSender {
   }
 
   private schedule(fn: () => void, delayMs: number): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, delayMs);
-    this.timers.add(timer);
+    this.scheduleAt(this.now() + delayMs, fn);
+  }
+
+  private scheduleAt(dueAt: number, fn: () => void): void {
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        fn();
+      },
+      Math.max(0, dueAt - this.now()),
+    );
+    this.timers.set(timer, { dueAt, fn });
   }
 
   private attempt(eventId: string, endpointId: string, attempt: number, primary: boolean): void {
@@ -135,7 +170,7 @@ export class WebhookSender {
     if (!event || !endpoint || !secret || endpoint.status !== 'enabled') return;
     // Signed anew on every attempt: the timestamp is part of the signature.
     const payload = JSON.stringify(event, null, 2);
-    const signature = signPayload(payload, secret, Math.floor(Date.now() / 1000));
+    const signature = signPayload(payload, secret, Math.floor(this.now() / 1000));
     const started = Date.now();
     const generation = this.generation;
     const { request, result: sent } = post(endpoint.url, payload, signature, this.config.timeoutMs);

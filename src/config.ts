@@ -148,6 +148,8 @@ const envSchema = tracingSchema.extend({
     .min(1)
     .max(24 * 30)
     .default(12),
+  /** How long a checkout link the merchant API hands out (checkout_url) opens its order. */
+  CHECKOUT_LINK_TTL: duration('7d'),
   OPERATOR_MFA: z
     .enum(['required', 'optional'], {
       message: 'must be required or optional',
@@ -249,6 +251,8 @@ export interface Config {
     maxNetworkRetries: number;
   };
   session: { idleTimeoutMs: number; absoluteTimeoutMs: number };
+  /** How long a signed checkout link (orders/checkout-links.ts) stays valid. */
+  checkoutLinkTtlMs: number;
   /**
    * `required`: an operator without a confirmed TOTP second factor opens no operator route until
    * they enrol (ADR 023). `optional`: enrolment is the operator's choice. Either way an enrolled
@@ -438,6 +442,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
       absoluteTimeoutMs: e.SESSION_ABSOLUTE_TIMEOUT_HOURS * 3_600_000,
     },
+    checkoutLinkTtlMs: e.CHECKOUT_LINK_TTL,
     // The simulated demo keeps its two-command start; anything that talks to Stripe requires it.
     operatorMfa: e.OPERATOR_MFA ?? (mode === 'simulated' ? 'optional' : 'required'),
     trustProxy: trust === 'true' ? true : trust === 'false' ? false : trust,

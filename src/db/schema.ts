@@ -43,7 +43,14 @@ export const users = pgTable(
     emailIndex: text('email_index'),
     /** One keyed blind index per word of the name: the console's search by name. */
     nameIndex: text('name_index').array(),
+    /**
+     * argon2id; or a marker starting with '!' that no password matches: '!guest' for a customer
+     * the merchant API created (they pay through signed checkout links until they set a password
+     * by "forgot password"), '!deleted' for an erased account.
+     */
     passwordHash: text('password_hash').notNull(),
+    /** The merchant's own keys and values (merchant API), as on orders. */
+    metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
     role: text('role', { enum: ['customer', 'admin'] })
       .notNull()
       .default('customer'),
@@ -93,6 +100,11 @@ export const sessions = pgTable(
      * such a session opens nothing but the sign-in's second step, and expires within minutes.
      */
     secondFactorPending: boolean('second_factor_pending').notNull().default(false),
+    /**
+     * Opened from a signed checkout link (orders/checkout-links.ts), not by a password: such a
+     * session opens only the checkout of this one order (routes declaring `checkoutLink`).
+     */
+    checkoutOrderId: uuid('checkout_order_id'),
   },
   (t) => [
     index('sessions_user_idx').on(t.userId),
@@ -257,6 +269,9 @@ export const orders = pgTable(
     createdBy: text('created_by').notNull(),
     /** The client request that created this order (hashed Idempotency-Key and caller; ADR 008). */
     requestKey: text('request_key'),
+    /** Where the checkout sends the customer after paying, and where its "cancel" link leads. */
+    successUrl: text('success_url'),
+    cancelUrl: text('cancel_url'),
     paidAt: timestamp('paid_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -746,5 +761,15 @@ export const dataEncryptionProgress = pgTable('data_encryption_progress', {
   /** The last row id done (as text: tables have uuid, bigint or text ids). */
   lastId: text('last_id'),
   doneAt: timestamp('done_at', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Time travel in simulated mode (ADR 031): how far Paydeck's clock runs ahead of the machine's,
+ * shared by every instance and worker. One row; absent means no travel.
+ */
+export const testClock = pgTable('test_clock', {
+  id: smallint('id').primaryKey().default(1),
+  offsetMs: bigint('offset_ms', { mode: 'number' }).notNull().default(0),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -235,6 +235,11 @@ export interface JobSender {
  */
 export class LateBoundJobSender implements JobSender {
   private queue: JobQueue | undefined;
+  /**
+   * The machine's time (ms) for a `startAfter` given on the app's clock: they differ once the
+   * clock has travelled in simulated mode (ADR 031), and pg-boss compares with the database's.
+   */
+  realTimeOf: (at: number) => number = (at) => at;
   constructor(private readonly onDrop: (name: string) => void = () => {}) {}
 
   attach(queue: JobQueue): void {
@@ -248,7 +253,14 @@ export class LateBoundJobSender implements JobSender {
   ) {
     if (!this.queue) return this.onDrop(name);
     await this.queue.send(name, data, {
-      ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
+      ...(options.startAfter !== undefined
+        ? {
+            startAfter:
+              options.startAfter instanceof Date
+                ? new Date(this.realTimeOf(options.startAfter.getTime()))
+                : options.startAfter,
+          }
+        : {}),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     });
   }

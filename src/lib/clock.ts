@@ -19,3 +19,23 @@ export class ManualClock implements Clock {
     this.current = new Date(date);
   }
 }
+
+/**
+ * A clock running ahead of another by an offset: time travel in simulated mode (ADR 031). The
+ * offset is shared by every process through the database (modules/test-clock); this only holds
+ * the value last read.
+ */
+export class OffsetClock implements Clock {
+  private offset = 0;
+  /** The clock it runs ahead of: the machine's, for what must not travel (sessions). */
+  constructor(readonly base: Clock = systemClock) {}
+  now(): Date {
+    return new Date(this.base.now().getTime() + this.offset);
+  }
+  get offsetMs(): number {
+    return this.offset;
+  }
+  setOffset(ms: number): void {
+    this.offset = ms;
+  }
+}

@@ -7,7 +7,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
-import { systemClock, type Clock } from '../lib/clock.ts';
+import { OffsetClock, systemClock, type Clock } from '../lib/clock.ts';
 import { randomToken } from '../lib/crypto.ts';
 import { tooManyRequests } from '../lib/errors.ts';
 import { acceptedRequestId, loggerOptions } from '../lib/logger.ts';
@@ -24,6 +24,7 @@ import webAppPlugin from './plugins/web-app.ts';
 import gracefulClosePlugin from './plugins/graceful-close.ts';
 import authPlugin from '../modules/auth/plugin.ts';
 import authRoutes from '../modules/auth/routes.ts';
+import checkoutRoutes from '../modules/checkout/routes.ts';
 import { adminSessionRoutes, securityRoutes } from '../modules/auth/security-routes.ts';
 import legalRoutes from '../modules/legal/routes.ts';
 import healthRoutes from '../modules/health/routes.ts';
@@ -58,6 +59,8 @@ import reconciliationPlugin from '../modules/reconciliation/plugin.ts';
 import metricsPlugin from '../modules/metrics/plugin.ts';
 import auditSealerPlugin from '../modules/audit/sealer.ts';
 import alertsPlugin from '../modules/alerts/plugin.ts';
+import testClockPlugin from '../modules/test-clock/plugin.ts';
+import { adminTestClockRoutes } from '../modules/test-clock/routes.ts';
 import { adminDashboardRoutes } from '../modules/dashboard/routes.ts';
 import stripeCallsPlugin from '../modules/dashboard/stripe-calls-plugin.ts';
 import { StripeCallRecorder } from '../modules/dashboard/stripe-calls.ts';
@@ -134,7 +137,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     config,
     database: options.database,
     redis: options.redis,
-    clock: options.clock ?? systemClock,
+    // With the simulator, Paydeck's clock can travel forward with it (ADR 031).
+    clock:
+      config.stripe.mode === 'simulated'
+        ? new OffsetClock(options.clock ?? systemClock)
+        : (options.clock ?? systemClock),
     rateLimitNamespace: options.rateLimitNamespace ?? 'paydeck-rl:',
   };
   app.decorate('ctx', ctx);
@@ -163,6 +170,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     new LateBoundJobSender((name) =>
       app.log.warn({ job: name }, 'job not queued: no queue attached'),
     );
+  // A job "at" a travelled time is due when the database's clock, which does not travel, says so.
+  const travelled = ctx.clock;
+  if (travelled instanceof OffsetClock) jobs.realTimeOf = (at) => at - travelled.offsetMs;
   app.decorate('services', createServices(ctx, provider, jobs, app.log as unknown as Logger));
 
   await app.register(gracefulClosePlugin);
@@ -186,6 +196,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(configRoutes);
   await app.register(authRoutes, { prefix: '/api/auth' });
   await app.register(securityRoutes, { prefix: '/api/auth' });
+  await app.register(checkoutRoutes, { prefix: '/api/checkout' });
   await app.register(legalRoutes, { prefix: '/api/legal' });
   await app.register(catalogRoutes);
   await app.register(orderRoutes, { prefix: '/api/orders' });
@@ -198,6 +209,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(metricsPlugin);
   await app.register(auditSealerPlugin);
   await app.register(alertsPlugin);
+  await app.register(testClockPlugin);
   await app.register(stripeCallsPlugin, { recorder: stripeCalls });
   await app.register(apiKeyAdminRoutes, { prefix: '/api/admin' });
   // The merchant API (/api/v1) and the console's API (/api/admin): each component registers
@@ -213,6 +225,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(adminRefundRoutes, { prefix: '/api/admin' });
   await app.register(adminCustomerRoutes, { prefix: '/api/admin' });
   await app.register(adminDashboardRoutes, { prefix: '/api/admin' });
+  await app.register(adminTestClockRoutes, { prefix: '/api/admin' });
   await app.register(adminWebhookEndpointRoutes, { prefix: '/api/admin' });
 
   await app.register(webAppPlugin);

@@ -16,6 +16,11 @@ import { PasswordResetService } from '../modules/auth/password-reset.ts';
 import { SecondFactorService } from '../modules/auth/second-factor.ts';
 import { SessionControl } from '../modules/auth/session-control.ts';
 import { SessionCache } from '../modules/auth/session-cache.ts';
+import { CheckoutLinks } from '../modules/checkout/links.ts';
+import { TestClock } from '../modules/test-clock/service.ts';
+import { OffsetClock } from '../lib/clock.ts';
+import { CheckoutSessions } from '../modules/checkout/service.ts';
+import { GuestCustomers } from '../modules/auth/guests.ts';
 import { SessionStore } from '../modules/auth/sessions.ts';
 import { CatalogService } from '../modules/catalog/service.ts';
 import { CustomerDirectory, StripeCustomersService } from '../modules/customers/service.ts';
@@ -40,6 +45,9 @@ export interface Services {
   jobs: JobSender;
   sessions: SessionStore;
   auth: AuthService;
+  /** Customers without a password, and the sessions their checkout links open (ADR 030). */
+  guests: GuestCustomers;
+  checkout: CheckoutSessions;
   passwordResets: PasswordResetService;
   secondFactor: SecondFactorService;
   sessionControl: SessionControl;
@@ -67,6 +75,8 @@ export interface Services {
   dashboard: DashboardService;
   idempotency: IdempotencyRecords;
   retention: RetentionService;
+  /** Time travel (simulated mode only; `available` says whether). */
+  testClock: TestClock;
 }
 
 declare module 'fastify' {
@@ -84,7 +94,14 @@ export function createServices(
   const { clock, config } = ctx;
   const db = ctx.database.db;
 
-  const sessions = new SessionStore(db, clock, config.session, new SessionCache(clock, ctx.redis));
+  // Sign-ins last in the machine's time: time travel (ADR 031) must not sign the operator out.
+  const sessionClock = clock instanceof OffsetClock ? clock.base : clock;
+  const sessions = new SessionStore(
+    db,
+    sessionClock,
+    config.session,
+    new SessionCache(sessionClock, ctx.redis),
+  );
   const secondFactor = new SecondFactorService(db, clock, sessions, config.operatorMfa);
   const sessionControl = new SessionControl(db, clock, sessions);
   const apiKeys = new ApiKeysService(db, clock);
@@ -99,7 +116,8 @@ export function createServices(
   // step: the records (reads) are built first, so neither side needs the other at construction.
   const paymentRecords = new PaymentRecords(db, customers);
   const refundRecords = new RefundRecords(db, paymentRecords);
-  const orders = new OrdersService(db, clock, catalog, config.publicUrl, {
+  const checkoutLinks = new CheckoutLinks(config.publicUrl, config.checkoutLinkTtlMs);
+  const orders = new OrdersService(db, clock, catalog, checkoutLinks, {
     payments: paymentRecords,
     refunds: refundRecords,
   });
@@ -127,6 +145,8 @@ export function createServices(
     },
   });
   const auth = new AuthService(db, clock, sessions, merchantWebhooks);
+  const guests = new GuestCustomers(db, clock, sessions, merchantWebhooks);
+  const checkout = new CheckoutSessions({ clock, links: checkoutLinks, orders, guests });
   const passwordResets = new PasswordResetService(db, clock, customerEmails, sessions);
   const payments = new PaymentsService(
     {
@@ -263,6 +283,8 @@ export function createServices(
     jobs,
     sessions,
     auth,
+    guests,
+    checkout,
     passwordResets,
     secondFactor,
     sessionControl,
@@ -289,5 +311,11 @@ export function createServices(
     dashboard,
     idempotency,
     retention,
+    testClock: new TestClock({
+      db,
+      logger,
+      clock: clock instanceof OffsetClock ? clock : undefined,
+      simulatorUrl: config.stripe.mode === 'simulated' ? config.stripe.apiBase : undefined,
+    }),
   };
 }

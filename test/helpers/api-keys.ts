@@ -13,6 +13,7 @@ export const ALL_SCOPES = [
   'refunds:read',
   'refunds:write',
   'customers:read',
+  'customers:write',
   'webhooks:read',
   'webhooks:write',
 ];
@@ -54,7 +55,7 @@ export class ApiClient {
   ) {}
 
   request(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     url: string,
     options: { body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<LightMyRequestResponse> {

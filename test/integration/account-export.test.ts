@@ -52,7 +52,7 @@ const COVERAGE: Record<string, Coverage> = {
   users: {
     section: 'profile',
     rows: (u) => sql`id = ${u.id}`,
-    exported: ['email', 'name'],
+    exported: ['email', 'name', 'metadata'],
   },
   legal_acceptances: {
     section: 'legal_acceptances',

@@ -41,6 +41,7 @@ describe('sign-up', () => {
       csrf_token: body.csrf_token,
       second_factor_pending: false,
       operator_mfa: null,
+      checkout_order_id: null,
     });
 
     const [row] = await t.database.db.select().from(users).where(emailIs(email));
@@ -246,6 +247,7 @@ describe('sign-out', () => {
       csrf_token: null,
       second_factor_pending: false,
       operator_mfa: null,
+      checkout_order_id: null,
     });
   });
 

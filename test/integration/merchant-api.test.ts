@@ -50,7 +50,8 @@ describe('merchant API: the README journey', () => {
       customer_id: user.id,
       metadata: { invoice: 'INV-1001' },
     });
-    expect(order.checkout_url.endsWith(`/checkout/${order.id}`)).toBe(true);
+    expect(new URL(order.checkout_url).pathname).toBe(`/checkout/${order.id}`);
+    expect(new URL(order.checkout_url).searchParams.get('token')).toMatch(/^\d+\.[\w-]+\.[\w-]+$/);
 
     // The customer sees it in their own orders and pays it at checkout.
     const paid = await pay(client, order.id, { payment_method_id: 'pm_card_visa' });

@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** The merchant API (SPEC.md §1; issue #4): method and Fastify path. */
-const MERCHANT_ROUTES: Array<['GET' | 'POST' | 'DELETE', string]> = [
+const MERCHANT_ROUTES: Array<['GET' | 'POST' | 'PATCH' | 'DELETE', string]> = [
   ['POST', '/api/v1/orders'],
   ['GET', '/api/v1/orders'],
   ['GET', '/api/v1/orders/:id'],
@@ -35,6 +35,9 @@ const MERCHANT_ROUTES: Array<['GET' | 'POST' | 'DELETE', string]> = [
   ['GET', '/api/v1/refunds/:id'],
   ['GET', '/api/v1/customers'],
   ['GET', '/api/v1/customers/:id'],
+  ['POST', '/api/v1/customers'],
+  ['PATCH', '/api/v1/customers/:id'],
+  ['DELETE', '/api/v1/customers/:id'],
   ['POST', '/api/v1/webhook_endpoints'],
   ['GET', '/api/v1/webhook_endpoints'],
   ['GET', '/api/v1/webhook_endpoints/:id'],

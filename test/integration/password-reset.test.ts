@@ -202,4 +202,27 @@ describe('password reset limits', () => {
       expect(third.json().error.code).toBe('rate_limited');
     }
   });
+  it('when a customer the merchant API created (no password) resets it, then they have an account, and their checkout links ask them to sign in', async () => {
+    const email = uniqueEmail('guest-reset');
+    const actor = { type: 'system' as const, id: null, ip: null, requestId: 'test' };
+    const guest = await t.app.services.guests.create({ email, name: 'Gwen Guest' }, actor);
+    const order = await t.app.services.orders.create(
+      { userId: guest.id, amount: 1200, currency: 'usd' },
+      actor,
+    );
+    const link = new URL((await t.app.services.orders.getFor(order.id, null)).checkout_url);
+    const openLink = () =>
+      visitor().request('POST', '/api/checkout/sessions', {
+        body: { order_id: order.id, token: link.searchParams.get('token') },
+      });
+    expect((await openLink()).statusCode).toBe(200);
+
+    expect((await requestReset(email)).statusCode).toBe(202);
+    expect((await confirmReset(await tokenMailedTo(email))).statusCode).toBe(200);
+
+    expect((await signIn(email, NEW_PASSWORD)).res.statusCode).toBe(200);
+    const refused = await openLink();
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe('sign_in_required');
+  });
 });

@@ -177,6 +177,50 @@ describe('delivery', () => {
     expect(rows[0]!.event).toMatch(/^evt_/);
   });
 
+  it('when the clock is advanced past a retry an hour away, then it is delivered at once, signed and dated on the new clock', async () => {
+    await control(sim, 'POST', '/_sim/config', { webhooks: { retry_base_ms: 3_600_000 } });
+    const r = await receiver((n) => (n === 1 ? 500 : 200));
+    const we = await stripe.webhookEndpoints.create({
+      url: r.url,
+      enabled_events: ['customer.created'],
+    });
+    await stripe.customers.create();
+    await waitFor(() => r.received.length === 1);
+    // The retry waits an hour: nothing more arrives meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(r.received).toHaveLength(1);
+
+    const moved = await control(sim, 'POST', '/_sim/clock/advance', { seconds: 3_601 });
+    expect(moved.status).toBe(200);
+    expect(moved.json.offset_seconds).toBe(3_601);
+    await waitFor(() => r.received.length === 2, 2_000);
+    const signedAt = Number(/t=(\d+)/.exec(r.received[1]!.signature)![1]);
+    expect(signedAt * 1000 - Date.now()).toBeGreaterThan(3_500_000);
+    // Stripe's SDK accepts a signature from the future (only old ones are replays).
+    const event = stripe.webhooks.constructEvent(
+      r.received[1]!.body,
+      r.received[1]!.signature,
+      we.secret!,
+    );
+    expect(event.type).toBe('customer.created');
+
+    // Events created afterwards carry the new clock's time; a reset brings it back.
+    const later = await stripe.customers.create();
+    await waitFor(() => r.received.some((got) => got.body.includes(later.id)));
+    const created = (JSON.parse(r.received.at(-1)!.body) as { created: number }).created;
+    expect(created * 1000 - Date.now()).toBeGreaterThan(3_500_000);
+    await sim.reset();
+    expect((await control(sim, 'GET', '/_sim/clock')).json.offset_seconds).toBe(0);
+  });
+
+  it('when the clock is moved by a bad amount, then 400 and it stays', async () => {
+    for (const seconds of [-1, 'soon', 400 * 86_400]) {
+      const res = await control(sim, 'POST', '/_sim/clock/advance', { seconds });
+      expect(res.status, String(seconds)).toBe(400);
+    }
+    expect((await control(sim, 'GET', '/_sim/clock')).json.offset_seconds).toBe(0);
+  });
+
   it('when the receiver never answers, then the attempt times out and is retried', async () => {
     let calls = 0;
     const r = await startReceiver();

@@ -5,29 +5,8 @@ import { Type } from 'typebox';
 import { rateLimit } from '../../lib/rate-limits.ts';
 import { StrictObject, errorResponses } from '../../lib/schemas.ts';
 import { actorFrom } from '../audit/actor.ts';
+import { AccountDeletion } from './schemas.ts';
 import { currentUser } from '../auth/plugin.ts';
-
-const DeletionItem = Type.Object(
-  {
-    data: Type.String({ description: 'A stable name for the kind of data' }),
-    description: Type.String(),
-    count: Type.Integer({ minimum: 0 }),
-    reason: Type.Optional(Type.String({ description: 'Why it is kept' })),
-  },
-  { title: 'AccountDeletionItem' },
-);
-
-const AccountDeletion = Type.Object(
-  {
-    deleted_at: Type.String(),
-    canceled_payments: Type.Array(Type.String(), {
-      description: 'Payments that waited for 3-D Secure, canceled at Stripe first',
-    }),
-    removed: Type.Array(DeletionItem),
-    kept_anonymised: Type.Array(DeletionItem),
-  },
-  { title: 'AccountDeletion' },
-);
 
 export default async function accountRoutes(base: FastifyInstance) {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();

@@ -144,6 +144,8 @@ export class AccountService {
         email: user.email,
         name: user.name,
         role: user.role,
+        // What the merchant's backend recorded about them (merchant API); empty for most.
+        metadata: user.metadata,
         created_at: user.createdAt.toISOString(),
         updated_at: user.updatedAt.toISOString(),
       },
@@ -195,9 +197,7 @@ export class AccountService {
    * removed and what was kept, anonymised, and why.
    */
   async delete(userId: string, password: string, actor: Actor): Promise<AccountDeletion> {
-    const { db, clock, provider, auth, audit, orders, payments, paymentMethods, stripeCustomers } =
-      this.deps;
-    const user = await auth.findUser(userId);
+    const user = await this.deps.auth.findUser(userId);
     if (!user) throw notFound('Account');
     // A session alone is not enough to erase an account: it may be a browser left signed in.
     if (!(await verifyPassword(user.passwordHash, password))) {
@@ -208,6 +208,26 @@ export class AccountService {
         { field: 'password' },
       );
     }
+    return this.erase(user, actor);
+  }
+
+  /**
+   * The merchant deletes a customer (DELETE /api/v1/customers/:id): the same erasure as the
+   * customer's own, without a password to prove; an operator or an erased account is not found.
+   */
+  async deleteCustomer(userId: string, actor: Actor): Promise<AccountDeletion> {
+    const user = await this.deps.auth.findLiveCustomer(userId);
+    if (!user) throw notFound('Customer');
+    return this.erase(user, actor);
+  }
+
+  private async erase(
+    user: { id: string; email: string; name: string },
+    actor: Actor,
+  ): Promise<AccountDeletion> {
+    const { db, clock, provider, auth, audit, orders, payments, paymentMethods, stripeCustomers } =
+      this.deps;
+    const userId = user.id;
     const { canceled, stillOpen } = await payments.closeOpenPaymentsOf(userId, actor);
     if (stillOpen.length > 0) {
       const { code, message } = stillOpenMessage(stillOpen.map((p) => p.status));

@@ -18,6 +18,7 @@ export const API_KEY_SCOPES = [
   'refunds:read',
   'refunds:write',
   'customers:read',
+  'customers:write',
   'webhooks:read',
   'webhooks:write',
 ] as const;

@@ -45,7 +45,13 @@ function openSession(row: SessionRow): SessionRow {
 
 export async function insertUser(
   tx: DbOrTx,
-  values: { email: string; name: string; passwordHash: string; role?: 'customer' | 'admin' },
+  values: {
+    email: string;
+    name: string;
+    passwordHash: string;
+    role?: 'customer' | 'admin';
+    metadata?: Record<string, string>;
+  },
 ): Promise<UserRow | undefined> {
   const [row] = await tx
     .insert(users)
@@ -271,6 +277,7 @@ export async function erasePersonalData(tx: DbOrTx, userId: string, now: Date): 
     .set({
       ...sealedIdentity({ email: `deleted-${userId}@deleted.invalid`, name: 'Deleted user' }),
       passwordHash: DELETED_PASSWORD_HASH,
+      metadata: {},
       updatedAt: now,
     })
     .where(eq(users.id, userId));
@@ -442,4 +449,44 @@ export async function usePasswordResets(tx: DbOrTx, userId: string, now: Date): 
 /** An account deleted by its owner: the row stays, pseudonymous, and nobody can sign in to it. */
 export function isErased(row: UserRow): boolean {
   return row.passwordHash === DELETED_PASSWORD_HASH;
+}
+
+/**
+ * A customer the merchant API created: no password matches this marker, so they pay through
+ * signed checkout links until "forgot password" gives them one (ADR 030).
+ */
+export const GUEST_PASSWORD_HASH = '!guest';
+
+export function isGuest(row: UserRow): boolean {
+  return row.passwordHash === GUEST_PASSWORD_HASH;
+}
+
+/**
+ * Changes a customer's email, name or metadata. A new email that another user has fails on the
+ * unique blind index (23505), which the caller answers as a conflict.
+ */
+export async function updateCustomer(
+  tx: DbOrTx,
+  row: UserRow,
+  changes: {
+    email?: string | undefined;
+    name?: string | undefined;
+    metadata?: Record<string, string> | undefined;
+  },
+  now: Date,
+): Promise<UserRow> {
+  const identity =
+    changes.email !== undefined || changes.name !== undefined
+      ? sealedIdentity({ email: changes.email ?? row.email, name: changes.name ?? row.name })
+      : {};
+  const [updated] = await tx
+    .update(users)
+    .set({
+      ...identity,
+      ...(changes.metadata !== undefined ? { metadata: changes.metadata } : {}),
+      updatedAt: now,
+    })
+    .where(eq(users.id, row.id))
+    .returning();
+  return openUser(updated!);
 }

@@ -112,7 +112,7 @@ export default async function authRoutes(base: FastifyInstance) {
 
   app.post(
     '/logout',
-    { schema: logoutSchema, config: { auth: 'session' } },
+    { schema: logoutSchema, config: { auth: 'session', checkoutLink: 'any' } },
     async (request, reply) => {
       await app.services.auth.logout(
         currentUser(request),
@@ -201,6 +201,7 @@ export default async function authRoutes(base: FastifyInstance) {
       second_factor_pending: !session && pending !== null,
       operator_mfa:
         session?.user.role === 'admin' ? { policy, enrolled: session.secondFactorEnrolled } : null,
+      checkout_order_id: session?.checkoutOrderId ?? null,
     };
   });
 }

@@ -57,6 +57,12 @@ export const SessionResponse = Type.Object(
     operator_mfa: Type.Union([OperatorMfa, Type.Null()], {
       description: 'Operators only: the second-factor policy and whether they are enrolled',
     }),
+    checkout_order_id: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description:
+          "Set when the session was opened by a checkout link (POST /api/checkout/sessions): it opens only that order's checkout",
+      }),
+    ),
   },
   { title: 'Session' },
 );

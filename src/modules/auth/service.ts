@@ -59,6 +59,12 @@ export class AuthService {
     return repo.findUser(this.db, id);
   }
 
+  /** A customer (not an operator) whose account was not erased. */
+  async findLiveCustomer(id: string): Promise<repo.UserRow | undefined> {
+    const row = await repo.findUser(this.db, id);
+    return row && row.role === 'customer' && !repo.isErased(row) ? row : undefined;
+  }
+
   /** Where to email a customer (customer-emails); undefined once the account is deleted. */
   async contactOf(userId: string): Promise<{ email: string; name: string } | undefined> {
     const row = await repo.findUser(this.db, userId);

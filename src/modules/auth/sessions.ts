@@ -30,6 +30,11 @@ export interface ResolvedSession {
   secondFactorPending: boolean;
   /** The user has a confirmed second factor. */
   secondFactorEnrolled: boolean;
+  /**
+   * Opened from a signed checkout link, not by a password (ADR 030): opens only routes that
+   * declare `checkoutLink`, and of those taking an order id, only this order's.
+   */
+  checkoutOrderId: string | null;
 }
 
 /** A resolved session as the cache keeps it: with the deadlines its use is checked against. */
@@ -54,7 +59,7 @@ export class SessionStore {
     tx: DbOrTx,
     userId: string,
     meta: { ip: string | null; userAgent: string | null },
-    options: { secondFactorPending?: boolean } = {},
+    options: { secondFactorPending?: boolean; checkoutOrderId?: string } = {},
   ): Promise<{ token: string; csrfToken: string }> {
     const token = randomToken(32);
     const csrfToken = randomToken(32);
@@ -73,6 +78,7 @@ export class SessionStore {
       ip: meta.ip,
       userAgent: meta.userAgent?.slice(0, 300) ?? null,
       secondFactorPending: pending,
+      checkoutOrderId: options.checkoutOrderId ?? null,
     });
     return { token, csrfToken };
   }
@@ -114,6 +120,7 @@ export class SessionStore {
       user,
       secondFactorPending: session.secondFactorPending,
       secondFactorEnrolled: totpConfirmedAt !== null,
+      checkoutOrderId: session.checkoutOrderId,
     };
     this.cache.set(
       id,

@@ -54,6 +54,8 @@ export interface OrderForEmail {
   amount: number;
   currency: string;
   paid_at: string | null;
+  /** The order's signed checkout link (it opens for a customer without an account too). */
+  checkout_url: string;
   payments: Array<{
     id: string;
     amount_captured: number;
@@ -360,7 +362,8 @@ export class CustomerEmailsService {
           description,
           amount: order.amount,
           currency: order.currency,
-          checkoutUrl: `${publicUrl}/checkout/${order.id}`,
+          // Signed: opens the checkout also for a customer without an account (ADR 030).
+          checkoutUrl: order.checkout_url,
         }),
       };
     }

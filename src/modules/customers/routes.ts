@@ -2,7 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { pageOf } from '../../lib/list-query.ts';
-import { findCustomersSchema, getCustomerSchema, listCustomersSchema } from './schemas.ts';
+import { actorFrom } from '../audit/actor.ts';
+import {
+  createCustomerSchema,
+  deleteCustomerSchema,
+  findCustomersSchema,
+  getCustomerSchema,
+  listCustomersSchema,
+  updateCustomerSchema,
+} from './schemas.ts';
 
 /** /api/v1: customers through the merchant API (secret API keys with scopes). */
 export async function merchantCustomerRoutes(base: FastifyInstance) {
@@ -20,6 +28,37 @@ export async function merchantCustomerRoutes(base: FastifyInstance) {
     '/customers/:id',
     { schema: getCustomerSchema, config: { auth: 'api_key', scope: 'customers:read' } },
     async (request) => services.customers.get(request.params.id),
+  );
+
+  app.post(
+    '/customers',
+    {
+      schema: createCustomerSchema,
+      config: { auth: 'api_key', scope: 'customers:write', idempotency: 'optional' },
+    },
+    async (request, reply) => {
+      const user = await services.guests.create(request.body, actorFrom(request));
+      return reply.status(201).send(await services.customers.get(user.id));
+    },
+  );
+
+  app.patch(
+    '/customers/:id',
+    { schema: updateCustomerSchema, config: { auth: 'api_key', scope: 'customers:write' } },
+    async (request) => {
+      await services.guests.update(request.params.id, request.body, actorFrom(request));
+      return services.customers.get(request.params.id);
+    },
+  );
+
+  app.delete(
+    '/customers/:id',
+    { schema: deleteCustomerSchema, config: { auth: 'api_key', scope: 'customers:write' } },
+    async (request) => ({
+      id: request.params.id,
+      deleted: true as const,
+      deletion: await services.account.deleteCustomer(request.params.id, actorFrom(request)),
+    }),
   );
 }
 

@@ -1,7 +1,9 @@
 // Customer route schemas: the merchant API's customers and the console's customer lookup.
 import { Type } from 'typebox';
-import { PageQuery, listOf } from '../../lib/api-schemas.ts';
+import { IdempotencyHeader, PageQuery, listOf } from '../../lib/api-schemas.ts';
 import { StrictObject, Uuid, errorResponses } from '../../lib/schemas.ts';
+import { AccountDeletion } from '../account/schemas.ts';
+import { Metadata } from '../merchant-api/metadata.ts';
 
 const merchantTags = ['merchant API'];
 const adminTags = ['admin'];
@@ -11,6 +13,11 @@ export const Customer = Type.Object(
     id: Type.String({ format: 'uuid' }),
     email: Type.String(),
     name: Type.String(),
+    metadata: Type.Record(Type.String(), Type.String()),
+    has_account: Type.Boolean({
+      description:
+        'The customer has a password and signs in to pay; false for a customer created by the API, who pays through the checkout_url of each order',
+    }),
     created_at: Type.String({ format: 'date-time' }),
     default_payment_method: Type.Union([
       Type.Object({ id: Type.String(), brand: Type.String(), last4: Type.String() }),
@@ -19,6 +26,9 @@ export const Customer = Type.Object(
   },
   { title: 'Customer' },
 );
+
+const CustomerName = Type.String({ maxLength: 200 });
+const CustomerEmail = Type.String({ format: 'email', maxLength: 254 });
 
 // Merchant API (/api/v1) ------------------------------------------------------------------
 
@@ -41,6 +51,49 @@ export const getCustomerSchema = {
   summary: 'One customer, with the brand and last 4 of their default card',
   params: StrictObject({ id: Uuid }),
   response: { 200: Customer, ...errorResponses(400, 401, 403, 404, 429) },
+};
+
+export const createCustomerSchema = {
+  operationId: 'createMerchantCustomer',
+  tags: merchantTags,
+  summary: 'Create a customer without an account: they pay at the checkout_url of their orders',
+  description:
+    'The customer needs no password: each order created for them (customer_id) has a signed checkout_url that opens its checkout in a browser. A customer who later sets a password through "forgot password" becomes an account holder. 409 `email_taken` when the email already belongs to a customer or an account.',
+  headers: IdempotencyHeader,
+  body: StrictObject({
+    email: CustomerEmail,
+    name: Type.Optional(CustomerName),
+    metadata: Type.Optional(Metadata),
+  }),
+  response: { 201: Customer, ...errorResponses(400, 401, 403, 409, 429) },
+};
+
+export const updateCustomerSchema = {
+  operationId: 'updateMerchantCustomer',
+  tags: merchantTags,
+  summary: "Change a customer's email, name or metadata (metadata is replaced whole)",
+  params: StrictObject({ id: Uuid }),
+  body: StrictObject({
+    email: Type.Optional(CustomerEmail),
+    name: Type.Optional(CustomerName),
+    metadata: Type.Optional(Metadata),
+  }),
+  response: { 200: Customer, ...errorResponses(400, 401, 403, 404, 409, 429) },
+};
+
+export const deleteCustomerSchema = {
+  operationId: 'deleteMerchantCustomer',
+  tags: merchantTags,
+  summary:
+    'Delete a customer: their personal data is erased, financial records are kept anonymised (as when they delete their own account)',
+  params: StrictObject({ id: Uuid }),
+  response: {
+    200: Type.Object(
+      { id: Type.String(), deleted: Type.Literal(true), deletion: AccountDeletion },
+      { title: 'DeletedCustomer' },
+    ),
+    ...errorResponses(400, 401, 403, 404, 409, 429, 503),
+  },
 };
 
 // Operator console (/api/admin) ------------------------------------------------------------

@@ -38,7 +38,8 @@ export default async function legalRoutes(app: FastifyInstance) {
   app.post(
     '/terms/accept',
     {
-      config: { auth: 'session' },
+      // A customer paying through a checkout link accepts the Terms there, before paying.
+      config: { auth: 'session', checkoutLink: 'any' },
       schema: {
         operationId: 'acceptTerms',
         tags: ['legal'],

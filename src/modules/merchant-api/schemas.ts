@@ -11,14 +11,21 @@ import {
 import { StrictObject, Uuid, errorResponses } from '../../lib/schemas.ts';
 import { Currency, MinorAmount } from '../catalog/schemas.ts';
 import { Order, OrderItemsInput, OrderList } from '../orders/schemas.ts';
-
-export const Metadata = Type.Record(Type.String(), Type.String({ maxLength: 500 }), {
-  maxProperties: 20,
-  propertyNames: { minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9_.:-]+$' },
-  description: 'Up to 20 keys (1–40 of [A-Za-z0-9_.:-]), string values up to 500 characters',
-});
+import { Metadata } from './metadata.ts';
 
 const tags = ['merchant API'];
+
+/**
+ * An http(s) address of the merchant's site. `{ORDER_ID}` in it is replaced by the order's id.
+ * Only http and https: a `javascript:` address would run in our checkout's origin.
+ */
+const ReturnUrl = (description: string) =>
+  Type.String({
+    minLength: 8,
+    maxLength: 2048,
+    pattern: '^https?://[^\\s]+$',
+    description: `${description}. http(s) only; {ORDER_ID} is replaced by the order id.`,
+  });
 
 export const createOrderSchema = {
   operationId: 'createMerchantOrder',
@@ -38,6 +45,10 @@ export const createOrderSchema = {
     ),
     description: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
     metadata: Type.Optional(Metadata),
+    success_url: Type.Optional(ReturnUrl('Where the checkout sends the customer after paying')),
+    cancel_url: Type.Optional(
+      ReturnUrl('Where the checkout\'s "Cancel and return" link leads (the order stays open)'),
+    ),
   }),
   response: { 201: Order, ...errorResponses(400, 401, 403, 404, 409, 422, 429) },
 };

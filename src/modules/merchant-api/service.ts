@@ -14,6 +14,8 @@ export interface MerchantCreateOrder {
   capture_method?: 'automatic' | 'manual' | undefined;
   description?: string | undefined;
   metadata?: Record<string, string> | undefined;
+  success_url?: string | undefined;
+  cancel_url?: string | undefined;
 }
 
 export class MerchantApiService {
@@ -30,6 +32,8 @@ export class MerchantApiService {
         captureMethod: input.capture_method,
         description: input.description,
         metadata: input.metadata,
+        successUrl: input.success_url,
+        cancelUrl: input.cancel_url,
         requestKey,
       },
       actor,

@@ -31,7 +31,9 @@ export default async function orderRoutes(base: FastifyInstance) {
     }),
   );
 
-  app.get('/:id', { schema: getOrderSchema, config: { auth: 'session' } }, async (request) =>
-    services.orders.getFor(request.params.id, currentUser(request).id),
+  app.get(
+    '/:id',
+    { schema: getOrderSchema, config: { auth: 'session', checkoutLink: 'order' } },
+    async (request) => services.orders.getFor(request.params.id, currentUser(request).id),
   );
 }

@@ -83,7 +83,12 @@ export const Order = Type.Object(
     refunds: Type.Array(Refund),
     created_at: Type.String(),
     paid_at: Type.Union([Type.String(), Type.Null()]),
-    checkout_url: Type.String(),
+    checkout_url: Type.String({
+      description:
+        "Opens this order's checkout, also for a customer without an account (signed, expires after CHECKOUT_LINK_TTL, 7 days by default; a new one is issued with every read of the order)",
+    }),
+    success_url: Type.Union([Type.String(), Type.Null()]),
+    cancel_url: Type.Union([Type.String(), Type.Null()]),
   },
   { title: 'Order' },
 );

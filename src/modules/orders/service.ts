@@ -12,6 +12,7 @@ import type { CatalogService } from '../catalog/service.ts';
 import { IDEMPOTENCY_RETENTION_MS } from '../idempotency/plugin.ts';
 import type { PublicPayment } from '../payments/service.ts';
 import type { PublicRefund } from '../refunds/service.ts';
+import type { CheckoutLinks } from '../checkout/links.ts';
 import * as repo from './repository.ts';
 
 export interface CreateOrderInput {
@@ -22,6 +23,9 @@ export interface CreateOrderInput {
   captureMethod?: 'automatic' | 'manual' | undefined;
   description?: string | undefined;
   metadata?: Record<string, string> | undefined;
+  /** Where the checkout sends the customer after paying / from its "cancel" link. */
+  successUrl?: string | undefined;
+  cancelUrl?: string | undefined;
   /** The client request (Idempotency-Key and caller, hashed) this order answers, if any. */
   requestKey?: string | undefined;
 }
@@ -42,7 +46,7 @@ export class OrdersService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly catalog: CatalogService,
-    private readonly publicUrl: string,
+    private readonly checkoutLinks: CheckoutLinks,
     private readonly attachments: OrderAttachments,
   ) {}
 
@@ -137,6 +141,8 @@ export class OrdersService {
           captureMethod: input.captureMethod ?? 'automatic',
           description: input.description ?? null,
           metadata: input.metadata ?? {},
+          successUrl: input.successUrl ?? null,
+          cancelUrl: input.cancelUrl ?? null,
           createdBy: actor.type,
           requestKey: input.requestKey ?? null,
           createdAt: now,
@@ -252,7 +258,10 @@ export class OrdersService {
       refunds,
       created_at: o.createdAt.toISOString(),
       paid_at: o.paidAt?.toISOString() ?? null,
-      checkout_url: `${this.publicUrl}/checkout/${o.id}`,
+      // Signed: it opens the checkout without an account, for this order only, until it expires.
+      checkout_url: this.checkoutLinks.urlFor(o.id, this.clock.now()),
+      success_url: o.successUrl?.replaceAll('{ORDER_ID}', o.id) ?? null,
+      cancel_url: o.cancelUrl?.replaceAll('{ORDER_ID}', o.id) ?? null,
     };
   }
 }

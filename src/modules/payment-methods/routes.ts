@@ -82,7 +82,9 @@ export default async function paymentMethodRoutes(base: FastifyInstance) {
 
   app.get(
     '/api/payment-methods',
-    { schema: listPaymentMethodsSchema, config: { auth: 'session' } },
+    // A checkout link lists the customer's cards too: saved at an earlier link's checkout, with
+    // their consent, they pay the next order.
+    { schema: listPaymentMethodsSchema, config: { auth: 'session', checkoutLink: 'any' } },
     async (request) => ({
       data: (await wallet.list(currentUser(request).id)).map(publicPaymentMethod),
     }),

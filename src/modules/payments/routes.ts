@@ -76,7 +76,7 @@ export async function customerPaymentRoutes(base: FastifyInstance) {
     '/:id/pay',
     {
       schema: payOrderSchema,
-      config: { auth: 'session', idempotency: 'required' },
+      config: { auth: 'session', idempotency: 'required', checkoutLink: 'order' },
       // Before the Idempotency-Key is claimed: a refusal here is never stored as the key's answer.
       preHandler: [
         payPerIp,
@@ -102,7 +102,7 @@ export async function customerPaymentRoutes(base: FastifyInstance) {
 
   app.post(
     '/:id/sync',
-    { schema: syncOrderSchema, config: { auth: 'session' } },
+    { schema: syncOrderSchema, config: { auth: 'session', checkoutLink: 'order' } },
     async (request) => {
       const user = currentUser(request);
       const payment = await services.payments.syncOrder(

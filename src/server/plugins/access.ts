@@ -34,6 +34,12 @@ declare module 'fastify' {
     scope?: ApiKeyScope;
     /** false for `visitor` routes that run before a session exists (sign-in, sign-up). */
     csrf?: boolean;
+    /**
+     * A `session` route that a session opened by a checkout link may call too (ADR 030):
+     * `order` when the route's `:id` is an order id, which must be that link's order; `any` for
+     * the few others its checkout needs (cards, Terms, sign-out). Every other route refuses it.
+     */
+    checkoutLink?: 'order' | 'any';
   }
   interface FastifyInstance {
     /** Every registered route with its declaration, for the route-table test and the docs. */
@@ -50,7 +56,11 @@ export interface DeclaredRoute {
 }
 
 /** Why a route's declaration is unusable, or undefined when it is sound. */
-function declarationProblem(route: DeclaredRoute, csrf: boolean | undefined): string | undefined {
+function declarationProblem(
+  route: DeclaredRoute,
+  csrf: boolean | undefined,
+  checkoutLink: 'order' | 'any' | undefined,
+): string | undefined {
   if (route.auth === undefined) return 'declares no `config.auth`';
   if (!ACCESS_KINDS.includes(route.auth))
     return `declares an unknown auth kind "${String(route.auth)}"`;
@@ -62,6 +72,8 @@ function declarationProblem(route: DeclaredRoute, csrf: boolean | undefined): st
     return 'accepts Idempotency-Key but identifies no caller to scope it to';
   if (csrf === false && route.auth !== 'visitor')
     return 'turns CSRF off, which only visitor routes may do';
+  if (checkoutLink !== undefined && route.auth !== 'session')
+    return 'declares `checkoutLink`, which only session routes may do';
   return undefined;
 }
 
@@ -91,7 +103,11 @@ export default fp(
           idempotency: route.config?.idempotency,
         };
         table.push(declared);
-        const problem = declarationProblem(declared, route.config?.csrf);
+        const problem = declarationProblem(
+          declared,
+          route.config?.csrf,
+          route.config?.checkoutLink,
+        );
         if (problem) problems.push(`${method} ${url} ${problem}`);
       }
       if (problems.length > 0) {
@@ -154,6 +170,8 @@ export default fp(
             throw forbidden('This needs an operator (admin) account.');
           if (!app.services.secondFactor.allowsOperatorRoutes(session)) throw enrolmentRequired();
         }
+        if (session.checkoutOrderId !== null && kind !== 'second_factor')
+          checkCheckoutLinkSession(request, session.checkoutOrderId);
         if (kind !== 'second_factor') request.idempotencyScope = `user:${session.user.id}`;
       }
       if (
@@ -169,6 +187,17 @@ export default fp(
           );
         }
       }
+    }
+
+    /** A session from a checkout link opens its order's checkout and nothing else (ADR 030). */
+    function checkCheckoutLinkSession(request: FastifyRequest, orderId: string) {
+      const allowed = request.routeOptions.config.checkoutLink;
+      const params = request.params as { id?: unknown } | undefined;
+      if (allowed === 'any' || (allowed === 'order' && params?.id === orderId)) return;
+      throw forbidden(
+        'This checkout link opens only its own order. Sign in to your account for anything else.',
+        'checkout_link_scope',
+      );
     }
 
     async function requireApiKey(request: FastifyRequest, scope: ApiKeyScope | undefined) {

@@ -46,6 +46,7 @@ export const API_KEY_SCOPES = everyOneOf<ApiKeyScope>()([
   'refunds:read',
   'refunds:write',
   'customers:read',
+  'customers:write',
   'webhooks:read',
   'webhooks:write',
 ]);
@@ -96,6 +97,8 @@ export type DashboardWindow = Schemas['DashboardWindow'];
 /** What the console sends to create a product, or to change one (every field, each time). */
 export type ProductInput = Required<JsonBody<'adminCreateProduct'>>;
 export type AlertRuleState = Schemas['AlertRuleState'];
+export type TestClock = Schemas['TestClock'];
+export type TestClockAdvanced = Schemas['TestClockAdvanced'];
 export type AlertRuleList = Schemas['AlertRuleList'];
 export type AlertEvent = Schemas['AlertEvent'];
 export type AlertEventList = Schemas['AlertEventList'];

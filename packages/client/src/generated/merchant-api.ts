@@ -18,7 +18,13 @@ export interface paths {
      */
     get: operations['listMerchantCustomers'];
     put?: never;
-    post?: never;
+    /**
+     * Create a customer without an account: they pay at the checkout_url of their orders
+     * @description The customer needs no password: each order created for them (customer_id) has a signed checkout_url that opens its checkout in a browser. A customer who later sets a password through "forgot password" becomes an account holder. 409 `email_taken` when the email already belongs to a customer or an account.
+     *
+     *     Requires the `customers:write` scope.
+     */
+    post: operations['createMerchantCustomer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -39,10 +45,18 @@ export interface paths {
     get: operations['getMerchantCustomer'];
     put?: never;
     post?: never;
-    delete?: never;
+    /**
+     * Delete a customer: their personal data is erased, financial records are kept anonymised (as when they delete their own account)
+     * @description Requires the `customers:write` scope.
+     */
+    delete: operations['deleteMerchantCustomer'];
     options?: never;
     head?: never;
-    patch?: never;
+    /**
+     * Change a customer's email, name or metadata (metadata is replaced whole)
+     * @description Requires the `customers:write` scope.
+     */
+    patch: operations['updateMerchantCustomer'];
     trace?: never;
   };
   '/api/v1/events': {
@@ -413,6 +427,23 @@ export type webhooks = Record<string, never>;
 /** @public */
 export interface components {
   schemas: {
+    /** AccountDeletion */
+    AccountDeletion: {
+      deleted_at: string;
+      /** @description Payments that waited for 3-D Secure, canceled at Stripe first */
+      canceled_payments: string[];
+      removed: components['schemas']['AccountDeletionItem'][];
+      kept_anonymised: components['schemas']['AccountDeletionItem'][];
+    };
+    /** AccountDeletionItem */
+    AccountDeletionItem: {
+      /** @description A stable name for the kind of data */
+      data: string;
+      description: string;
+      count: number;
+      /** @description Why it is kept */
+      reason?: string;
+    };
     /**
      * Currency
      * @description Lower-case ISO 4217 code from the supported list
@@ -453,6 +484,11 @@ export interface components {
       id: string;
       email: string;
       name: string;
+      metadata: {
+        [key: string]: string;
+      };
+      /** @description The customer has a password and signs in to pay; false for a customer created by the API, who pays through the checkout_url of each order */
+      has_account: boolean;
       /** Format: date-time */
       created_at: string;
       default_payment_method: {
@@ -466,6 +502,13 @@ export interface components {
       data: components['schemas']['Customer'][];
       /** @description More results after the last one: pass its id as starting_after */
       has_more: boolean;
+    };
+    /** DeletedCustomer */
+    DeletedCustomer: {
+      id: string;
+      /** @enum {boolean} */
+      deleted: true;
+      deletion: components['schemas']['AccountDeletion'];
     };
     /** DeletedWebhookEndpoint */
     DeletedWebhookEndpoint: {
@@ -538,7 +581,10 @@ export interface components {
       refunds: components['schemas']['Refund'][];
       created_at: string;
       paid_at: string | null;
+      /** @description Opens this order's checkout, also for a customer without an account (signed, expires after CHECKOUT_LINK_TTL, 7 days by default; a new one is issued with every read of the order) */
       checkout_url: string;
+      success_url: string | null;
+      cancel_url: string | null;
     };
     /** OrderItem */
     OrderItem: {
@@ -793,6 +839,86 @@ export interface operations {
       };
     };
   };
+  createMerchantCustomer: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description A unique value per operation (e.g. a UUID); retries with the same key replay the first response */
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: email */
+          email: string;
+          name?: string;
+          /** @description Up to 20 keys (1–40 of [A-Za-z0-9_.:-]), string values up to 500 characters */
+          metadata?: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Customer'];
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   getMerchantCustomer: {
     parameters: {
       query?: never;
@@ -842,6 +968,179 @@ export interface operations {
       };
       /** @description Default Response */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteMerchantCustomer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeletedCustomer'];
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateMerchantCustomer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: email */
+          email?: string;
+          name?: string;
+          /** @description Up to 20 keys (1–40 of [A-Za-z0-9_.:-]), string values up to 500 characters */
+          metadata?: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Customer'];
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -1108,6 +1407,10 @@ export interface operations {
           metadata?: {
             [key: string]: string;
           };
+          /** @description Where the checkout sends the customer after paying. http(s) only; {ORDER_ID} is replaced by the order id. */
+          success_url?: string;
+          /** @description Where the checkout's "Cancel and return" link leads (the order stays open). http(s) only; {ORDER_ID} is replaced by the order id. */
+          cancel_url?: string;
         };
       };
     };

@@ -22,6 +22,9 @@ export function publicCustomer(user: CustomerRow, card: DefaultCard | undefined)
     id: user.id,
     email: user.email,
     name: user.name,
+    metadata: user.metadata,
+    // A password hash, not a marker ('!guest' for the API's customers, '!deleted').
+    has_account: !user.passwordHash.startsWith('!'),
     created_at: user.createdAt.toISOString(),
     default_payment_method: card
       ? { id: card.stripePaymentMethodId, brand: card.brand, last4: card.last4 }

@@ -7,6 +7,7 @@
 //     the sync routine (sync.ts) settles it later.
 //
 // No Stripe call ever happens inside a database transaction.
+import { isUniqueViolation } from '../../../db/errors.ts';
 import { AppError, badRequest, conflict, notFound } from '../../../lib/errors.ts';
 import { metrics } from '../../../lib/metrics.ts';
 import { answerOrThrow, callProvider } from '../../../stripe/call-provider.ts';
@@ -23,11 +24,6 @@ import type { PayableOrder, PayInput, PayResult, PaymentsDeps } from './deps.ts'
 import type { OffSessionRetries } from './off-session-retries.ts';
 import type { PaymentSettlement } from './settle.ts';
 import type { PaymentSync } from './sync.ts';
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code === '23505' || e?.cause?.code === '23505';
-}
 
 function assertPayable(order: PayableOrder): void {
   if (order.status === 'canceled') throw conflict('order_canceled', 'This order was canceled.');

@@ -434,6 +434,43 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/test-clock': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Simulated mode: Paydeck's clock and how far it has travelled */
+    get: operations['adminGetTestClock'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/test-clock/advance': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Simulated mode: move Paydeck's and the simulator's clocks forward together (like a Stripe test clock)
+     * @description Retries, reminders, link expiry and webhook retry schedules that fall within the jump happen at once. Forward only; 409 `test_clock_unavailable` outside simulated mode.
+     */
+    post: operations['adminAdvanceTestClock'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/users/{id}/sessions': {
     parameters: {
       query?: never;
@@ -874,6 +911,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/checkout/sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Open an order's checkout from its signed link (checkout_url), without an account
+     * @description The checkout page sends the `token` of its URL. The answer is a session (cookie) that opens only this order's checkout: the order, paying it, saving the card for later with the customer's consent, and accepting the Terms. A customer who has a password is answered 403 `sign_in_required`; a wrong token 403 `checkout_link_invalid`; an expired one 410 `checkout_link_expired`.
+     */
+    post: operations['openCheckout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/config': {
     parameters: {
       query?: never;
@@ -1096,7 +1153,13 @@ export interface paths {
      */
     get: operations['listMerchantCustomers'];
     put?: never;
-    post?: never;
+    /**
+     * Create a customer without an account: they pay at the checkout_url of their orders
+     * @description The customer needs no password: each order created for them (customer_id) has a signed checkout_url that opens its checkout in a browser. A customer who later sets a password through "forgot password" becomes an account holder. 409 `email_taken` when the email already belongs to a customer or an account.
+     *
+     *     Requires the `customers:write` scope.
+     */
+    post: operations['createMerchantCustomer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1117,10 +1180,18 @@ export interface paths {
     get: operations['getMerchantCustomer'];
     put?: never;
     post?: never;
-    delete?: never;
+    /**
+     * Delete a customer: their personal data is erased, financial records are kept anonymised (as when they delete their own account)
+     * @description Requires the `customers:write` scope.
+     */
+    delete: operations['deleteMerchantCustomer'];
     options?: never;
     head?: never;
-    patch?: never;
+    /**
+     * Change a customer's email, name or metadata (metadata is replaced whole)
+     * @description Requires the `customers:write` scope.
+     */
+    patch: operations['updateMerchantCustomer'];
     trace?: never;
   };
   '/api/v1/events': {
@@ -1708,6 +1779,7 @@ export interface components {
       | 'refunds:read'
       | 'refunds:write'
       | 'customers:read'
+      | 'customers:write'
       | 'webhooks:read'
       | 'webhooks:write';
     /** AuditEntry */
@@ -1824,6 +1896,11 @@ export interface components {
       id: string;
       email: string;
       name: string;
+      metadata: {
+        [key: string]: string;
+      };
+      /** @description The customer has a password and signs in to pay; false for a customer created by the API, who pays through the checkout_url of each order */
+      has_account: boolean;
       /** Format: date-time */
       created_at: string;
       default_payment_method: {
@@ -1968,6 +2045,13 @@ export interface components {
      * @description The period the figures cover, ending now
      */
     DashboardWindow: '1h' | '24h' | '7d' | '30d';
+    /** DeletedCustomer */
+    DeletedCustomer: {
+      id: string;
+      /** @enum {boolean} */
+      deleted: true;
+      deletion: components['schemas']['AccountDeletion'];
+    };
     /** DeletedWebhookEndpoint */
     DeletedWebhookEndpoint: {
       /** Format: uuid */
@@ -2054,7 +2138,10 @@ export interface components {
       refunds: components['schemas']['Refund'][];
       created_at: string;
       paid_at: string | null;
+      /** @description Opens this order's checkout, also for a customer without an account (signed, expires after CHECKOUT_LINK_TTL, 7 days by default; a new one is issued with every read of the order) */
       checkout_url: string;
+      success_url: string | null;
+      cancel_url: string | null;
     };
     /** OrderItem */
     OrderItem: {
@@ -2266,6 +2353,8 @@ export interface components {
       second_factor_pending: boolean;
       /** @description Operators only: the second-factor policy and whether they are enrolled */
       operator_mfa: components['schemas']['OperatorMfa'] | (never | null);
+      /** @description Set when the session was opened by a checkout link (POST /api/checkout/sessions): it opens only that order's checkout */
+      checkout_order_id?: string | null;
     };
     /** SessionsEnded */
     SessionsEnded: {
@@ -2302,6 +2391,28 @@ export interface components {
       /** @enum {string} */
       document: 'terms';
       version: string;
+    };
+    /** TestClock */
+    TestClock: {
+      /** @description Only with the Stripe simulator */
+      available: boolean;
+      /**
+       * Format: date-time
+       * @description Paydeck's time, travel included
+       */
+      now: string;
+      /** @description How far ahead of the machine's clock */
+      offset_seconds: number;
+    };
+    /** TestClockAdvanced */
+    TestClockAdvanced: {
+      available: boolean;
+      /** Format: date-time */
+      now: string;
+      offset_seconds: number;
+      /** @description Scheduled jobs brought forward */
+      jobs_moved: number;
+      simulator: 'advanced' | 'unreachable';
     };
     /** TimelineAuditEntry */
     TimelineAuditEntry: {
@@ -4105,6 +4216,106 @@ export interface operations {
       };
     };
   };
+  adminGetTestClock: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TestClock'];
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  adminAdvanceTestClock: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          seconds: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TestClockAdvanced'];
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   revokeUserSessions: {
     parameters: {
       query?: never;
@@ -5682,6 +5893,70 @@ export interface operations {
       };
     };
   };
+  openCheckout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: uuid */
+          order_id: string;
+          token: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Session'];
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   getBrowserConfig: {
     parameters: {
       query?: never;
@@ -6608,6 +6883,86 @@ export interface operations {
       };
     };
   };
+  createMerchantCustomer: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description A unique value per operation (e.g. a UUID); retries with the same key replay the first response */
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: email */
+          email: string;
+          name?: string;
+          /** @description Up to 20 keys (1–40 of [A-Za-z0-9_.:-]), string values up to 500 characters */
+          metadata?: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Customer'];
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   getMerchantCustomer: {
     parameters: {
       query?: never;
@@ -6657,6 +7012,179 @@ export interface operations {
       };
       /** @description Default Response */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteMerchantCustomer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeletedCustomer'];
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateMerchantCustomer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: email */
+          email?: string;
+          name?: string;
+          /** @description Up to 20 keys (1–40 of [A-Za-z0-9_.:-]), string values up to 500 characters */
+          metadata?: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Customer'];
+        };
+      };
+      /** @description Default Response */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -6923,6 +7451,10 @@ export interface operations {
           metadata?: {
             [key: string]: string;
           };
+          /** @description Where the checkout sends the customer after paying. http(s) only; {ORDER_ID} is replaced by the order id. */
+          success_url?: string;
+          /** @description Where the checkout's "Cancel and return" link leads (the order stays open). http(s) only; {ORDER_ID} is replaced by the order id. */
+          cancel_url?: string;
         };
       };
     };

@@ -18,6 +18,11 @@ export interface CheckoutData {
   user: User;
   order: Order;
   cards: PaymentMethod[];
+  /**
+   * Opened from the order's signed link by a customer without an account (ADR 030): the page
+   * offers nothing beyond this order, and sends them to the shop's success_url afterwards.
+   */
+  guest: boolean;
 }
 
 export type CheckoutLoad = { signedIn: true; data: CheckoutData } | { signedIn: false };
@@ -28,31 +33,68 @@ export function fetchOrder(orderId: string, signal?: AbortSignal): Promise<Order
   return api.get<Order>(orderPath(orderId), signal ? { signal } : {});
 }
 
-/** Everything the page needs, fetched in parallel; Stripe.js starts loading as soon as the mode is known. */
-export async function loadCheckout(orderId: string, signal: AbortSignal): Promise<CheckoutLoad> {
+/** The order as the current session sees it, or undefined when it cannot (another customer's). */
+async function orderIfVisible(orderId: string, signal: AbortSignal): Promise<Order | undefined> {
+  try {
+    return await fetchOrder(orderId, signal);
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 403))
+      return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Everything the page needs; Stripe.js starts loading as soon as the mode is known. A signed-in
+ * customer's own order opens directly. Otherwise the link's `token` (checkout_url) opens a
+ * session for this order only; without one, or for a customer who has an account, the visitor
+ * is sent to sign in.
+ */
+export async function loadCheckout(
+  orderId: string,
+  token: string | null,
+  signal: AbortSignal,
+): Promise<CheckoutLoad> {
   const config = api.get<AppConfig>('/api/config', { signal }).then((value) => {
     // Warm-up only: the payment form reports a failure to load Stripe.js itself.
     getStripe(value).catch(() => undefined);
     return value;
   });
-  const session = api.get<Session>('/api/auth/session', { signal }).then((value) => {
-    setCsrfToken(value.csrf_token);
-    return value;
-  });
-  // Awaited below only when signed in; never an unhandled rejection otherwise.
+  // Awaited below only when the order opens; never an unhandled rejection otherwise.
   config.catch(() => undefined);
-  // The order and cards wait for the session: a signed-out visitor goes to sign in without
-  // two 401s on the way. The configuration (and so Stripe.js) loads meanwhile.
-  const { user } = await session;
-  if (!user) return { signedIn: false };
-  const [configValue, orderValue, cardsValue] = await Promise.all([
+  let session = await api.get<Session>('/api/auth/session', { signal });
+  setCsrfToken(session.csrf_token);
+  // The order waits for the session: a signed-out visitor does not collect a 401 on the way.
+  // Signed in without a link: the order must be theirs (a 404 shows as such). With a link, an
+  // order this session cannot see is opened through the link instead.
+  let order: Order | undefined;
+  if (session.user)
+    order = token ? await orderIfVisible(orderId, signal) : await fetchOrder(orderId, signal);
+  if (!order) {
+    if (!token) return { signedIn: false };
+    try {
+      session = await api.post<Session>('/api/checkout/sessions', { order_id: orderId, token });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'sign_in_required')
+        return { signedIn: false };
+      throw error;
+    }
+    setCsrfToken(session.csrf_token);
+    order = await fetchOrder(orderId, signal);
+  }
+  const [configValue, cardsValue] = await Promise.all([
     config,
-    fetchOrder(orderId, signal),
     api.get<PaymentMethodList>('/api/payment-methods', { signal }),
   ]);
   return {
     signedIn: true,
-    data: { config: configValue, user, order: orderValue, cards: cardsValue.data },
+    data: {
+      config: configValue,
+      user: session.user!,
+      order,
+      cards: cardsValue.data,
+      guest: Boolean(session.checkout_order_id),
+    },
   };
 }
 

@@ -24,14 +24,27 @@ function orderIdFromPath(pathname: string): string {
   return decodeURIComponent(pathname.replace(/^\/checkout\/?/, '').split('/')[0] ?? '');
 }
 
+/** The signed link's token (checkout_url), taken out of the address bar once read. */
+function takeLinkToken(): string | null {
+  const url = new URL(window.location.href);
+  const token = url.searchParams.get('token');
+  if (token) {
+    url.searchParams.delete('token');
+    // Not left in the history or a bookmark: the session it opens is the browser's own now.
+    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
+  return token;
+}
+
 export function CheckoutApp() {
   const [orderId] = useState(() => orderIdFromPath(window.location.pathname));
+  const [token] = useState(takeLinkToken);
   const [state, setState] = useState<State>({ kind: 'loading' });
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
     const controller = new AbortController();
-    loadCheckout(orderId, controller.signal).then(
+    loadCheckout(orderId, token, controller.signal).then(
       (result) => {
         if (!result.signedIn) {
           window.location.replace(loginPath(window.location.pathname));
@@ -44,7 +57,7 @@ export function CheckoutApp() {
       },
     );
     return () => controller.abort();
-  }, [orderId, attempt]);
+  }, [orderId, token, attempt]);
 
   const setOrder = useCallback(
     (order: Order) =>
@@ -54,10 +67,10 @@ export function CheckoutApp() {
     [],
   );
 
-  if (state.kind === 'loading') return <CheckoutSkeleton />;
+  if (state.kind === 'loading') return <CheckoutSkeleton guest={token !== null} />;
   if (state.kind === 'failed') {
     return (
-      <Shell mode={null} user={null}>
+      <Shell mode={null} user={null} guest={token !== null}>
         <title>Checkout · Paydeck</title>
         <h1>Checkout</h1>
         <ErrorAlert
@@ -68,15 +81,17 @@ export function CheckoutApp() {
             setAttempt((n) => n + 1);
           }}
         />
-        <p>
-          <a href="/orders">See your orders</a>
-        </p>
+        {token === null ? (
+          <p>
+            <a href="/orders">See your orders</a>
+          </p>
+        ) : null}
       </Shell>
     );
   }
   const { data } = state;
   return (
-    <Shell mode={data.config.mode} user={data.user}>
+    <Shell mode={data.config.mode} user={data.user} guest={data.guest}>
       <CheckoutPage data={data} onOrder={setOrder} />
     </Shell>
   );
@@ -101,8 +116,13 @@ function CheckoutPage({ data, onOrder }: { data: CheckoutData; onOrder: (order: 
           {isPayable(order) ? (
             <PaymentForm data={data} onOrder={onOrder} />
           ) : (
-            <NotPayable order={order} onOrder={onOrder} />
+            <NotPayable order={order} guest={data.guest} onOrder={onOrder} />
           )}
+          {order.cancel_url && isPayable(order) ? (
+            <p className="checkout__cancel">
+              <a href={order.cancel_url}>Cancel and return to the shop</a>
+            </p>
+          ) : null}
         </section>
       </div>
     </>
@@ -110,7 +130,15 @@ function CheckoutPage({ data, onOrder }: { data: CheckoutData; onOrder: (order: 
 }
 
 /** Paid, canceled, or a payment still settling: say so, and follow a settling payment to its end. */
-function NotPayable({ order, onOrder }: { order: Order; onOrder: (order: Order) => void }) {
+function NotPayable({
+  order,
+  guest,
+  onOrder,
+}: {
+  order: Order;
+  guest: boolean;
+  onOrder: (order: Order) => void;
+}) {
   const settling = order.status === 'processing';
   useEffect(() => {
     if (!settling) return;
@@ -130,18 +158,27 @@ function NotPayable({ order, onOrder }: { order: Order; onOrder: (order: Order) 
   if (order.status === 'canceled') {
     return (
       <Alert tone="info" title="This order was canceled">
-        <p>
-          <a href="/shop">Start a new order</a>
-        </p>
+        {guest ? null : (
+          <p>
+            <a href="/shop">Start a new order</a>
+          </p>
+        )}
       </Alert>
     );
   }
   return (
     <Alert tone="success" title="This order is paid">
+      {guest ? <p>A receipt is on its way to your email address.</p> : null}
       <p>
-        <a href={`/orders/${order.id}`} className="button button--primary">
-          See the receipt
-        </a>
+        {order.success_url ? (
+          <a href={order.success_url} className="button button--primary">
+            Return to the shop
+          </a>
+        ) : guest ? null : (
+          <a href={`/orders/${order.id}`} className="button button--primary">
+            See the receipt
+          </a>
+        )}
       </p>
     </Alert>
   );
@@ -151,10 +188,13 @@ function NotPayable({ order, onOrder }: { order: Order; onOrder: (order: Order) 
 function Shell({
   mode,
   user,
+  guest,
   children,
 }: {
   mode: StripeMode | null;
   user: User | null;
+  /** Opened from a checkout link: there is no account to navigate. */
+  guest: boolean;
   children: ReactNode;
 }) {
   return (
@@ -171,26 +211,28 @@ function Shell({
             </span>
             Paydeck
           </a>
-          <nav className="nav" aria-label="Main">
-            <a href="/shop" className="nav__link">
-              Shop
-            </a>
-            <a href="/orders" className="nav__link">
-              Orders
-            </a>
-            <a href="/wallet" className="nav__link">
-              Wallet
-            </a>
-            <a href="/account" className="nav__link">
-              Account
-            </a>
-          </nav>
+          {guest ? null : (
+            <nav className="nav" aria-label="Main">
+              <a href="/shop" className="nav__link">
+                Shop
+              </a>
+              <a href="/orders" className="nav__link">
+                Orders
+              </a>
+              <a href="/wallet" className="nav__link">
+                Wallet
+              </a>
+              <a href="/account" className="nav__link">
+                Account
+              </a>
+            </nav>
+          )}
           <div className="header__account">
             {user ? (
               <>
                 <span className="header__user" title={user.email}>
-                  <span className="visually-hidden">Signed in as </span>
-                  {user.name}
+                  <span className="visually-hidden">{guest ? 'Paying as ' : 'Signed in as '}</span>
+                  {user.name || user.email}
                 </span>
                 <CheckoutSignOut />
               </>
@@ -249,9 +291,9 @@ function CheckoutSignOut() {
 }
 
 /** Shaped like the loaded page, so nothing moves when the order arrives. */
-function CheckoutSkeleton() {
+function CheckoutSkeleton({ guest }: { guest: boolean }) {
   return (
-    <Shell mode={null} user={null}>
+    <Shell mode={null} user={null} guest={guest}>
       <title>Checkout · Paydeck</title>
       <h1>Checkout</h1>
       <div className="checkout" role="status">

@@ -123,7 +123,12 @@ function PaymentFormFields({ data, onOrder }: Props) {
     }
     if (SUCCEEDED.has(current.status)) {
       setPhase('succeeded');
-      window.location.assign(`/orders/${encodeURIComponent(order.id)}?paid=1`);
+      // The shop's page when it gave one; else the receipt, or (without an account) the paid
+      // order right here.
+      if (current.success_url) window.location.assign(current.success_url);
+      else if (!data.guest)
+        window.location.assign(`/orders/${encodeURIComponent(order.id)}?paid=1`);
+      else onOrder(current);
       return;
     }
     onOrder(current);
@@ -231,7 +236,11 @@ function PaymentFormFields({ data, onOrder }: Props) {
         <CheckboxField
           name="save_payment_method"
           label="Save this card for later"
-          hint="It will appear in your wallet for future payments."
+          hint={
+            data.guest
+              ? 'With your consent the shop can charge it for your later orders; Stripe keeps it, not the shop.'
+              : 'It will appear in your wallet for future payments.'
+          }
           checked={save}
           disabled={busy}
           onChange={(event) => setSave(event.currentTarget.checked)}
@@ -241,7 +250,11 @@ function PaymentFormFields({ data, onOrder }: Props) {
       {failure ? (
         <div ref={failureRef} tabIndex={-1} className="payment-form__failure">
           {failure instanceof ApiError && failure.code === 'terms_not_accepted' ? (
-            <TermsChanged message={failure.message} onAccepted={() => setFailure(null)} />
+            <TermsChanged
+              message={failure.message}
+              firstTime={data.guest}
+              onAccepted={() => setFailure(null)}
+            />
           ) : (
             <ErrorAlert error={failure} title="Your payment did not go through" />
           )}
@@ -266,11 +279,26 @@ function PaymentFormFields({ data, onOrder }: Props) {
 }
 
 /** The Terms changed since this customer accepted them: read, accept, then pay. */
-function TermsChanged({ message, onAccepted }: { message: string; onAccepted: () => void }) {
+function TermsChanged({
+  message,
+  firstTime,
+  onAccepted,
+}: {
+  message: string;
+  /** A customer without an account (checkout link) accepts them for the first time. */
+  firstTime: boolean;
+  onAccepted: () => void;
+}) {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   return (
-    <Alert tone="info" live title="Please accept our new Terms of Service">
+    <Alert
+      tone="info"
+      live
+      title={
+        firstTime ? 'Please accept our Terms of Service' : 'Please accept our new Terms of Service'
+      }
+    >
       <p>
         {message}{' '}
         <a href="/legal/terms" target="_blank" rel="noreferrer">

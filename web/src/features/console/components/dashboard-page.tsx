@@ -13,6 +13,7 @@ import { formatMoney } from '../../../lib/money';
 import type { Dashboard, DashboardWindow } from '../../../types/admin';
 import { DASHBOARD_WINDOWS, DEFAULT_DASHBOARD_WINDOW, dashboardQuery } from '../api/dashboard';
 import { Empty, TableScroll, humanize } from './console-ui';
+import { TestClockPanel } from './test-clock-panel';
 import './dashboard.css';
 
 // uPlot and its stylesheet load after the figures, in a chunk of their own.
@@ -73,6 +74,7 @@ export function DashboardPage() {
         The last {label}, from the database: the same on every instance and after a restart.
         {data ? ` Read at ${formatDateTime(data.until)}.` : ''}
       </p>
+      <TestClockPanel />
       {figures.error ? (
         <ErrorAlert
           error={figures.error}
