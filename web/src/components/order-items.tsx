@@ -6,7 +6,7 @@ export function OrderItems({
   order,
   caption,
 }: {
-  order: Pick<Order, 'items' | 'amount' | 'currency'>;
+  order: Pick<Order, 'items' | 'amount' | 'currency'> & { description?: string | null };
   caption?: string;
 }) {
   return (
@@ -24,6 +24,14 @@ export function OrderItems({
         </tr>
       </thead>
       <tbody>
+        {/* An order the merchant API made with an amount has no catalog lines: its description is the line. */}
+        {order.items.length === 0 ? (
+          <tr>
+            <td>{order.description ?? 'Order'}</td>
+            <td className="num">1</td>
+            <td className="num">{formatMoney(order.amount, order.currency)}</td>
+          </tr>
+        ) : null}
         {order.items.map((item, index) => (
           <tr key={`${item.product_id ?? 'item'}-${index}`}>
             <td>
