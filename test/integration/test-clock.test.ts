@@ -140,6 +140,21 @@ describe('time travel', () => {
     expect(sent).toEqual([new Date(5_000), 30]);
   });
 
+  it('when the same move is retried with its Idempotency-Key, then the clock moves once', async () => {
+    const before = (await admin.request('GET', '/api/admin/test-clock')).json().offset_seconds;
+    const send = () =>
+      admin.request('POST', '/api/admin/test-clock/advance', {
+        body: { seconds: 60 },
+        headers: { 'idempotency-key': 'clock-move-1' },
+      });
+    expect((await send()).statusCode).toBe(200);
+    const replay = await send();
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect((await admin.request('GET', '/api/admin/test-clock')).json().offset_seconds).toBe(
+      before + 60,
+    );
+  });
+
   it('when the input is bad or the caller is not an operator, then it is refused and the clock stays', async () => {
     const offset = (await admin.request('GET', '/api/admin/test-clock')).json().offset_seconds;
     for (const seconds of [0, -5, 1.5, '60', 400 * DAY, null])

@@ -14,7 +14,8 @@ export async function adminTestClockRoutes(base: FastifyInstance) {
 
   app.post(
     '/test-clock/advance',
-    { schema: advanceTestClockSchema, config: { auth: 'admin' } },
+    // A retried request must not move the clock twice: an Idempotency-Key replays the first move.
+    { schema: advanceTestClockSchema, config: { auth: 'admin', idempotency: 'optional' } },
     async (request) => services.testClock.advance(request.body.seconds, actorFrom(request)),
   );
 }
