@@ -35,7 +35,19 @@ export class OffsetClock implements Clock {
   get offsetMs(): number {
     return this.offset;
   }
+  /**
+   * Takes the shared offset. Never backwards: travel only goes forward, and a read that started
+   * before a move committed may finish after it.
+   */
   setOffset(ms: number): void {
-    this.offset = ms;
+    this.offset = Math.max(this.offset, ms);
   }
+}
+
+/**
+ * The machine's time behind a clock that may travel: for what must not move with it — sign-ins,
+ * their second factor and their purge (ADR 031).
+ */
+export function machineClock(clock: Clock): Clock {
+  return clock instanceof OffsetClock ? clock.base : clock;
 }

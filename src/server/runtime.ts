@@ -1,5 +1,6 @@
 // Assembles a running Paydeck from a Config: database (embedded or external), migrations,
 // Redis, the HTTP app, the job queue and demo data. Used by main.ts, the worker and tests.
+import { machineClock } from '../lib/clock.ts';
 import { deliverMerchantWebhooksJob } from '../modules/merchant-webhooks/jobs.ts';
 import { sendCustomerEmailsJob } from '../modules/customer-emails/jobs.ts';
 import path from 'node:path';
@@ -90,7 +91,13 @@ export function allJobs(app: FastifyInstance): JobDefinition<never>[] {
   const { services, ctx } = app;
   const logger = app.log as unknown as Logger;
   return [
-    sessionPurgeJob(services.sessions, logger, ctx.clock, ctx.config.retention.expiredSessions),
+    sessionPurgeJob(
+      services.sessions,
+      logger,
+      // Sessions expire in the machine's time, whatever the test clock says (ADR 031).
+      machineClock(ctx.clock),
+      ctx.config.retention.expiredSessions,
+    ),
     idempotencyReaperJob(services.idempotency, ctx.clock, ctx.config.retention.idempotencyKeys),
     syncPaymentJob(services.payments),
     syncRefundJob(services.refunds),

@@ -18,7 +18,7 @@ import { SessionControl } from '../modules/auth/session-control.ts';
 import { SessionCache } from '../modules/auth/session-cache.ts';
 import { CheckoutLinks } from '../modules/checkout/links.ts';
 import { TestClock } from '../modules/test-clock/service.ts';
-import { OffsetClock } from '../lib/clock.ts';
+import { OffsetClock, machineClock } from '../lib/clock.ts';
 import { CheckoutSessions } from '../modules/checkout/service.ts';
 import { GuestCustomers } from '../modules/auth/guests.ts';
 import { SessionStore } from '../modules/auth/sessions.ts';
@@ -94,16 +94,17 @@ export function createServices(
   const { clock, config } = ctx;
   const db = ctx.database.db;
 
-  // Sign-ins last in the machine's time: time travel (ADR 031) must not sign the operator out.
-  const sessionClock = clock instanceof OffsetClock ? clock.base : clock;
+  // Sign-ins last in the machine's time: time travel (ADR 031) must not sign the operator out,
+  // nor make their authenticator's codes wrong.
+  const sessionClock = machineClock(clock);
   const sessions = new SessionStore(
     db,
     sessionClock,
     config.session,
     new SessionCache(sessionClock, ctx.redis),
   );
-  const secondFactor = new SecondFactorService(db, clock, sessions, config.operatorMfa);
-  const sessionControl = new SessionControl(db, clock, sessions);
+  const secondFactor = new SecondFactorService(db, sessionClock, sessions, config.operatorMfa);
+  const sessionControl = new SessionControl(db, sessionClock, sessions);
   const apiKeys = new ApiKeysService(db, clock);
   const audit = new AuditService(db);
 

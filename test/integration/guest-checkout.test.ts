@@ -123,6 +123,39 @@ describe('guest customers through the merchant API', () => {
     expect(found.json().data).toEqual([]);
   });
 
+  it("when the API tries to move an account holder's email or delete their account, then 409 customer_has_account and nothing changes", async () => {
+    const { client, user } = await aCustomer(t);
+    const moved = await api.request('PATCH', `/api/v1/customers/${user.id}`, {
+      body: { email: uniqueEmail('takeover') },
+    });
+    expect(moved.statusCode).toBe(409);
+    expect(moved.json().error.code).toBe('customer_has_account');
+    const deleted = await api.request('DELETE', `/api/v1/customers/${user.id}`);
+    expect(deleted.statusCode).toBe(409);
+    expect(deleted.json().error.code).toBe('customer_has_account');
+    expect((await api.request('GET', `/api/v1/customers/${user.id}`)).json().email).toBe(
+      user.email,
+    );
+    // Still signed in: nothing happened to the account.
+    expect((await client.request('GET', '/api/orders')).statusCode).toBe(200);
+    // Their name and metadata are the merchant's to keep up to date.
+    const named = await api.request('PATCH', `/api/v1/customers/${user.id}`, {
+      body: { name: 'Renamed By Shop', metadata: { tier: 'gold' } },
+    });
+    expect(named.json()).toMatchObject({ name: 'Renamed By Shop', metadata: { tier: 'gold' } });
+  });
+
+  it('when a deleted customer is changed, then 404 and the erased row stays erased', async () => {
+    const guest = await aGuest({ name: 'Soon Gone' });
+    expect((await api.request('DELETE', `/api/v1/customers/${guest.id}`)).statusCode).toBe(200);
+    const changed = await api.request('PATCH', `/api/v1/customers/${guest.id}`, {
+      body: { name: 'Back Again', email: uniqueEmail('revived') },
+    });
+    expect(changed.statusCode).toBe(404);
+    const read = (await api.request('GET', `/api/v1/customers/${guest.id}`)).json();
+    expect(read.name).toBe('Deleted user');
+  });
+
   it('when an account holder is listed, then has_account is true', async () => {
     const { user } = await aCustomer(t);
     const read = await api.request('GET', `/api/v1/customers/${user.id}`);
@@ -211,7 +244,19 @@ describe('checkout links', () => {
     expect(encoded.statusCode).toBe(403);
   });
 
-  it('when the token is altered, for another order, or the order is unknown, then 403 checkout_link_invalid', async () => {
+  it('when a link session reads its order, then it gets no fresh signed link (a link cannot renew itself)', async () => {
+    const guest = await aGuest();
+    const order = await anOrderFor(guest.id);
+    const { browser } = await openLink(order);
+    const seen = (await browser.request('GET', `/api/orders/${order.id}`)).json() as Order;
+    expect(seen.checkout_url).toBe(`${t.config.publicUrl}/checkout/${order.id}`);
+    const terms = (await browser.request('GET', '/api/legal/terms')).json();
+    await browser.request('POST', '/api/legal/terms/accept', { body: { version: terms.version } });
+    const paid = await pay(browser, order.id, { payment_method_id: 'pm_card_visa' });
+    expect(paid.json().order.checkout_url).toBe(`${t.config.publicUrl}/checkout/${order.id}`);
+  });
+
+  it('when the token is altered, extended, for another order, or names another order id, then 403 checkout_link_invalid', async () => {
     const guest = await aGuest();
     const order = await anOrderFor(guest.id);
     const other = await anOrderFor(guest.id);

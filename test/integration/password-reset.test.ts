@@ -215,12 +215,19 @@ describe('password reset limits', () => {
       visitor().request('POST', '/api/checkout/sessions', {
         body: { order_id: order.id, token: link.searchParams.get('token') },
       });
-    expect((await openLink()).statusCode).toBe(200);
+    const linkBrowser = visitor();
+    const opened = await linkBrowser.request('POST', '/api/checkout/sessions', {
+      body: { order_id: order.id, token: link.searchParams.get('token') },
+    });
+    expect(opened.statusCode).toBe(200);
+    expect((await linkBrowser.request('GET', `/api/orders/${order.id}`)).statusCode).toBe(200);
 
     expect((await requestReset(email)).statusCode).toBe(202);
     expect((await confirmReset(await tokenMailedTo(email))).statusCode).toBe(200);
 
     expect((await signIn(email, NEW_PASSWORD)).res.statusCode).toBe(200);
+    // The session the link opened ended with the reset, like every other.
+    expect((await linkBrowser.request('GET', `/api/orders/${order.id}`)).statusCode).toBe(401);
     const refused = await openLink();
     expect(refused.statusCode).toBe(403);
     expect(refused.json().error.code).toBe('sign_in_required');

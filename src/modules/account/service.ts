@@ -10,6 +10,7 @@ import type { PaymentProvider } from '../../stripe/provider.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Actor } from '../audit/actor.ts';
 import type { AuditService } from '../audit/service.ts';
+import { hasAccount } from '../auth/guests.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { CustomerEmailsService } from '../customer-emails/service.ts';
@@ -212,12 +213,15 @@ export class AccountService {
   }
 
   /**
-   * The merchant deletes a customer (DELETE /api/v1/customers/:id): the same erasure as the
-   * customer's own, without a password to prove; an operator or an erased account is not found.
+   * The merchant deletes a customer it created (DELETE /api/v1/customers/:id): the same erasure
+   * as an account holder's own, for a customer without a password. An account holder deletes
+   * their account themselves, proving it with their password (409 `customer_has_account`); an
+   * operator or an erased account is not found.
    */
   async deleteCustomer(userId: string, actor: Actor): Promise<AccountDeletion> {
     const user = await this.deps.auth.findLiveCustomer(userId);
     if (!user) throw notFound('Customer');
+    if (!(await this.deps.auth.findGuest(userId))) throw hasAccount();
     return this.erase(user, actor);
   }
 

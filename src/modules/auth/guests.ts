@@ -26,6 +26,14 @@ export interface CustomerChanges {
 const emailTaken = () =>
   conflict('email_taken', 'A customer with this email already exists.', { field: 'email' });
 
+/** What the merchant API may not do to a customer who signs in with a password. */
+export const hasAccount = () =>
+  conflict(
+    'customer_has_account',
+    'This customer has an account with a password: they change their email and delete their account themselves.',
+    { field: 'email' },
+  );
+
 export class GuestCustomers {
   constructor(
     private readonly db: Db,
@@ -64,14 +72,21 @@ export class GuestCustomers {
     });
   }
 
-  /** Changes a customer's email, name or metadata (not an operator's; not an erased account). */
+  /**
+   * Changes a customer's email, name or metadata (not an operator's; not an erased account). The
+   * email only of a customer without a password: moving an account holder's address would let
+   * whoever holds the API key reset their password and take the account (ADR 030).
+   */
   async update(userId: string, changes: CustomerChanges, actor: Actor): Promise<repo.UserRow> {
-    const user = await repo.findUser(this.db, userId);
-    if (!user || user.role !== 'customer' || repo.isErased(user)) throw notFound('Customer');
     const now = this.clock.now();
     const email = changes.email === undefined ? undefined : normaliseEmail(changes.email);
     try {
-      const changed = await this.sessions.changing(async (tx) => {
+      return await this.sessions.changing(async (tx) => {
+        // Read and locked in the change's transaction: an erasure or another change committing
+        // meanwhile is seen, never written over.
+        const user = await repo.findUserForUpdate(tx, userId);
+        if (!user || user.role !== 'customer' || repo.isErased(user)) throw notFound('Customer');
+        if (email !== undefined && email !== user.email && !repo.isGuest(user)) throw hasAccount();
         const updated = await repo.updateCustomer(
           tx,
           user,
@@ -96,7 +111,6 @@ export class GuestCustomers {
         });
         return updated;
       });
-      return changed;
     } catch (err) {
       if (isUniqueViolation(err)) throw emailTaken();
       throw err;
@@ -113,17 +127,18 @@ export class GuestCustomers {
     meta: RequestMeta,
     previousSessionId?: string,
   ): Promise<SignedIn> {
-    const user = await repo.findUser(this.db, order.userId);
-    if (!user || !repo.isGuest(user)) {
-      throw forbidden(
-        'This customer has an account: sign in to pay this order.',
-        'sign_in_required',
-      );
-    }
     const transaction = previousSessionId
       ? this.sessions.changing.bind(this.sessions)
       : this.db.transaction.bind(this.db);
     return transaction(async (tx) => {
+      // Checked in the transaction, row locked: a password set meanwhile (reset) is seen.
+      const user = await repo.findUserForUpdate(tx, order.userId);
+      if (!user || !repo.isGuest(user)) {
+        throw forbidden(
+          'This customer has an account: sign in to pay this order.',
+          'sign_in_required',
+        );
+      }
       if (previousSessionId) await this.sessions.destroy(tx, previousSessionId);
       const session = await this.sessions.create(tx, user.id, meta, { checkoutOrderId: order.id });
       await appendAudit(tx, {

@@ -255,6 +255,12 @@ export async function findUser(tx: DbOrTx, id: string): Promise<UserRow | undefi
   return row && openUser(row);
 }
 
+/** The user, locked until the transaction ends: a change decided from it cannot race another. */
+export async function findUserForUpdate(tx: DbOrTx, id: string): Promise<UserRow | undefined> {
+  const [row] = await tx.select().from(users).where(eq(users.id, id)).for('update');
+  return row && openUser(row);
+}
+
 export async function acceptancesOf(tx: DbOrTx, userId: string) {
   const rows = await tx.select().from(legalAcceptances).where(eq(legalAcceptances.userId, userId));
   return rows.map((r) => ({ ...r, ip: open(r.ip, ACCEPTANCE_IP) }));

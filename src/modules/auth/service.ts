@@ -59,6 +59,12 @@ export class AuthService {
     return repo.findUser(this.db, id);
   }
 
+  /** A customer without a password (created by the merchant API), not erased. */
+  async findGuest(id: string): Promise<repo.UserRow | undefined> {
+    const row = await repo.findUser(this.db, id);
+    return row && row.role === 'customer' && repo.isGuest(row) ? row : undefined;
+  }
+
   /** A customer (not an operator) whose account was not erased. */
   async findLiveCustomer(id: string): Promise<repo.UserRow | undefined> {
     const row = await repo.findUser(this.db, id);

@@ -18,6 +18,11 @@ export class CheckoutLinks {
     private readonly ttlMs: number,
   ) {}
 
+  /** The checkout page of an order, for its signed-in customer (no token). */
+  plainUrlFor(orderId: string): string {
+    return `${this.publicUrl}/checkout/${orderId}`;
+  }
+
   /** The checkout URL of an order, valid for the configured time from `now`. */
   urlFor(orderId: string, now: Date): string {
     const expires = Math.floor((now.getTime() + this.ttlMs) / 1000);

@@ -171,21 +171,33 @@ export class OrdersService {
     });
   }
 
-  /** An order as its owner (or an operator) sees it; 404 for anyone else. */
+  /**
+   * An order as its owner (`userId`) or the merchant and operators (`null`) see it; 404 for
+   * anyone else. Only the merchant's view carries a signed checkout link (ADR 030): a customer's
+   * own view never hands out a fresh one, so a link cannot renew itself.
+   */
   async getFor(orderId: string, userId: string | null): Promise<OrderView> {
     const order = await repo.findOrder(this.db, orderId);
     if (!order || (userId !== null && order.userId !== userId)) throw notFound('Order');
-    return (await this.views(this.db, [order]))[0]!;
+    return (await this.views(this.db, [order], userId === null))[0]!;
   }
 
-  async list(filter: repo.OrderFilter, options: Page) {
+  async list(filter: repo.OrderFilter, options: Page, signedLinks = true) {
     const rows = await repo.listOrders(this.db, filter, { ...options, limit: options.limit + 1 });
     const page = rows.slice(0, options.limit);
-    return { data: await this.views(this.db, page), has_more: rows.length > options.limit };
+    return {
+      data: await this.views(this.db, page, signedLinks),
+      has_more: rows.length > options.limit,
+    };
   }
 
   listForUser(userId: string, options: Page) {
-    return this.list({ customerId: userId }, options);
+    return this.list({ customerId: userId }, options, false);
+  }
+
+  /** A view for its customer: the checkout link without its signature (see getFor). */
+  forCustomer(view: OrderView): OrderView {
+    return { ...view, checkout_url: this.checkoutLinks.plainUrlFor(view.id) };
   }
 
   // -- for payments, refunds and disputes, which keep an order's status in step --------------
@@ -214,7 +226,7 @@ export class OrdersService {
     return repo.updateOrder(tx, orderId, values);
   }
 
-  private async views(tx: DbOrTx, rows: repo.OrderRow[]) {
+  private async views(tx: DbOrTx, rows: repo.OrderRow[], signedLinks: boolean) {
     const ids = rows.map((o) => o.id);
     const [items, payments, refunds] = await Promise.all([
       repo.itemsOf(tx, ids),
@@ -227,6 +239,7 @@ export class OrdersService {
         items.filter((i) => i.orderId === o.id),
         payments.filter((p) => p.order_id === o.id),
         refunds.filter((r) => r.order_id === o.id),
+        signedLinks,
       ),
     );
   }
@@ -236,6 +249,7 @@ export class OrdersService {
     items: repo.OrderItemRow[],
     payments: PublicPayment[],
     refunds: PublicRefund[],
+    signedLink = true,
   ) {
     return {
       id: o.id,
@@ -258,8 +272,11 @@ export class OrdersService {
       refunds,
       created_at: o.createdAt.toISOString(),
       paid_at: o.paidAt?.toISOString() ?? null,
-      // Signed: it opens the checkout without an account, for this order only, until it expires.
-      checkout_url: this.checkoutLinks.urlFor(o.id, this.clock.now()),
+      // Signed for the merchant: it opens the checkout without an account, for this order only,
+      // until it expires.
+      checkout_url: signedLink
+        ? this.checkoutLinks.urlFor(o.id, this.clock.now())
+        : this.checkoutLinks.plainUrlFor(o.id),
       success_url: o.successUrl?.replaceAll('{ORDER_ID}', o.id) ?? null,
       cancel_url: o.cancelUrl?.replaceAll('{ORDER_ID}', o.id) ?? null,
     };

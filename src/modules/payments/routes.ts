@@ -35,9 +35,12 @@ async function payResponse(
   return {
     // The view the settling transaction read, when it has one (the caller's access to the order
     // was checked before paying); otherwise the order as it is now.
-    order:
-      (result.order as OrderView | undefined) ??
-      (await app.services.orders.getFor(result.payment.orderId, userId)),
+    order: result.order
+      ? // The settling transaction's view is the merchant's; a customer gets their own.
+        userId === null
+        ? (result.order as OrderView)
+        : app.services.orders.forCustomer(result.order as OrderView)
+      : await app.services.orders.getFor(result.payment.orderId, userId),
     payment: {
       id: p.id,
       status: p.status,

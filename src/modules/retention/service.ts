@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { RetentionSettings } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
-import type { Clock } from '../../lib/clock.ts';
+import { machineClock, type Clock } from '../../lib/clock.ts';
 import type { AlertsService } from '../alerts/service.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { AuditService } from '../audit/service.ts';
@@ -54,6 +54,8 @@ export const RETENTION_BATCH_SIZE = 1000;
 interface DataClass {
   /** What happens to a row past its period. */
   effect: 'deleted' | 'payload dropped' | 'ip erased';
+  /** Sessions expire in the machine's time, not the test clock's (ADR 031). */
+  machineTime?: true;
   count(before: Date): Promise<number>;
   /** Deletes or anonymises up to `limit` rows older than `before`; answers how many. */
   purge(before: Date, limit: number): Promise<number>;
@@ -126,6 +128,7 @@ export class RetentionService {
       },
       expired_sessions: {
         effect: 'deleted',
+        machineTime: true,
         count: (before) => sessions.countExpired(before),
         purge: (before, limit) => sessions.purgeExpired(before, limit),
       },
@@ -196,7 +199,8 @@ export class RetentionService {
     for (const name of RETENTION_CLASSES) {
       const dataClass = this.classes[name];
       const periodMs = settings[RETENTION_SETTING[name]];
-      const before = new Date(now.getTime() - periodMs);
+      const from = dataClass.machineTime ? machineClock(clock).now() : now;
+      const before = new Date(from.getTime() - periodMs);
       let count = 0;
       if (options.dryRun) {
         count = await dataClass.count(before);

@@ -22,10 +22,15 @@ export async function addOffset(tx: DbOrTx, ms: number, now: Date): Promise<numb
   return row!.offsetMs;
 }
 
+/** How long a job brought forward still waits: every worker reads the new offset meanwhile. */
+const SHIFTED_JOBS_WAIT_SECONDS = 3;
+
 /**
  * Brings every job waiting for a future time `ms` closer: pg-boss compares `start_after` with
  * the database's own clock, which time travel does not move. How many jobs moved. Nothing when
- * no queue ever started on this database (pg-boss creates its schema at start).
+ * no queue ever started on this database (pg-boss creates its schema at start). A job now due
+ * waits a few seconds more, so that every worker has read the new offset (TestClock refreshes
+ * every 2 s) before it runs on it.
  */
 export async function shiftWaitingJobs(tx: DbOrTx, ms: number): Promise<number> {
   const table = `${JOB_SCHEMA}.job`;
@@ -33,7 +38,10 @@ export async function shiftWaitingJobs(tx: DbOrTx, ms: number): Promise<number> 
   if (!(exists.rows[0] as { present: boolean } | undefined)?.present) return 0;
   const moved = await tx.execute(sql`
     update ${sql.identifier(JOB_SCHEMA)}.job
-       set start_after = start_after - make_interval(secs => ${ms / 1000})
-     where state in ('created', 'retry') and start_after > now()`);
+       set start_after = greatest(
+             start_after - make_interval(secs => ${ms / 1000}),
+             now() + make_interval(secs => ${SHIFTED_JOBS_WAIT_SECONDS}))
+     where state in ('created', 'retry')
+       and start_after > now() + make_interval(secs => ${SHIFTED_JOBS_WAIT_SECONDS})`);
   return moved.rowCount ?? 0;
 }

@@ -72,6 +72,9 @@ export async function loadCheckout(
     order = token ? await orderIfVisible(orderId, signal) : await fetchOrder(orderId, signal);
   if (!order) {
     if (!token) return { signedIn: false };
+    // Someone signed in to their own account holds another customer's link: never switch their
+    // browser to that customer behind their back (a card saved now would go to the wrong one).
+    if (session.user && !session.checkout_order_id) throw linkForAnotherCustomer();
     try {
       session = await api.post<Session>('/api/checkout/sessions', { order_id: orderId, token });
     } catch (error) {
@@ -129,4 +132,15 @@ export async function signOut(): Promise<void> {
 export async function acceptCurrentTerms(): Promise<void> {
   const terms = await api.get<LegalDocument>('/api/legal/terms');
   await api.post('/api/legal/terms/accept', { version: terms.version });
+}
+
+export const OTHER_CUSTOMER_LINK = 'checkout_link_other_customer';
+
+function linkForAnotherCustomer(): ApiError {
+  return new ApiError({
+    status: 409,
+    code: OTHER_CUSTOMER_LINK,
+    message:
+      'This checkout link is for another customer. Sign out of your account to open it, or ask the shop for a link of your own.',
+  });
 }

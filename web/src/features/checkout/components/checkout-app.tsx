@@ -12,7 +12,7 @@ import { loginPath, signedOutPath } from '../../../lib/redirect';
 import type { User } from '../../../lib/session';
 import { isPayable } from '../../../types/api';
 import type { Order } from '../../../types/api';
-import { fetchOrder, loadCheckout, signOut } from '../api/checkout';
+import { OTHER_CUSTOMER_LINK, fetchOrder, loadCheckout, signOut } from '../api/checkout';
 import type { CheckoutData } from '../api/checkout';
 import { PaymentForm } from './payment-form';
 
@@ -85,6 +85,11 @@ export function CheckoutApp() {
           <p>
             <a href="/orders">See your orders</a>
           </p>
+        ) : null}
+        {token !== null &&
+        state.error instanceof ApiError &&
+        state.error.code === OTHER_CUSTOMER_LINK ? (
+          <SignOutAndOpen token={token} />
         ) : null}
       </Shell>
     );
@@ -308,5 +313,29 @@ function CheckoutSkeleton({ guest }: { guest: boolean }) {
         </div>
       </div>
     </Shell>
+  );
+}
+
+/** Signs out of the account this browser holds, then opens the link it was given. */
+function SignOutAndOpen({ token }: { token: string }) {
+  const [pending, setPending] = useState(false);
+  return (
+    <p>
+      <Button
+        pending={pending}
+        onClick={() => {
+          setPending(true);
+          signOut().then(
+            () =>
+              window.location.replace(
+                `${window.location.pathname}?token=${encodeURIComponent(token)}`,
+              ),
+            () => setPending(false),
+          );
+        }}
+      >
+        Sign out and open this link
+      </Button>
+    </p>
   );
 }
