@@ -56,6 +56,10 @@ export const useRotateSecret = () =>
 export const useDeleteEndpoint = () => {
   const queryClient = useQueryClient();
   return useMutation({
+    // A refresh of its log still on its way (started by an earlier change) is called off before
+    // the DELETE is sent, or it would reach the server after it and answer 404.
+    onMutate: (endpointId: string) =>
+      queryClient.cancelQueries({ queryKey: deliveriesQuery(endpointId).queryKey }),
     mutationFn: (endpointId: string) => api.delete<unknown>(`${base}/${id(endpointId)}`),
     onSuccess: (_answer, endpointId) => {
       queryClient.setQueryData(endpointsQuery.queryKey, (list) =>

@@ -169,15 +169,17 @@ export function MerchantWebhooksPage() {
           error={remove.error}
           errorTitle="The endpoint could not be deleted"
           onCancel={() => setDeleting(null)}
-          onConfirm={() =>
+          onConfirm={() => {
+            // Its delivery log closes first: a refresh of it must not reach the server after the
+            // endpoint is gone (a 404).
+            if (selected === deleting.id) setSelected(null);
             remove.mutate(deleting.id, {
               onSuccess: () => {
-                if (selected === deleting.id) setSelected(null);
                 setNotice(`${deleting.url} was deleted.`);
                 setDeleting(null);
               },
-            })
-          }
+            });
+          }}
         >
           <p>Nothing more is sent to it, and its delivery log is deleted.</p>
         </ConfirmDialog>
