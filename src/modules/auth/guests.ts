@@ -127,10 +127,7 @@ export class GuestCustomers {
     meta: RequestMeta,
     previousSessionId?: string,
   ): Promise<SignedIn> {
-    const transaction = previousSessionId
-      ? this.sessions.changing.bind(this.sessions)
-      : this.db.transaction.bind(this.db);
-    return transaction(async (tx) => {
+    return this.sessions.replacing(previousSessionId, async (tx) => {
       // Checked in the transaction, row locked: a password set meanwhile (reset) is seen.
       const user = await repo.findUserForUpdate(tx, order.userId);
       if (!user || !repo.isGuest(user)) {
@@ -139,7 +136,6 @@ export class GuestCustomers {
           'sign_in_required',
         );
       }
-      if (previousSessionId) await this.sessions.destroy(tx, previousSessionId);
       const session = await this.sessions.create(tx, user.id, meta, { checkoutOrderId: order.id });
       await appendAudit(tx, {
         actorType: 'user',

@@ -175,21 +175,15 @@ export class AuthService {
     // An enrolled account gets a session that opens only the second step (ADR 023): the password
     // alone never yields a full session. Its audit entry is written when the code is given.
     const totp = await repo.findTotp(this.db, user.id);
-    // The previous session ends: a cached copy of it must not serve any more.
-    const transaction = previousSessionId
-      ? this.sessions.changing.bind(this.sessions)
-      : this.db.transaction.bind(this.db);
     if (totp?.confirmedAt) {
-      return transaction(async (tx) => {
-        if (previousSessionId) await this.sessions.destroy(tx, previousSessionId);
+      return this.sessions.replacing(previousSessionId, async (tx) => {
         const session = await this.sessions.create(tx, user.id, meta, {
           secondFactorPending: true,
         });
         return { user: null, secondFactorPending: true, ...session };
       });
     }
-    return transaction(async (tx) => {
-      if (previousSessionId) await this.sessions.destroy(tx, previousSessionId);
+    return this.sessions.replacing(previousSessionId, async (tx) => {
       const session = await this.sessions.create(tx, user.id, meta);
       await appendAudit(tx, {
         actorType: user.role === 'admin' ? 'admin' : 'user',

@@ -154,6 +154,19 @@ export class SessionStore {
     return result;
   }
 
+  /**
+   * Runs `work` (which creates a session) in a transaction that first ends the caller's previous
+   * session, if any: signing in over a session rotates its id. Ending one is a change that cached
+   * copies must learn of, so it goes through `changing`.
+   */
+  async replacing<T>(previousId: string | undefined, work: (tx: Tx) => Promise<T>): Promise<T> {
+    if (!previousId) return this.db.transaction(work);
+    return this.changing(async (tx) => {
+      await this.destroy(tx, previousId);
+      return work(tx);
+    });
+  }
+
   /** Extends the idle deadline (never past the absolute one); the new idle deadline. */
   private async touch(id: string, now: Date, absoluteExpiresAt: Date): Promise<Date> {
     const idle = new Date(
