@@ -8,6 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { OffsetClock, systemClock, type Clock } from '../lib/clock.ts';
+import { SESSION_EPOCH_KEY } from '../modules/auth/session-cache.ts';
 import { randomToken } from '../lib/crypto.ts';
 import { tooManyRequests } from '../lib/errors.ts';
 import { acceptedRequestId, loggerOptions } from '../lib/logger.ts';
@@ -74,6 +75,8 @@ export interface BuildAppOptions {
   logger?: boolean | Record<string, unknown>;
   logStream?: NodeJS.WritableStream;
   rateLimitNamespace?: string;
+  /** The session cache's revocation counter in Redis; tests give each app group its own. */
+  sessionCacheKey?: string;
   /** The payment provider; by default Stripe (or the simulator) from the configuration. */
   provider?: PaymentProvider;
   /** Forwards jobs to the queue once it is attached (runtime.ts does that after start-up). */
@@ -143,6 +146,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         ? new OffsetClock(options.clock ?? systemClock)
         : (options.clock ?? systemClock),
     rateLimitNamespace: options.rateLimitNamespace ?? 'paydeck-rl:',
+    sessionCacheKey: options.sessionCacheKey ?? SESSION_EPOCH_KEY,
   };
   app.decorate('ctx', ctx);
   app.addHook('onResponse', async (request, reply) => {

@@ -13,6 +13,8 @@ export interface AppContext {
   clock: Clock;
   /** Prefix for shared rate-limit counters, so parallel test apps do not share them. */
   rateLimitNamespace: string;
+  /** The Redis key of the session cache's revocation counter (ADR 029): one per deployment. */
+  sessionCacheKey: string;
 }
 
 declare module 'fastify' {

@@ -101,7 +101,7 @@ export function createServices(
     db,
     sessionClock,
     config.session,
-    new SessionCache(sessionClock, ctx.redis),
+    new SessionCache(sessionClock, ctx.redis, ctx.sessionCacheKey),
   );
   const secondFactor = new SecondFactorService(db, sessionClock, sessions, config.operatorMfa);
   const sessionControl = new SessionControl(db, sessionClock, sessions);

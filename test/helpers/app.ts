@@ -97,6 +97,11 @@ export interface TestAppOptions {
   stripeTestMode?: { secretKey: string; publishableKey: string };
   /** Where the app connects (default: the run's database); e.g. a TcpProxy in front of it. */
   databaseUrl?: string;
+  /**
+   * The session cache's revocation counter (Redis). Each app gets its own by default, so another
+   * test file's sign-outs never empty its cache; apps playing one deployment share one.
+   */
+  sessionCacheKey?: string;
   /** Test-only routes (each declaring who may call it), added before the app starts. */
   routes?: (app: FastifyInstance) => void;
 }
@@ -143,6 +148,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...(options.clock ? { clock: options.clock } : {}),
     logStream,
     rateLimitNamespace: `test-rl-${randomToken(6)}:`,
+    sessionCacheKey: options.sessionCacheKey ?? `test-sessions-${randomToken(6)}`,
   });
   options.routes?.(app);
   await app.ready();

@@ -7,11 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/app.ts';
 import { TestClient } from '../helpers/http-client.ts';
 import { registry } from '../../src/lib/metrics.ts';
+import { randomToken } from '../../src/lib/crypto.ts';
 
 let a: TestApp;
 let b: TestApp;
 beforeAll(async () => {
-  [a, b] = await Promise.all([createTestApp(), createTestApp()]);
+  // One deployment: one revocation counter, apart from other test files' apps.
+  const sessionCacheKey = `test-sessions-${randomToken(6)}`;
+  [a, b] = await Promise.all([
+    createTestApp({ sessionCacheKey }),
+    createTestApp({ sessionCacheKey }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([a?.close(), b?.close()]);

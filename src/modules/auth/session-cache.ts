@@ -19,6 +19,8 @@ import type { Clock } from '../../lib/clock.ts';
  * the commit and the counter's bump) can let through.
  */
 export const SESSION_CACHE_TTL_MS = 10_000;
+/** The revocation counter's Redis key (every instance of a deployment shares it). */
+export const SESSION_EPOCH_KEY = 'paydeck:sessions:epoch';
 /** Entries kept at most; the oldest go first. */
 const MAX_ENTRIES = 10_000;
 
@@ -39,7 +41,7 @@ export class SessionCache<T> {
   constructor(
     private readonly clock: Clock,
     private readonly redis: Redis | undefined,
-    private readonly epochKey = 'paydeck:sessions:epoch',
+    private readonly epochKey = SESSION_EPOCH_KEY,
   ) {}
 
   /** The counter now; null without Redis or when it does not answer (nothing is cached then). */
