@@ -1,7 +1,7 @@
 // Shared by the benchmarks: starts the simulator and a Paydeck server as separate processes (so
 // the server's memory and CPU are its own), on a fresh database, and samples the server's RSS.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import pg from 'pg';
 
@@ -50,6 +50,8 @@ export interface BenchSystem {
   serverPid: number;
   /** Highest RSS (MiB) seen since the last reset. */
   peakRssMiB(): number;
+  /** CPU seconds used so far by the server, the simulator and the bench database's backends. */
+  cpuSeconds(): { server: number; simulator: number; postgres: number };
   resetPeak(): void;
   stop(): Promise<void>;
 }
@@ -131,6 +133,11 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
     databaseUrl,
     serverPid: server.pid!,
     peakRssMiB: () => Math.round(peak),
+    cpuSeconds: () => ({
+      server: processCpuSeconds(server.pid!),
+      simulator: processCpuSeconds(sim.pid!),
+      postgres: backendsCpuSeconds(databaseUrl ? new URL(databaseUrl).pathname.slice(1) : ''),
+    }),
     resetPeak: () => {
       peak = 0;
     },
@@ -145,6 +152,43 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
     },
   };
 }
+
+// CPU time from /proc (Linux): what a payment costs each process, whatever else the machine runs.
+// 0 where /proc is not there. The paths name our own children and the bench database's backends.
+/* eslint-disable security/detect-non-literal-fs-filename */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name in parentheses: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+function backendsCpuSeconds(database: string): number {
+  if (!database) return 0;
+  let total = 0;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        if (title.startsWith('postgres:') && title.includes(` ${database} `))
+          total += processCpuSeconds(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return total;
+}
+/* eslint-enable security/detect-non-literal-fs-filename */
 
 /** A signed-in customer (cookie + CSRF token) talking to the bench server. */
 export async function signedInCustomer(

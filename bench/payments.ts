@@ -10,6 +10,49 @@ import { counterValue, histogramQuantile, signedInCustomer, startBenchSystem } f
 const N = Number(process.argv[2] ?? 5000);
 const CONNECTIONS = Number(process.argv[3] ?? 32);
 
+/** Statements sent per payment by each route ("none": jobs and other background work). */
+function statementsByRoute(before: string, after: string, payments: number) {
+  const routes = new Set(
+    [...after.matchAll(/^paydeck_db_statements_total\{route="([^"]*)"\}/gm)].map((m) => m[1]!),
+  );
+  const byRoute: Record<string, number> = {};
+  for (const route of routes) {
+    const label = `route="${route}"`;
+    const sent =
+      counterValue(after, 'paydeck_db_statements_total', label) -
+      counterValue(before, 'paydeck_db_statements_total', label);
+    if (sent > 0) byRoute[route] = +(sent / payments).toFixed(2);
+  }
+  return byRoute;
+}
+
+/** PostgreSQL's own counters for the bench database (pg_stat_database, pg_stat_wal). */
+async function databaseWork(databaseUrl: string): Promise<Record<string, number>> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<Record<string, string>>(
+      `SELECT d.xact_commit AS commits, d.tup_inserted AS rows_inserted,
+              d.tup_updated AS rows_updated, w.wal_sync AS wal_flushes,
+              (SELECT count(*) FROM webhook_events) AS webhook_events
+         FROM pg_stat_database d, pg_stat_wal w WHERE d.datname = current_database()`,
+    );
+    return Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, Number(v)]));
+  } finally {
+    await db.end();
+  }
+}
+
+function perPayment(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  payments: number,
+): Record<string, number> {
+  return Object.fromEntries(
+    Object.keys(after).map((k) => [k, +((after[k]! - before[k]!) / payments).toFixed(1)]),
+  );
+}
+
 export async function benchPayments(n = N, connections = CONNECTIONS) {
   const system = await startBenchSystem();
   try {
@@ -50,6 +93,8 @@ export async function benchPayments(n = N, connections = CONNECTIONS) {
     }
     system.resetPeak();
     const before = await (await fetch(`${system.baseUrl}/metrics`)).text();
+    const databaseBefore = await databaseWork(system.databaseUrl);
+    const cpuBefore = system.cpuSeconds();
 
     let next = 0;
     const result = await autocannon({
@@ -72,6 +117,10 @@ export async function benchPayments(n = N, connections = CONNECTIONS) {
       ],
     });
     const after = await (await fetch(`${system.baseUrl}/metrics`)).text();
+    // PostgreSQL publishes its counters about once a second: let the last payments' arrive.
+    await new Promise((r) => setTimeout(r, 1500));
+    const databaseAfter = await databaseWork(system.databaseUrl);
+    const cpuAfter = system.cpuSeconds();
     const stripeP50 =
       histogramQuantile(
         after,
@@ -110,6 +159,13 @@ export async function benchPayments(n = N, connections = CONNECTIONS) {
       },
       db_statements_per_payment: ok ? +(payStatements / ok).toFixed(1) : null,
       db_background_statements_per_payment: ok ? +(backgroundStatements / ok).toFixed(1) : null,
+      db_statements_per_payment_by_route: ok ? statementsByRoute(before, after, ok) : null,
+      // Everything the database did in the run, pg-boss and webhooks included, per payment: the
+      // commits and WAL flushes are what a payment costs PostgreSQL, whatever the machine's load.
+      db_per_payment: ok ? perPayment(databaseBefore, databaseAfter, ok) : null,
+      // CPU milliseconds per payment of each process (Linux /proc): on a shared machine this says
+      // what a payment costs where throughput only says what the machine had left.
+      cpu_ms_per_payment: ok ? perPayment(cpuBefore, cpuAfter, ok / 1000) : null,
       server_peak_rss_mib: system.peakRssMiB(),
       targets: {
         throughput_per_s: 1000,

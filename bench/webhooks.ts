@@ -35,6 +35,7 @@ export async function benchWebhooks(
     if (!system.databaseUrl)
       throw new Error('bench/webhooks.ts needs DATABASE_URL (real PostgreSQL).');
     system.resetPeak();
+    const cpuBefore = system.cpuSeconds();
     let next = 0;
     const started = Date.now();
     const result = await autocannon({
@@ -73,6 +74,9 @@ export async function benchWebhooks(
       `SELECT count(*)::int AS n, extract(epoch FROM max(processed_at) - min(created_at)) AS seconds FROM webhook_events`,
     );
     await db.end();
+    const cpuAfter = system.cpuSeconds();
+    const cpuPerEvent = (process: 'server' | 'postgres') =>
+      +(((cpuAfter[process] - cpuBefore[process]) * 1000) / n).toFixed(2);
     return {
       events: n,
       accepted_2xx: result['2xx'],
@@ -82,6 +86,8 @@ export async function benchWebhooks(
       processed: rows[0].n - left,
       processing_per_s_end_to_end: Math.round(rows[0].n / Number(rows[0].seconds)),
       still_unprocessed: left,
+      // Intake and processing together, per event (Linux /proc): what an event costs each process.
+      cpu_ms_per_event: { server: cpuPerEvent('server'), postgres: cpuPerEvent('postgres') },
       server_peak_rss_mib: system.peakRssMiB(),
       targets: { intake_per_s: 5000, processing_per_s: 2000, rss_mib: 256 },
     };

@@ -2,6 +2,8 @@
 // describe their jobs as JobDefinitions; the server process (RUN_WORKERS=true) or a separate
 // `npm run worker` process works them. Every handler must be safe to run twice.
 import { PgBoss, type Job, type SendOptions } from 'pg-boss';
+import type { DbOrTx } from '../db/client.ts';
+import { jobConnectionOf } from '../db/job-connection.ts';
 import type { Logger } from 'pino';
 import { metrics, watchPool } from '../lib/metrics.ts';
 import { failActiveSpan, SpanKind, withSpan } from '../lib/tracing.ts';
@@ -218,13 +220,16 @@ function inJobSpan(
     );
 }
 
+export interface JobSendOptions {
+  startAfter?: Date | number;
+  singletonKey?: string;
+  /** A transaction to insert the job in: it is queued exactly when that transaction commits. */
+  within?: DbOrTx;
+}
+
 /** What domain code needs of the queue: to send a job. */
 export interface JobSender {
-  send(
-    name: string,
-    data: object,
-    options?: { startAfter?: Date | number; singletonKey?: string },
-  ): Promise<void>;
+  send(name: string, data: object, options?: JobSendOptions): Promise<void>;
 }
 
 /**
@@ -246,11 +251,7 @@ export class LateBoundJobSender implements JobSender {
     this.queue = queue;
   }
 
-  async send(
-    name: string,
-    data: object,
-    options: { startAfter?: Date | number; singletonKey?: string } = {},
-  ) {
+  async send(name: string, data: object, options: JobSendOptions = {}) {
     if (!this.queue) return this.onDrop(name);
     await this.queue.send(name, data, {
       ...(options.startAfter !== undefined
@@ -262,6 +263,7 @@ export class LateBoundJobSender implements JobSender {
           }
         : {}),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+      ...(options.within ? { db: jobConnectionOf(options.within) } : {}),
     });
   }
 }

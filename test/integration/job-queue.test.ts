@@ -7,7 +7,12 @@ import pino from 'pino';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { aCustomerWithOrder, pay } from '../helpers/builders.ts';
 import { addFault, clearFaults } from '../helpers/stripe.ts';
-import { startJobQueue, type JobDefinition, type JobQueue } from '../../src/jobs/queue.ts';
+import {
+  LateBoundJobSender,
+  startJobQueue,
+  type JobDefinition,
+  type JobQueue,
+} from '../../src/jobs/queue.ts';
 import { syncPaymentJob } from '../../src/modules/payments/jobs.ts';
 import { SYNC_PAYMENT_JOB } from '../../src/modules/payments/job-names.ts';
 import { orders, payments } from '../../src/db/schema.ts';
@@ -26,14 +31,28 @@ const flakyJob: JobDefinition<{ n: number }> = {
   },
 };
 
+const transactionalRuns: number[] = [];
+/** Sent inside a transaction: it must run exactly when that transaction commits. */
+const transactionalJob: JobDefinition<{ n: number }> = {
+  name: 'test.transactional',
+  handler: async (data) => {
+    transactionalRuns.push(data.n);
+  },
+};
+const schema = `pgboss_test_${process.pid}_${Date.now()}`;
+
 beforeAll(async () => {
   t = await createTestApp({ env: { STRIPE_TIMEOUT_MS: '400', STRIPE_MAX_NETWORK_RETRIES: '2' } });
   queue = await startJobQueue({
     connectionString: inject('databaseUrl'),
-    jobs: [syncPaymentJob(t.app.services.payments), flakyJob] as JobDefinition<never>[],
+    jobs: [
+      syncPaymentJob(t.app.services.payments),
+      flakyJob,
+      transactionalJob,
+    ] as JobDefinition<never>[],
     work: true,
     logger: pino({ level: 'silent' }),
-    schema: `pgboss_test_${process.pid}_${Date.now()}`,
+    schema,
   });
 });
 afterEach(() => clearFaults(t));
@@ -98,5 +117,38 @@ describe('the pg-boss queue', () => {
       { data: { n: 7 }, retryCount: 0 },
       { data: { n: 7 }, retryCount: 1 },
     ]);
+  });
+
+  it('when a job is sent inside a transaction, then it is queued only if that transaction commits', async () => {
+    const sender = new LateBoundJobSender();
+    sender.attach(queue);
+    const queued = async (n: number) =>
+      (
+        await t.database.pool.query(
+          `SELECT count(*)::int AS n FROM ${schema}.job WHERE name = $1 AND data->>'n' = $2`,
+          [transactionalJob.name, String(n)],
+        )
+      ).rows[0].n as number;
+
+    // Rolled back: the job goes with it.
+    await expect(
+      t.database.db.transaction(async (tx) => {
+        await sender.send(transactionalJob.name, { n: 1 }, { within: tx });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await queued(1)).toBe(0);
+
+    // Committed: not visible to others before the commit, then worked.
+    await t.database.db.transaction(async (tx) => {
+      await sender.send(transactionalJob.name, { n: 2 }, { within: tx });
+      expect(await queued(2)).toBe(0);
+    });
+    expect(await queued(2)).toBe(1);
+    const runs = await eventually(
+      async () => [...transactionalRuns],
+      (r) => r.includes(2),
+    );
+    expect(runs).toEqual([2]);
   });
 });

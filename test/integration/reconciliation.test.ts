@@ -12,6 +12,7 @@ import type { TestApp } from '../helpers/app.ts';
 import { aCustomerWithOrder, pay } from '../helpers/builders.ts';
 import { asTestApp, startSystem, type RunningSystem } from '../helpers/system.ts';
 import { anAdmin, stripeFor } from '../helpers/webhooks.ts';
+import { SUBSCRIBED_STRIPE_EVENTS } from '../../src/modules/webhooks/service.ts';
 
 let system: RunningSystem;
 let t: TestApp;
@@ -44,7 +45,7 @@ describe('start-up in simulated mode', () => {
     const endpoints = await stripe.webhookEndpoints.list();
     const ours = endpoints.data.filter((e) => e.url === `${system.baseUrl}/webhooks/stripe`);
     expect(ours).toHaveLength(1);
-    expect(ours[0]!.enabled_events).toEqual(['*']);
+    expect(ours[0]!.enabled_events).toEqual(SUBSCRIBED_STRIPE_EVENTS);
     expect(t.app.services.webhookSecrets.all()).toHaveLength(1);
   });
 });

@@ -12,6 +12,7 @@ import {
   registerSimulatorEndpoint,
 } from '../../src/modules/webhooks/registration.ts';
 import { WebhookSecrets } from '../../src/modules/webhooks/secrets.ts';
+import { SUBSCRIBED_STRIPE_EVENTS } from '../../src/modules/webhooks/service.ts';
 import type { PaymentProvider } from '../../src/stripe/provider.ts';
 import { startSimulator, type SimulatorHandle } from '../../simulator/index.ts';
 import { testEnv } from '../helpers/app.ts';
@@ -43,7 +44,7 @@ async function endpointsAt(url: string) {
 }
 
 describe('registering the simulator endpoint', () => {
-  it('when Paydeck starts for the first time, then it creates one endpoint for every event, accepts its secret and keeps both in DATA_DIR', async () => {
+  it('when Paydeck starts for the first time, then it creates one endpoint for the events it acts on, accepts its secret and keeps both in DATA_DIR', async () => {
     const dir = path.join(dataDir, 'first', 'nested');
     const secrets = new WebhookSecrets([]);
     const id = await registerSimulatorEndpoint(provider, 'http://first.test/', secrets, dir);
@@ -61,6 +62,24 @@ describe('registering the simulator endpoint', () => {
     });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(secrets.all()).toEqual([saved.secret]);
+
+    // Subscribed to what processing acts on, not to every event (ADR 032).
+    const endpoint = (await await fetch(`${sim.url}/v1/webhook_endpoints/${id}`, {
+      headers: { authorization: `Bearer ${testEnv.STRIPE_SECRET_KEY}` },
+    }).then((r) => r.json())) as { enabled_events: string[] };
+    expect(endpoint.enabled_events).toEqual(SUBSCRIBED_STRIPE_EVENTS);
+    expect(endpoint.enabled_events).toContain('payment_intent.succeeded');
+    expect(endpoint.enabled_events).not.toContain('payment_intent.created');
+  });
+
+  it("when an operator reads the README to create Stripe's endpoint, then it lists exactly the events Paydeck subscribes to", () => {
+    const readme = readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
+    const paragraph = readme.slice(readme.indexOf("The endpoint in Stripe's dashboard needs"));
+    const listed = paragraph
+      .slice(0, paragraph.indexOf('\n\n'))
+      .match(/`[a-z_.]+`/g)!
+      .map((name) => name.slice(1, -1));
+    expect(listed).toEqual(SUBSCRIBED_STRIPE_EVENTS);
   });
 
   it('when it restarts with the endpoint saved, then it keeps that endpoint and secret, and removes leftovers with the same URL', async () => {

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PaymentProvider } from '../../stripe/provider.ts';
 import type { WebhookSecrets } from './secrets.ts';
+import { SUBSCRIBED_STRIPE_EVENTS } from './service.ts';
 
 interface SavedEndpoint {
   id: string;
@@ -57,7 +58,7 @@ export async function registerSimulatorEndpoint(
   if (saved && saved.url === url && existing.some((endpoint) => endpoint.id === saved.id)) {
     keep = saved;
   } else {
-    const created = await provider.createWebhookEndpoint(url, ['*']);
+    const created = await provider.createWebhookEndpoint(url, SUBSCRIBED_STRIPE_EVENTS);
     keep = { id: created.value.id, url, secret: created.value.secret };
     save(file, keep);
   }

@@ -46,6 +46,34 @@ const REFUND_EVENTS = new Set([
   'charge.refund.updated',
 ]);
 
+/**
+ * The Stripe events Paydeck's endpoint subscribes to: registered at the simulator on start-up,
+ * and listed in the README for the endpoint an operator creates in Stripe's dashboard. Every
+ * type processing acts on, less three that only repeat another event of the same change:
+ * `payment_intent.created` (nothing to settle yet), and `charge.succeeded` / `charge.failed`
+ * (sent with `payment_intent.succeeded` / `payment_intent.payment_failed`, which carry the
+ * outcome). A delivery of those three is still stored and processed like any other (an endpoint
+ * created with more events, a replay): leaving them out only spares two of every three events
+ * a payment would send (ADR 032).
+ */
+export const SUBSCRIBED_STRIPE_EVENTS = [
+  'payment_intent.amount_capturable_updated',
+  'payment_intent.canceled',
+  'payment_intent.payment_failed',
+  'payment_intent.processing',
+  'payment_intent.requires_action',
+  'payment_intent.succeeded',
+  'charge.captured',
+  'charge.refunded',
+  'charge.updated',
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.closed',
+  'charge.dispute.funds_withdrawn',
+  'charge.dispute.funds_reinstated',
+  ...REFUND_EVENTS,
+];
+
 const idOf = (value: unknown): string | null =>
   typeof value === 'string'
     ? value
@@ -151,26 +179,31 @@ export class WebhooksService {
       metrics.webhooksReceived.inc({ result: 'malformed' });
       throw malformed;
     }
-    const stored = await repo.insertEvent(this.deps.db, {
-      stripeEventId: event.id,
-      type: event.type,
-      objectId: event.objectId,
-      apiVersion: event.apiVersion,
-      livemode: event.livemode,
-      stripeCreatedAt: new Date(event.created * 1000),
-      payload: event.raw,
-      receivedAt: this.deps.clock.now(),
+    // The event and its processing job commit together: one commit per delivery, and no event
+    // stored without its job (the sweep stays for jobs lost with a queue that was not attached).
+    const stored = await this.deps.db.transaction(async (tx) => {
+      const inserted = await repo.insertEvent(tx, {
+        stripeEventId: event.id,
+        type: event.type,
+        objectId: event.objectId,
+        apiVersion: event.apiVersion,
+        livemode: event.livemode,
+        stripeCreatedAt: new Date(event.created * 1000),
+        payload: event.raw,
+        receivedAt: this.deps.clock.now(),
+      });
+      if (inserted)
+        await this.deps.jobs.send(
+          PROCESS_WEBHOOK_JOB,
+          { eventId: event.id },
+          { singletonKey: event.id, within: tx },
+        );
+      return inserted;
     });
     if (!stored) {
       metrics.webhooksReceived.inc({ result: 'duplicate' });
       return 'duplicate';
     }
-    // If this send is lost (crash, queue down), the sweep finds the event still `received`.
-    await this.deps.jobs.send(
-      PROCESS_WEBHOOK_JOB,
-      { eventId: event.id },
-      { singletonKey: event.id },
-    );
     metrics.webhooksReceived.inc({ result: 'accepted' });
     return 'accepted';
   }
