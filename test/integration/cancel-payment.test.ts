@@ -131,7 +131,7 @@ describe('POST /api/orders/:id/cancel-payment', () => {
     expect(refused.json().error).toMatchObject({ payment_status: 'unknown' });
   });
 
-  it('when the customer finished 3-D Secure meanwhile, then Stripe refuses the cancel, the payment is recorded as paid, and 409 says so', async () => {
+  it('when the customer finished 3-D Secure meanwhile, then the payment is recorded as paid, never canceled, and 409 says so', async () => {
     const { client, order, paymentId, clientSecret, intentId } = await anAbandonedChallenge();
     // Finished in another tab: Stripe has it succeeded, we still say requires_action.
     await authenticate(t, clientSecret, 'complete');

@@ -2,10 +2,11 @@
 // finished is canceled at Stripe, so the order can be paid again (issue 12), and a customer
 // deleting their account has every payment still waiting on them closed first.
 //
-// Stripe has the last word. The cancellation is asked with the payment's own idempotency key
-// (the same as the merchant's cancel), and when Stripe refuses it — the intent went through
-// meanwhile, say the customer finished the challenge in another tab — the sync routine records
-// what Stripe says: a paid payment is recorded as paid, never canceled.
+// Stripe has the last word. The intent is read first, and one that went through meanwhile (say
+// the customer finished the challenge in another tab) is recorded as Stripe has it: a paid or
+// authorised payment is recorded as such, never canceled. The cancellation is asked with the
+// payment's own idempotency key (the same as the merchant's cancel), and when Stripe refuses it
+// (the intent went on between the two calls) the sync routine records what Stripe says.
 import type { PaymentStatus } from '../../../db/statuses.ts';
 import { conflict, notFound, type AppError } from '../../../lib/errors.ts';
 import { callProvider } from '../../../stripe/call-provider.ts';
@@ -96,12 +97,16 @@ export class PaymentAbandonment {
   }
 
   /**
-   * Cancels a `requires_action` payment at Stripe and records the answer. When Stripe refuses
-   * (the intent is no longer cancelable), what it says about the intent is recorded instead.
+   * Cancels a `requires_action` payment at Stripe and records the answer. Stripe's view is read
+   * first: an intent the customer finished meanwhile may be authorised (manual capture) or
+   * processing, both of which Stripe would cancel, releasing money the customer meant to pay, so
+   * only an intent still waiting for them is canceled. When Stripe refuses (the intent went on
+   * between the two calls), what it says about the intent is recorded instead.
    */
   private async cancelWaiting(payment: PaymentRow, actor: Actor): Promise<PaymentRow> {
-    const intentId = payment.stripePaymentIntentId;
-    if (!intentId) return this.sync.syncPayment(payment.id, actor);
+    const current = await this.sync.syncPayment(payment.id, actor);
+    const intentId = current.stripePaymentIntentId;
+    if (current.status !== 'requires_action' || !intentId) return current;
     const call = await callProvider(
       'payment_intents.cancel',
       `paydeck-cancel-${payment.id}`,
@@ -118,7 +123,7 @@ export class PaymentAbandonment {
     // reconciler settles it; the customer is told to try again.
     if (call.kind === 'unavailable') throw call.error;
     return this.settlement.applyIntent(
-      payment,
+      current,
       { intent: call.value.value, requestId: call.value.requestId },
       actor,
     );
