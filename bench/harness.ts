@@ -37,7 +37,8 @@ function run(script: string, env: Record<string, string>, profile = false): Chil
   // The compiled build, as production runs it (scripts/launch.mjs builds first when stale).
   const entry = script.replace(/\.ts$/, '');
   const child = spawn(process.execPath, [...flags, 'scripts/launch.mjs', entry], {
-    env: { ...process.env, ...env },
+    // glibc's malloc arenas capped as `npm start` and the image cap them (ADR 033).
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return child;

@@ -4,7 +4,9 @@
 // own tools check the same files in test/ops/ (`npm run test:ops`, which needs Debian's
 // `prometheus` and `prometheus-alertmanager`; .ci/run installs them and runs it), so that
 // `npm test` needs nothing but Node.js.
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dashboardQueries, readRepoFile, repoRoot } from '../helpers/ops-files.ts';
 import { describe, expect, it } from 'vitest';
@@ -123,5 +125,33 @@ describe('compose.yaml and the Dockerfile', () => {
       expect(compose.services).toHaveProperty(service);
     // The token Prometheus sends is the one the server requires.
     expect(compose.services.server!.environment!.METRICS_TOKEN).toMatch(/^\$\{METRICS_TOKEN/);
+  });
+});
+
+describe('the server process', () => {
+  // glibc gives every thread its own malloc arenas; capped at two, the server's RSS stays under
+  // its 256 MB target under load (ADR 033). Each script is run by sh as npm runs it, with a
+  // stand-in `node` that prints what it was given.
+  const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+  const bin = mkdtempSync(path.join(tmpdir(), 'paydeck-fake-node-'));
+  writeFileSync(path.join(bin, 'node'), '#!/bin/sh\necho "arenas=$MALLOC_ARENA_MAX args=$*"\n', {
+    mode: 0o755,
+  });
+  const run = (script: string, env: Record<string, string> = {}) =>
+    execFileSync('sh', ['-c', scripts[script]!], {
+      env: { PATH: `${bin}:${process.env.PATH}`, ...env },
+      encoding: 'utf8',
+    }).trim();
+
+  it.each(['start', 'worker'])(
+    'when `npm %s` starts it, then malloc arenas are capped at 2 unless the operator set a number',
+    (script) => {
+      expect(run(script)).toMatch(/^arenas=2 args=scripts\/launch\.mjs /);
+      expect(run(script, { MALLOC_ARENA_MAX: '4' })).toMatch(/^arenas=4 /);
+    },
+  );
+
+  it('when the container image runs it, then malloc arenas are capped at 2', () => {
+    expect(read('Dockerfile')).toMatch(/^\s+MALLOC_ARENA_MAX=2 \\$/m);
   });
 });
