@@ -198,20 +198,6 @@ export async function retryExists(tx: DbOrTx, retryOf: string): Promise<boolean>
   return row !== undefined;
 }
 
-/** Whether the customer has a payment in one of `statuses` (account deletion waits for it). */
-export async function customerHasPaymentIn(
-  tx: DbOrTx,
-  userId: string,
-  statuses: readonly PaymentStatus[],
-): Promise<boolean> {
-  const rows = await tx
-    .select({ id: payments.id })
-    .from(payments)
-    .where(and(eq(payments.userId, userId), inArray(payments.status, [...statuses])))
-    .limit(1);
-  return rows.length > 0;
-}
-
 /** The customer's payments in one of `statuses`, oldest first. */
 export function ofCustomerIn(
   tx: DbOrTx,

@@ -80,10 +80,6 @@ export class PaymentRecords {
     return repo.countByStatus(this.db, statuses);
   }
 
-  customerHasPaymentIn(userId: string, statuses: readonly PaymentStatus[]): Promise<boolean> {
-    return repo.customerHasPaymentIn(this.db, userId, statuses);
-  }
-
   /** The customer's payments in one of `statuses`, oldest first. */
   ofCustomerIn(userId: string, statuses: readonly PaymentStatus[]): Promise<PaymentRow[]> {
     return repo.ofCustomerIn(this.db, userId, statuses);
