@@ -462,22 +462,36 @@ export class StripeProvider implements PaymentProvider {
   verifyWebhook(rawBody: Buffer, signatureHeader: string, secrets: string[]): ProviderEvent {
     let lastError: unknown;
     for (const secret of secrets) {
+      let event: Stripe.Event;
       try {
-        const event = this.stripe.webhooks.constructEvent(rawBody, signatureHeader, secret, 300);
-        const object = event.data.object as unknown as Record<string, unknown>;
-        return {
-          id: event.id,
-          type: event.type,
-          created: event.created,
-          apiVersion: event.api_version ?? null,
-          livemode: event.livemode,
-          objectId: typeof object.id === 'string' ? object.id : null,
-          object,
-          raw: event as unknown as Record<string, unknown>,
-        };
+        event = this.stripe.webhooks.constructEvent(rawBody, signatureHeader, secret, 300);
       } catch (err) {
         lastError = err;
+        continue;
       }
+      // Signed by Stripe's secret, yet not an event (`null`, an array, no data.object): the
+      // signature held, so say what is wrong with the body instead.
+      const data = (event as unknown as { data?: unknown } | null)?.data;
+      const object = (data as { object?: unknown } | null | undefined)?.object;
+      if (typeof object !== 'object' || object === null || Array.isArray(object)) {
+        throw new AppError(
+          400,
+          'webhook_event_invalid',
+          "The event's data.object is missing or not an object.",
+          { field: 'data.object' },
+        );
+      }
+      const fields = object as Record<string, unknown>;
+      return {
+        id: event.id,
+        type: event.type,
+        created: event.created,
+        apiVersion: event.api_version ?? null,
+        livemode: event.livemode,
+        objectId: typeof fields.id === 'string' ? fields.id : null,
+        object: fields,
+        raw: event as unknown as Record<string, unknown>,
+      };
     }
     const message = (lastError as Error | undefined)?.message ?? 'no webhook secret configured';
     throw new AppError(

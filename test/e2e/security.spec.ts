@@ -192,6 +192,9 @@ test('when every page is opened, then each has a CSP header and none violates it
   page,
   browser,
 }) => {
+  // About twenty pages and a 3-D Secure payment in one journey: 47 s on a loaded machine, where
+  // the default 60 s was once too short.
+  test.slow();
   const violations = await watchCsp(page);
 
   // Signed out.

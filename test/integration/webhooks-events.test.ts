@@ -194,6 +194,29 @@ describe('intake', () => {
     );
   });
 
+  it('when a body signed with our secret is not an event at all, then 400 webhook_event_invalid, counted as malformed, not as forged', async () => {
+    const before = {
+      bad: await counter('paydeck_webhooks_received_total', 'result="bad_signature"'),
+      malformed: await counter('paydeck_webhooks_received_total', 'result="malformed"'),
+    };
+    const { data: _data, ...withoutData } = anEvent('customer.created', { id: 'cus_no_data' });
+    for (const body of ['null', '[]', '"an event"', JSON.stringify(withoutData)]) {
+      const res = await deliver(t, body);
+      expect(res.statusCode, body).toBe(400);
+      expect(res.json().error, body).toMatchObject({
+        code: 'webhook_event_invalid',
+        message: "The event's data.object is missing or not an object.",
+        field: 'data.object',
+      });
+    }
+    expect(await counter('paydeck_webhooks_received_total', 'result="bad_signature"')).toBe(
+      before.bad,
+    );
+    expect(await counter('paydeck_webhooks_received_total', 'result="malformed"')).toBe(
+      before.malformed + 4,
+    );
+  });
+
   it('when a signed event has a field missing, of the wrong type or holding a NUL, then 400 naming the field', async () => {
     const { id: _id, ...withoutId } = anEvent('customer.created', { id: 'cus_shape' });
     const missing = await deliver(t, withoutId);
