@@ -3,8 +3,9 @@
 // nothing, a decline and a failed challenge as recorded and audited, the card kept only when asked
 // and paid, a re-drive that still finds Stripe away, and the outcome metrics.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { asc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { rowReaders } from '../helpers/rows.ts';
 import { aCustomerWithOrder, aProduct, newKey } from '../helpers/builders.ts';
 import type { TestClient } from '../helpers/http-client.ts';
 import {
@@ -16,7 +17,7 @@ import {
 } from '../helpers/stripe.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { metrics } from '../../src/lib/metrics.ts';
-import { auditEntries, orders, payments } from '../../src/db/schema.ts';
+import { payments } from '../../src/db/schema.ts';
 import { systemActor } from '../../src/modules/audit/actor.ts';
 
 const clock = new ManualClock(new Date());
@@ -32,16 +33,7 @@ afterEach(() => clearFaults(t));
 afterAll(() => t.close());
 
 const service = () => t.app.services.payments;
-async function paymentRow(id: string) {
-  const [row] = await t.database.db.select().from(payments).where(eq(payments.id, id));
-  return row!;
-}
-const paymentsOf = (orderId: string) =>
-  t.database.db
-    .select()
-    .from(payments)
-    .where(eq(payments.orderId, orderId))
-    .orderBy(asc(payments.createdAt));
+const { paymentRow, paymentsOf, orderRow, auditRows: auditOf } = rowReaders(() => t);
 /** A second order for a customer who already has one. */
 async function anotherOrderOf(client: TestClient) {
   const product = await aProduct(t, 1900);
@@ -51,16 +43,6 @@ async function anotherOrderOf(client: TestClient) {
   expect(res.statusCode).toBe(201);
   return res.json() as { id: string };
 }
-async function orderRow(id: string) {
-  const [row] = await t.database.db.select().from(orders).where(eq(orders.id, id));
-  return row!;
-}
-const auditOf = (paymentId: string) =>
-  t.database.db
-    .select()
-    .from(auditEntries)
-    .where(eq(auditEntries.targetId, paymentId))
-    .orderBy(asc(auditEntries.id));
 
 /** How many times an outcome was counted (the registry is the process's own). */
 async function outcomes(outcome: string, currency: string, declineCode = '') {

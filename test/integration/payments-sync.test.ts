@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
 import { createTestApp, type QueuedJob, type TestApp } from '../helpers/app.ts';
+import { rowReaders } from '../helpers/rows.ts';
 import {
   aCustomer,
   aCustomerWithCard,
@@ -22,7 +23,7 @@ import {
   stripeFor,
 } from '../helpers/stripe.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
-import { auditEntries, payments, stripeCustomers } from '../../src/db/schema.ts';
+import { auditEntries, stripeCustomers } from '../../src/db/schema.ts';
 import { systemActor } from '../../src/modules/audit/actor.ts';
 import {
   OFF_SESSION_RETRY_JOB,
@@ -44,22 +45,7 @@ afterEach(() => clearFaults(t));
 afterAll(() => t.close());
 
 const service = () => t.app.services.payments;
-const paymentsOf = (orderId: string) =>
-  t.database.db
-    .select()
-    .from(payments)
-    .where(eq(payments.orderId, orderId))
-    .orderBy(asc(payments.createdAt));
-async function paymentRow(id: string) {
-  const [row] = await t.database.db.select().from(payments).where(eq(payments.id, id));
-  return row!;
-}
-const auditRows = (paymentId: string) =>
-  t.database.db
-    .select()
-    .from(auditEntries)
-    .where(eq(auditEntries.targetId, paymentId))
-    .orderBy(asc(auditEntries.id));
+const { paymentRow, paymentsOf, auditRows } = rowReaders(() => t);
 const auditOf = async (paymentId: string) =>
   (
     await t.database.db
