@@ -469,29 +469,24 @@ export class StripeProvider implements PaymentProvider {
         lastError = err;
         continue;
       }
-      // Signed by Stripe's secret, yet not an event (`null`, an array, no data.object): the
-      // signature held, so say what is wrong with the body instead.
-      const data = (event as unknown as { data?: unknown } | null)?.data;
-      const object = (data as { object?: unknown } | null | undefined)?.object;
-      if (typeof object !== 'object' || object === null || Array.isArray(object)) {
-        throw new AppError(
-          400,
-          'webhook_event_invalid',
-          "The event's data.object is missing or not an object.",
-          { field: 'data.object' },
-        );
-      }
-      const fields = object as Record<string, unknown>;
+      // The signature held; whether the body is an event at all (`null`, an array, no
+      // data.object) is for the intake's envelope check to say, naming the field.
+      const fields = event as unknown as Partial<Record<string, unknown>> | null;
+      const data = fields?.data as { object?: unknown } | null | undefined;
+      const object =
+        typeof data?.object === 'object' && data.object !== null
+          ? (data.object as Record<string, unknown>)
+          : {};
       return {
-        id: event.id,
-        type: event.type,
-        created: event.created,
-        apiVersion: event.api_version ?? null,
-        livemode: event.livemode,
-        objectId: typeof fields.id === 'string' ? fields.id : null,
-        object: fields,
-        raw: event as unknown as Record<string, unknown>,
-      };
+        id: event?.id,
+        type: event?.type,
+        created: event?.created,
+        apiVersion: event?.api_version ?? null,
+        livemode: event?.livemode,
+        objectId: typeof object.id === 'string' ? object.id : null,
+        object,
+        raw: fields as Record<string, unknown>,
+      } as ProviderEvent;
     }
     const message = (lastError as Error | undefined)?.message ?? 'no webhook secret configured';
     throw new AppError(

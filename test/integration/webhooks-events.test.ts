@@ -200,20 +200,26 @@ describe('intake', () => {
       malformed: await counter('paydeck_webhooks_received_total', 'result="malformed"'),
     };
     const { data: _data, ...withoutData } = anEvent('customer.created', { id: 'cus_no_data' });
-    for (const body of ['null', '[]', '"an event"', JSON.stringify(withoutData)]) {
+    const withoutObject = { ...anEvent('customer.created', {}), data: { object: null } };
+    for (const [body, field] of [
+      ['null', 'event'],
+      ['[]', 'event'],
+      ['"an event"', 'event'],
+      [JSON.stringify(withoutData), 'data'],
+      [JSON.stringify(withoutObject), 'data.object'],
+    ] as const) {
       const res = await deliver(t, body);
       expect(res.statusCode, body).toBe(400);
-      expect(res.json().error, body).toMatchObject({
-        code: 'webhook_event_invalid',
-        message: "The event's data.object is missing or not an object.",
-        field: 'data.object',
-      });
+      expect(res.json().error, body).toMatchObject({ code: 'webhook_event_invalid', field });
+      expect((res.json().error.message as string).startsWith(`The event's ${field} `), body).toBe(
+        true,
+      );
     }
     expect(await counter('paydeck_webhooks_received_total', 'result="bad_signature"')).toBe(
       before.bad,
     );
     expect(await counter('paydeck_webhooks_received_total', 'result="malformed"')).toBe(
-      before.malformed + 4,
+      before.malformed + 5,
     );
   });
 

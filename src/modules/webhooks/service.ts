@@ -10,7 +10,7 @@ import { Value } from 'typebox/value';
 import type { Db } from '../../db/client.ts';
 import type { JobSender } from '../../jobs/queue.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { AppError, badRequest, conflict, notFound } from '../../lib/errors.ts';
+import { badRequest, conflict, notFound } from '../../lib/errors.ts';
 import { metrics } from '../../lib/metrics.ts';
 import { countEvent, countedEventNames } from '../../lib/event-counts.ts';
 import { fieldPath, findInputProblem } from '../../lib/schemas.ts';
@@ -167,10 +167,7 @@ export class WebhooksService {
         this.deps.secrets.all(),
       );
     } catch (err) {
-      // A body signed with our secret that is not an event is malformed, not forged.
-      if (err instanceof AppError && err.code === 'webhook_event_invalid')
-        metrics.webhooksReceived.inc({ result: 'malformed' });
-      else refusedForSignature();
+      refusedForSignature();
       throw err;
     }
   }
