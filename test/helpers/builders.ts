@@ -4,7 +4,10 @@ import { TestClient } from './http-client.ts';
 import { uniqueEmail } from './app.ts';
 import { systemActor } from '../../src/modules/audit/actor.ts';
 import type { ApiClient } from './api-keys.ts';
-import { cardPaymentMethod } from './stripe.ts';
+import { eq } from 'drizzle-orm';
+import { payments } from '../../src/db/schema.ts';
+import { eventually } from './eventually.ts';
+import { addFault, cardPaymentMethod } from './stripe.ts';
 
 let keyCounter = 0;
 export const newKey = (label = 'k') =>
@@ -86,4 +89,26 @@ export async function aMerchantOrder(api: ApiClient, body: Record<string, unknow
     status: string;
     customer_id: string;
   };
+}
+
+/**
+ * A payment whose creation at Stripe hangs: the simulator holds its first
+ * `POST /v1/payment_intents` unanswered. `row` is the payment as recorded meanwhile (`creating`);
+ * `paying` is the pay call, still waiting for Stripe.
+ */
+export async function aPaymentHangingAtStripe(
+  t: TestApp,
+  input: { orderId: string; userId: string; paymentMethodId: string },
+  actor = systemActor('test'),
+) {
+  await addFault(t, { match: 'POST /v1/payment_intents', kind: 'hang', count: 1 });
+  const paying = t.app.services.payments.pay(input, actor);
+  const row = await eventually(async () => {
+    const [found] = await t.database.db
+      .select()
+      .from(payments)
+      .where(eq(payments.orderId, input.orderId));
+    return found;
+  });
+  return { paying, row };
 }

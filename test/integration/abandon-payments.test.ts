@@ -11,6 +11,7 @@ import {
   aCustomer,
   aCustomerWithOrder,
   aMerchantOrder,
+  aPaymentHangingAtStripe,
   aProduct,
   pay,
 } from '../helpers/builders.ts';
@@ -20,7 +21,6 @@ import { addFault, authenticate, clearFaults, stripeFor } from '../helpers/strip
 import { ManualClock } from '../../src/lib/clock.ts';
 import { openUser } from '../../src/db/sealed-users.ts';
 import { auditEntries, payments, users } from '../../src/db/schema.ts';
-import { systemActor } from '../../src/modules/audit/actor.ts';
 import { REDRIVE_AFTER_MS } from '../../src/modules/payments/job-names.ts';
 
 const PASSWORD = 'a-long-enough-password';
@@ -173,17 +173,10 @@ describe('account deletion, payments whose outcome is not known yet', () => {
   it('when a payment is `creating`, then 409 payment_outcome_unknown while its call may still run; once its process is taken for dead, it is settled from Stripe, canceled, and the account deleted', async () => {
     const { client, user, order } = await aCustomerWithOrder(t);
     // The first creation never reaches Stripe and never answers; the re-drive does.
-    await addFault(t, { match: 'POST /v1/payment_intents', kind: 'hang', count: 1 });
-    const paying = t.app.services.payments.pay(
-      { orderId: order.id, userId: user.id, paymentMethodId: 'pm_card_authenticationRequired' },
-      systemActor('test'),
-    );
-    const row = await eventually(async () => {
-      const [found] = await t.database.db
-        .select()
-        .from(payments)
-        .where(eq(payments.orderId, order.id));
-      return found;
+    const { paying, row } = await aPaymentHangingAtStripe(t, {
+      orderId: order.id,
+      userId: user.id,
+      paymentMethodId: 'pm_card_authenticationRequired',
     });
     expect(row.status).toBe('creating');
 

@@ -5,9 +5,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { aCustomerWithCard, aCustomerWithOrder, aMerchantOrder } from '../helpers/builders.ts';
+import {
+  aCustomerWithCard,
+  aCustomerWithOrder,
+  aMerchantOrder,
+  aPaymentHangingAtStripe,
+} from '../helpers/builders.ts';
 import { anApiKey } from '../helpers/api-keys.ts';
-import { eventually } from '../helpers/eventually.ts';
 import { addFault, clearFaults } from '../helpers/stripe.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { auditEntries, payments, stripeCustomers } from '../../src/db/schema.ts';
@@ -157,18 +161,11 @@ describe('the sweeper', () => {
 describe('the payment sync job', () => {
   it('when the payment’s Stripe call is still running, then the job fails so that it is tried again, and a later try settles it as the job’s', async () => {
     const { user, order } = await aCustomerWithOrder(t);
-    await addFault(t, { match: 'POST /v1/payment_intents', kind: 'hang', count: 1 });
-    const paying = t.app.services.payments.pay(
+    const { paying, row } = await aPaymentHangingAtStripe(
+      t,
       { orderId: order.id, userId: user.id, paymentMethodId: 'pm_card_visa' },
       actor,
     );
-    const row = await eventually(async () => {
-      const [found] = await t.database.db
-        .select()
-        .from(payments)
-        .where(eq(payments.orderId, order.id));
-      return found;
-    });
     expect(row.status).toBe('creating');
     await expect(
       job(SYNC_PAYMENT_JOB).handler({ paymentId: row.id } as never, {

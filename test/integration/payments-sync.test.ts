@@ -11,6 +11,7 @@ import {
   aCustomerWithCard,
   aCustomerWithOrder,
   aMerchantOrder,
+  aPaymentHangingAtStripe,
   newKey,
 } from '../helpers/builders.ts';
 import { anApiKey } from '../helpers/api-keys.ts';
@@ -97,23 +98,19 @@ describe('a payment whose Stripe call may not have happened', () => {
   it('when it is still `creating` 10 seconds on (its process died mid-call), then a sync re-drives it', async () => {
     const { user, order } = await aCustomerWithOrder(t);
     // The first call never reaches Stripe and never answers; the re-drive does.
-    await addFault(t, { match: 'POST /v1/payment_intents', kind: 'hang', count: 1 });
-    const paying = service().pay(
+    const { paying, row } = await aPaymentHangingAtStripe(
+      t,
       { orderId: order.id, userId: user.id, paymentMethodId: 'pm_card_visa' },
       actor,
     );
-    const [row] = await eventually(async () => {
-      const rows = await paymentsOf(order.id);
-      return rows.length > 0 && rows;
-    });
-    expect(row!.status).toBe('creating');
-    clock.set(new Date(row!.createdAt.getTime() + REDRIVE_AFTER_MS));
-    expect(await service().syncPayment(row!.id, actor)).toMatchObject({
+    expect(row.status).toBe('creating');
+    clock.set(new Date(row.createdAt.getTime() + REDRIVE_AFTER_MS));
+    expect(await service().syncPayment(row.id, actor)).toMatchObject({
       status: 'succeeded',
       stripePaymentIntentId: expect.stringMatching(/^pi_/),
     });
     await paying;
-    expect((await paymentRow(row!.id)).status).toBe('succeeded');
+    expect((await paymentRow(row.id)).status).toBe('succeeded');
     expect(await intentsOf(order.id)).toHaveLength(1);
   });
 
