@@ -45,19 +45,33 @@ function run(script: string, env: Record<string, string>, profile = false): Chil
 }
 
 export interface BenchSystem {
+  /** The first instance's address. */
   baseUrl: string;
+  /** Every instance's address (more than one with `instances`). */
+  baseUrls: string[];
   simUrl: string;
   databaseUrl: string;
   serverPid: number;
-  /** Highest RSS (MiB) seen since the last reset. */
+  /** Highest RSS (MiB) of any one instance seen since the last reset. */
   peakRssMiB(): number;
-  /** CPU seconds used so far by the server, the simulator and the bench database's backends. */
+  /**
+   * CPU seconds used so far by the server instances (together), the simulator and the bench
+   * database's backends.
+   */
   cpuSeconds(): { server: number; simulator: number; postgres: number };
   resetPeak(): void;
   stop(): Promise<void>;
 }
 
-export async function startBenchSystem(env: Record<string, string> = {}): Promise<BenchSystem> {
+/**
+ * `instances`: Paydeck servers on the one database, each its own process (issue 14: no ceiling
+ * when adding instances). They share PUBLIC_URL and DATA_DIR, so the simulator's webhook endpoint
+ * is the first one's and every instance accepts its signatures; each works jobs.
+ */
+export async function startBenchSystem(
+  env: Record<string, string> = {},
+  { instances = 1 }: { instances?: number } = {},
+): Promise<BenchSystem> {
   const simPort = await freePort();
   const port = await freePort();
   const sim = run('simulator/main.ts', { SIMULATOR_PORT: String(simPort) });
@@ -88,54 +102,69 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
     );
   }
 
-  const server = run(
-    // scripts/start runs the server alone when Stripe keys are set (as here).
-    'scripts/start',
-    {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: `http://localhost:${port}`,
-      LOG_LEVEL: 'warn',
-      STRIPE_SECRET_KEY: 'sk_test_bench',
-      STRIPE_PUBLISHABLE_KEY: 'pk_test_bench',
-      STRIPE_API_BASE: simUrl,
-      STRIPE_JS_URL: `${simUrl}/v3/`,
-      STRIPE_SIMULATED: 'true',
-      SEED_DEMO_DATA: 'false',
-      DATA_DIR: `.tmp/bench-${Date.now()}`,
-      RATE_LIMIT_AUTH_PER_MINUTE: '100000',
-      RATE_LIMIT_PAY_PER_MINUTE: '10000000',
-      RATE_LIMIT_ADD_CARD_PER_HOUR: '100000',
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      ...env,
-    },
-    true,
-  );
-  const baseUrl = `http://127.0.0.1:${port}`;
-  await waitFor(`${baseUrl}/healthz`);
+  const dataDir = `.tmp/bench-${Date.now()}`;
+  const startServer = (listenOn: number) =>
+    run(
+      // scripts/start runs the server alone when Stripe keys are set (as here).
+      'scripts/start',
+      {
+        PORT: String(listenOn),
+        HOST: '127.0.0.1',
+        PUBLIC_URL: `http://localhost:${port}`,
+        LOG_LEVEL: 'warn',
+        STRIPE_SECRET_KEY: 'sk_test_bench',
+        STRIPE_PUBLISHABLE_KEY: 'pk_test_bench',
+        STRIPE_API_BASE: simUrl,
+        STRIPE_JS_URL: `${simUrl}/v3/`,
+        STRIPE_SIMULATED: 'true',
+        SEED_DEMO_DATA: 'false',
+        DATA_DIR: dataDir,
+        RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+        RATE_LIMIT_PAY_PER_MINUTE: '10000000',
+        RATE_LIMIT_ADD_CARD_PER_HOUR: '100000',
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+        ...env,
+      },
+      true,
+    );
+  // One after another: the first migrates the database and registers the webhook endpoint,
+  // which the others then find in DATA_DIR.
+  const servers: ChildProcess[] = [];
+  const baseUrls: string[] = [];
+  for (let i = 0; i < instances; i++) {
+    const listenOn = i === 0 ? port : await freePort();
+    servers.push(startServer(listenOn));
+    baseUrls.push(`http://127.0.0.1:${listenOn}`);
+    await waitFor(`${baseUrls[i]}/healthz`);
+  }
+  const server = servers[0]!;
+  const baseUrl = baseUrls[0]!;
   if (!databaseUrl) databaseUrl = '';
 
   let peak = 0;
   const sample = () => {
-    try {
-      // eslint-disable-next-line security/detect-non-literal-fs-filename -- /proc of our own child
-      const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      peak = Math.max(peak, kb / 1024);
-    } catch {
-      // process gone
+    for (const instance of servers) {
+      try {
+        // eslint-disable-next-line security/detect-non-literal-fs-filename -- /proc of our own child
+        const status = readFileSync(`/proc/${instance.pid}/status`, 'utf8');
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        peak = Math.max(peak, kb / 1024);
+      } catch {
+        // process gone
+      }
     }
   };
   const sampler = setInterval(sample, 100);
 
   return {
     baseUrl,
+    baseUrls,
     simUrl,
     databaseUrl,
     serverPid: server.pid!,
     peakRssMiB: () => Math.round(peak),
     cpuSeconds: () => ({
-      server: processCpuSeconds(server.pid!),
+      server: servers.reduce((sum, instance) => sum + processCpuSeconds(instance.pid!), 0),
       simulator: processCpuSeconds(sim.pid!),
       postgres: backendsCpuSeconds(databaseUrl ? new URL(databaseUrl).pathname.slice(1) : ''),
     }),
@@ -144,11 +173,13 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
     },
     async stop() {
       clearInterval(sampler);
-      const serverExited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
+      const serversExited = Promise.all(
+        servers.map((instance) => new Promise((r) => instance.once('exit', r))),
+      );
+      for (const instance of servers) instance.kill('SIGTERM');
       sim.kill('SIGTERM');
       // A graceful stop (and a CPU profile, when asked for) takes a moment; never wait forever.
-      await Promise.race([serverExited, new Promise((r) => setTimeout(r, 10_000))]);
+      await Promise.race([serversExited, new Promise((r) => setTimeout(r, 10_000))]);
       await drop?.();
     },
   };
@@ -225,21 +256,24 @@ export function counterValue(metricsText: string, name: string, labelFilter: str
   return sum;
 }
 
-/** Reads one histogram's buckets from Prometheus text, for a label filter. */
+/**
+ * Reads one histogram's buckets from Prometheus text, for a label filter. Text from several
+ * instances, one after the other, adds up bucket by bucket.
+ */
 export function histogramQuantile(
   metricsText: string,
   name: string,
   labelFilter: string,
   q: number,
 ): number {
-  const buckets: Array<[number, number]> = [];
+  const counts = new Map<number, number>();
   for (const line of metricsText.split('\n')) {
     if (!line.startsWith(`${name}_bucket{`) || !line.includes(labelFilter)) continue;
     const le = /le="([^"]+)"/.exec(line)?.[1];
-    const value = Number(line.split(' ').pop());
-    buckets.push([le === '+Inf' ? Infinity : Number(le), value]);
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    counts.set(bound, (counts.get(bound) ?? 0) + Number(line.split(' ').pop()));
   }
-  buckets.sort((a, b) => a[0] - b[0]);
+  const buckets = [...counts].sort((a, b) => a[0] - b[0]);
   const total = buckets.at(-1)?.[1] ?? 0;
   const rank = q * total;
   let prevLe = 0;

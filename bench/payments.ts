@@ -2,13 +2,24 @@
 // simulator run as separate processes on a fresh database; autocannon pays N distinct orders
 // with distinct Idempotency-Keys. Paydeck's own share of the latency is the request time minus
 // the Stripe call time (one PaymentIntent creation per payment), from the server's histograms.
-// Run: DATABASE_URL=postgres://… npx tsx bench/payments.ts [payments] [connections]
+// Run: DATABASE_URL=postgres://… npx tsx bench/payments.ts [payments] [connections] [instances]
+// With instances > 1, that many servers share the database and the connections are spread over
+// them (autocannon's URL list).
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { counterValue, histogramQuantile, signedInCustomer, startBenchSystem } from './harness.ts';
 
 const N = Number(process.argv[2] ?? 5000);
 const CONNECTIONS = Number(process.argv[3] ?? 32);
+const INSTANCES = Number(process.argv[4] ?? 1);
+
+/** Every instance's /metrics, one after the other: counters and histograms add up across them. */
+async function metricsOf(baseUrls: string[]): Promise<string> {
+  const texts = await Promise.all(
+    baseUrls.map(async (url) => (await fetch(`${url}/metrics`)).text()),
+  );
+  return texts.join('\n');
+}
 
 /** Statements sent per payment by each route ("none": jobs and other background work). */
 function statementsByRoute(before: string, after: string, payments: number) {
@@ -53,8 +64,8 @@ function perPayment(
   );
 }
 
-export async function benchPayments(n = N, connections = CONNECTIONS) {
-  const system = await startBenchSystem();
+export async function benchPayments(n = N, connections = CONNECTIONS, instances = INSTANCES) {
+  const system = await startBenchSystem({}, { instances });
   try {
     const customer = await signedInCustomer(system.baseUrl);
     const headers = {
@@ -84,21 +95,23 @@ export async function benchPayments(n = N, connections = CONNECTIONS) {
     const orderIds = rows.map((r) => r.id);
 
     // Warm up (JIT, connection pools) on a few orders, then reset the peak memory reading.
-    for (const id of orderIds.splice(0, 50)) {
-      await fetch(`${system.baseUrl}/api/orders/${id}/pay`, {
+    for (const [i, id] of orderIds.splice(0, 50 * instances).entries()) {
+      await fetch(`${system.baseUrls[i % instances]}/api/orders/${id}/pay`, {
         method: 'POST',
         headers: { ...headers, 'idempotency-key': `warm-${id}` },
         body: '{}',
       });
     }
     system.resetPeak();
-    const before = await (await fetch(`${system.baseUrl}/metrics`)).text();
+    const before = await metricsOf(system.baseUrls);
     const databaseBefore = await databaseWork(system.databaseUrl);
     const cpuBefore = system.cpuSeconds();
 
     let next = 0;
     const result = await autocannon({
-      url: system.baseUrl,
+      // One URL per instance: autocannon spreads the connections over them (it takes a list,
+      // which its type declarations do not say).
+      url: (instances > 1 ? system.baseUrls : system.baseUrl) as string,
       connections,
       amount: orderIds.length,
       requests: [
@@ -116,7 +129,7 @@ export async function benchPayments(n = N, connections = CONNECTIONS) {
         },
       ],
     });
-    const after = await (await fetch(`${system.baseUrl}/metrics`)).text();
+    const after = await metricsOf(system.baseUrls);
     // PostgreSQL publishes its counters about once a second: let the last payments' arrive.
     await new Promise((r) => setTimeout(r, 1500));
     const databaseAfter = await databaseWork(system.databaseUrl);
@@ -147,6 +160,7 @@ export async function benchPayments(n = N, connections = CONNECTIONS) {
     const report = {
       payments: orderIds.length,
       connections,
+      instances,
       succeeded_2xx: ok,
       non_2xx: result.non2xx,
       errors: result.errors,
@@ -166,6 +180,7 @@ export async function benchPayments(n = N, connections = CONNECTIONS) {
       // CPU milliseconds per payment of each process (Linux /proc): on a shared machine this says
       // what a payment costs where throughput only says what the machine had left.
       cpu_ms_per_payment: ok ? perPayment(cpuBefore, cpuAfter, ok / 1000) : null,
+      // Per instance: the highest any one reached.
       server_peak_rss_mib: system.peakRssMiB(),
       targets: {
         throughput_per_s: 1000,
