@@ -16,6 +16,14 @@ export const JOB_SCHEMA = 'pgboss';
 /** How many times pg-boss retries a failed job whose definition sets no retryLimit. */
 export const DEFAULT_RETRY_LIMIT = 5;
 
+/**
+ * Jobs one worker fetches at once when a definition does not say. pg-boss fetches again only
+ * after its polling interval unless the last fetch came back full (`burstWhenBatchFull`), so at
+ * one job a fetch a queue drained one job a second: receipts and merchant deliveries fell behind
+ * any load above that. Items of a batch still run one after another unless `concurrency` says.
+ */
+export const DEFAULT_BATCH_SIZE = 10;
+
 /** How often a working process samples queue depths for the queue_depth gauge. */
 const QUEUE_DEPTH_INTERVAL_MS = 15_000;
 
@@ -25,7 +33,7 @@ export interface JobDefinition<T extends object = object> {
   schedule?: string;
   retryLimit?: number;
   retryDelaySeconds?: number;
-  /** How many jobs of this queue one worker fetches at once. */
+  /** How many jobs of this queue one worker fetches at once (DEFAULT_BATCH_SIZE). */
   batchSize?: number;
   /** How many of a fetched batch run at the same time (default 1: one after another). */
   concurrency?: number;
@@ -86,10 +94,16 @@ export async function startJobQueue(options: {
     for (const job of options.jobs) {
       await boss.work<object>(
         job.name,
-        { batchSize: job.batchSize ?? 1, pollingIntervalSeconds: 1 },
+        {
+          batchSize: job.batchSize ?? DEFAULT_BATCH_SIZE,
+          pollingIntervalSeconds: 1,
+          // A full batch means more are waiting: fetch again at once rather than after a second.
+          burstWhenBatchFull: true,
+        },
         async (batch) => {
-          // Items of a batch run concurrently; one failing does not fail its neighbours: it is
-          // failed on its own (pg-boss retries it) and the rest complete with the batch.
+          // Items of a batch run `concurrency` at a time; one failing does not fail its
+          // neighbours: it is failed on its own (pg-boss retries it) and the rest complete with
+          // the batch.
           // One span per run (ADR 021): its queries, Stripe calls and log lines belong to it.
           const runItem = inJobSpan(job.name, async (item: Job<object>) => {
             const started = Date.now();

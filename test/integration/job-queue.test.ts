@@ -8,6 +8,7 @@ import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { aCustomerWithOrder, pay } from '../helpers/builders.ts';
 import { addFault, clearFaults } from '../helpers/stripe.ts';
 import {
+  DEFAULT_BATCH_SIZE,
   LateBoundJobSender,
   startJobQueue,
   type JobDefinition,
@@ -39,6 +40,14 @@ const transactionalJob: JobDefinition<{ n: number }> = {
     transactionalRuns.push(data.n);
   },
 };
+const batchedRuns: number[] = [];
+/** No batch size of its own: the queue's default applies. */
+const batchedJob: JobDefinition<{ n: number }> = {
+  name: 'test.batched',
+  handler: async (data) => {
+    batchedRuns.push(data.n);
+  },
+};
 const schema = `pgboss_test_${process.pid}_${Date.now()}`;
 
 beforeAll(async () => {
@@ -49,6 +58,7 @@ beforeAll(async () => {
       syncPaymentJob(t.app.services.payments),
       flakyJob,
       transactionalJob,
+      batchedJob,
     ] as JobDefinition<never>[],
     work: true,
     logger: pino({ level: 'silent' }),
@@ -151,5 +161,24 @@ describe('the pg-boss queue', () => {
       (r) => r.includes(2),
     );
     expect(runs).toEqual([2]);
+  });
+
+  it('when many jobs wait in a queue, then a worker fetches them several at a time, not one a poll', async () => {
+    // pg-boss polls once a second; one job a fetch would drain 25 jobs in 25 s.
+    await queue.boss.insert(
+      batchedJob.name,
+      Array.from({ length: 25 }, (_, n) => ({ data: { n } })),
+    );
+    const runs = await eventually(
+      async () => [...batchedRuns],
+      (r) => r.length >= 25,
+    );
+    expect(runs.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, n) => n));
+    // Jobs fetched together share their start time (one statement starts them).
+    const { rows } = await t.database.pool.query(
+      `SELECT count(DISTINCT started_on)::int AS fetches FROM ${schema}.job WHERE name = $1`,
+      [batchedJob.name],
+    );
+    expect(rows[0].fetches).toBeLessThanOrEqual(Math.ceil(25 / DEFAULT_BATCH_SIZE));
   });
 });
