@@ -187,6 +187,9 @@ export const auditEntries = pgTable(
   },
   (t) => [
     index('audit_entries_target_idx').on(t.targetType, t.targetId),
+    // The console's audit log filtered by who acted or by action, newest first (ADR 035).
+    index('audit_entries_actor_idx').on(t.actorType, t.actorId, t.id),
+    index('audit_entries_action_idx').on(t.action, t.id),
     uniqueIndex('audit_entries_hash_key').on(t.hash),
     uniqueIndex('audit_entries_seq_key').on(t.seq),
     // The sealer's work list stays small however long the log grows.
@@ -278,6 +281,8 @@ export const orders = pgTable(
   },
   (t) => [
     index('orders_user_idx').on(t.userId, t.createdAt),
+    // Lists newest first (the merchant API's orders), keyset on (created_at, id): ADR 035.
+    index('orders_created_idx').on(t.createdAt, t.id),
     index('orders_status_idx').on(t.status),
     index('orders_request_key_idx')
       .on(t.requestKey)
@@ -356,6 +361,12 @@ export const payments = pgTable(
     index('payments_user_idx').on(t.userId, t.createdAt),
     index('payments_status_idx').on(t.status, t.updatedAt),
     index('payments_created_idx').on(t.createdAt),
+    // The console's decline-code filter and its search by charge id (ADR 035); few payments
+    // carry a decline code, so that index stays small.
+    index('payments_decline_code_idx')
+      .on(t.declineCode)
+      .where(sql`decline_code is not null`),
+    index('payments_charge_idx').on(t.stripeChargeId),
     index('payments_request_key_idx')
       .on(t.orderId, t.requestKey)
       .where(sql`request_key is not null`),
@@ -389,6 +400,8 @@ export const refunds = pgTable(
   },
   (t) => [
     index('refunds_payment_idx').on(t.paymentId),
+    // An order's refunds: every order view and the API's refunds of one order (ADR 035).
+    index('refunds_order_idx').on(t.orderId),
     index('refunds_status_idx').on(t.status),
     // The console dashboard's refunds in a window (a range scan, like payments_created_idx).
     index('refunds_created_idx').on(t.createdAt),

@@ -5,6 +5,7 @@ import { aCustomerWithOrder, newKey, pay } from '../helpers/builders.ts';
 import { anAdmin } from '../helpers/api-keys.ts';
 import type { TestClient } from '../helpers/http-client.ts';
 import { refunds, webhookEvents } from '../../src/db/schema.ts';
+import { SEARCH_COUNT_CAP } from '../../src/modules/payments/repository.ts';
 
 let t: TestApp;
 let admin: TestClient;
@@ -100,6 +101,46 @@ describe('operator API: payments', () => {
       )
     ).json();
     expect(future).toMatchObject({ data: [], total: 0, has_more: false });
+  });
+
+  it('when more payments match than the console counts, then the total stops at the cap, says so, and paging still knows what follows', async () => {
+    // 10,002 payments of an amount no other test uses, canceled in 2001: outside every other
+    // test's windows and work lists.
+    const { user } = await aCustomerWithOrder(t);
+    const over = SEARCH_COUNT_CAP + 2;
+    await t.database.pool.query(
+      `WITH o AS (
+         INSERT INTO orders (user_id, amount, currency, created_by, status, created_at, updated_at)
+         SELECT $1, 777777, 'usd', 'user', 'canceled', ts, ts
+           FROM generate_series(1, $2) g, LATERAL (SELECT timestamptz '2001-01-01' + g * interval '1 second' AS ts) t
+         RETURNING id, created_at)
+       INSERT INTO payments (order_id, user_id, status, amount, currency, capture_method,
+         stripe_idempotency_key, created_at, updated_at)
+       SELECT o.id, $1, 'canceled', 777777, 'usd', 'automatic', 'cap-' || o.id, o.created_at,
+         o.created_at FROM o`,
+      [user.id, over],
+    );
+    const list = (query: string) =>
+      admin.request('GET', `/api/admin/payments?amount_gte=777777&amount_lte=777777&${query}`);
+
+    const first = (await list('limit=25')).json();
+    expect(first).toMatchObject({ total: SEARCH_COUNT_CAP, total_capped: true, has_more: true });
+    expect(first.data).toHaveLength(25);
+    // Past the cap the count cannot tell whether more follow; the page can.
+    const beyond = (await list(`limit=25&offset=${over - 26}`)).json();
+    expect(beyond).toMatchObject({ total_capped: true, has_more: true });
+    expect(beyond.data).toHaveLength(25);
+    const last = (await list(`limit=25&offset=${over - 25}`)).json();
+    expect(last).toMatchObject({ total_capped: true, has_more: false });
+    expect(last.data).toHaveLength(25);
+    // Under the cap, the exact count.
+    const few = (
+      await admin.request(
+        'GET',
+        `/api/admin/payments?amount_gte=777777&amount_lte=777777&created_lte=${encodeURIComponent('2001-01-01T00:00:10Z')}`,
+      )
+    ).json();
+    expect(few).toMatchObject({ total: 10, total_capped: false, has_more: false });
   });
 
   it('when the payment detail is read, then its timeline holds the audit entries with Stripe request ids and its webhook events, in time order', async () => {

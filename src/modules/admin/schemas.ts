@@ -65,7 +65,8 @@ const TimelineWebhook = Type.Object(
 export const listPaymentsSchema = {
   operationId: 'adminListPayments',
   tags,
-  summary: 'Payments for the console: filters, free-text search, numbered pages with a total',
+  summary:
+    'Payments for the console: filters, free-text search, numbered pages with a total (up to 10,000)',
   querystring: StrictObject({
     status: Type.Optional(Type.Union(paymentStatuses.map((s) => Type.Literal(s)))),
     created_gte: Type.Optional(Instant),
@@ -95,7 +96,12 @@ export const listPaymentsSchema = {
     200: Type.Object(
       {
         data: Type.Array(AdminPayment),
-        total: Type.Integer(),
+        total: Type.Integer({
+          description: 'Payments matching the filters, counted up to 10,000 (see total_capped)',
+        }),
+        total_capped: Type.Boolean({
+          description: 'More than 10,000 match: total stops there (narrow the filters)',
+        }),
         has_more: Type.Boolean(),
       },
       { title: 'AdminPaymentList' },

@@ -37,7 +37,7 @@ export class AdminService {
   constructor(private readonly deps: AdminDeps) {}
 
   async searchPayments(filter: PaymentListFilter, page: { limit: number; offset: number }) {
-    const { rows, total } = await this.deps.payments.search(filter, page);
+    const { rows, total, totalCapped, hasMore } = await this.deps.payments.search(filter, page);
     const emails = await this.deps.customers.emails([...new Set(rows.map((p) => p.userId))]);
     return {
       data: rows.map((p) => ({
@@ -46,7 +46,8 @@ export class AdminService {
         customer_email: emails.get(p.userId) ?? null,
       })),
       total,
-      has_more: page.offset + rows.length < total,
+      total_capped: totalCapped,
+      has_more: hasMore,
     };
   }
 

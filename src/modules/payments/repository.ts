@@ -467,25 +467,42 @@ export async function listPayments(
 }
 
 /** Offset pages with a total, for the console's numbered pages. */
+/**
+ * The console counts matching payments up to this many and says "10,000+" beyond: an exact
+ * count of a million rows takes hundreds of milliseconds (SPEC.md §4: lists ≤ 50 ms), and no one
+ * pages through ten thousand payments rather than narrowing the filters.
+ */
+export const SEARCH_COUNT_CAP = 10_000;
+
 export async function searchPayments(
   tx: DbOrTx,
   f: PaymentFilter,
   page: { limit: number; offset: number },
-): Promise<{ rows: PaymentRow[]; total: number }> {
+): Promise<{ rows: PaymentRow[]; hasMore: boolean; total: number; totalCapped: boolean }> {
   const conditions = paymentConditions(f);
   const where = conditions.length ? and(...conditions) : undefined;
+  const upTo = tx
+    .select({ one: sql`1` })
+    .from(payments)
+    .where(where)
+    .limit(SEARCH_COUNT_CAP + 1)
+    .as('up_to_cap');
   const [rows, [count]] = await Promise.all([
     tx
       .select()
       .from(payments)
       .where(where)
       .orderBy(desc(payments.createdAt), desc(payments.id))
-      .limit(page.limit)
+      .limit(page.limit + 1)
       .offset(page.offset),
-    tx
-      .select({ total: sql<number>`count(*)::int` })
-      .from(payments)
-      .where(where),
+    tx.select({ total: sql<number>`count(*)::int` }).from(upTo),
   ]);
-  return { rows, total: Number(count?.total ?? 0) };
+  const counted = Number(count?.total ?? 0);
+  return {
+    rows: rows.slice(0, page.limit),
+    // From the page itself: past the cap, the count no longer says whether more follow.
+    hasMore: rows.length > page.limit,
+    total: Math.min(counted, SEARCH_COUNT_CAP),
+    totalCapped: counted > SEARCH_COUNT_CAP,
+  };
 }

@@ -338,7 +338,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Payments for the console: filters, free-text search, numbered pages with a total */
+    /** Payments for the console: filters, free-text search, numbered pages with a total (up to 10,000) */
     get: operations['adminListPayments'];
     put?: never;
     post?: never;
@@ -1680,7 +1680,10 @@ export interface components {
     /** AdminPaymentList */
     AdminPaymentList: {
       data: components['schemas']['AdminPayment'][];
+      /** @description Payments matching the filters, counted up to 10,000 (see total_capped) */
       total: number;
+      /** @description More than 10,000 match: total stops there (narrow the filters) */
+      total_capped: boolean;
       has_more: boolean;
     };
     /** AlertDelivery */

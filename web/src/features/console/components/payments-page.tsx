@@ -185,7 +185,7 @@ export function PaymentsPage() {
           {data ? (
             <Pager
               label="Payment pages"
-              summary={`Showing ${first}–${first + data.data.length - 1} of ${data.total}`}
+              summary={`Showing ${first}–${first + data.data.length - 1} of ${data.total.toLocaleString('en-US')}${data.total_capped ? '+' : ''}`}
               previous={page > 1 ? { to: pageLink(page - 1), label: 'Previous page' } : null}
               next={data.has_more ? { to: pageLink(page + 1), label: 'Next page' } : null}
             />
