@@ -57,6 +57,7 @@ await withScratchDatabase(serverUrl, 'paydeck_bench_lists', async (scratch) => {
     ['console payments, status unknown (rare)', () => search({ status: 'unknown' })],
     ['console payments, last 24 hours', () => search({ created: { gte: day } })],
     ['console payments, amount ≥ 5,500', () => search({ amountGte: 5500 })],
+    ['console payments, amount 12.34 (none)', () => search({ amountGte: 1234, amountLte: 1234 })],
     ['console payments, decline code', () => search({ declineCode: 'insufficient_funds' })],
     ['console payments, customer email', () => search({ customerEmail: 'bench@example.test' })],
     ['console payments, search by PaymentIntent id', () => search({ q: 'pi_123457' })],

@@ -367,6 +367,8 @@ export const payments = pgTable(
       .on(t.declineCode)
       .where(sql`decline_code is not null`),
     index('payments_charge_idx').on(t.stripeChargeId),
+    // The console's amount filter: a narrow range must not read every payment (ADR 035).
+    index('payments_amount_idx').on(t.amount),
     index('payments_request_key_idx')
       .on(t.orderId, t.requestKey)
       .where(sql`request_key is not null`),

@@ -1,0 +1,1 @@
+CREATE INDEX IF NOT EXISTS "payments_amount_idx" ON "payments" USING btree ("amount");
