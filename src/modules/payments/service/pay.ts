@@ -236,7 +236,9 @@ export class PayStep {
       return await db.transaction(async (tx) => {
         const order = (await orders.lockForUpdate(tx, orderId))!;
         assertPayable(order);
-        if (await repo.findActive(tx, orderId)) throw inProgressError();
+        // A payment still in flight or holding money refuses this one through the partial
+        // unique index payments_one_active_per_order (caught below): no read first, one round
+        // trip less, and no window between a read and the insert.
         const id = crypto.randomUUID();
         const payment = await repo.insertPayment(tx, {
           id,
@@ -278,7 +280,7 @@ export class PayStep {
         return payment;
       });
     } catch (err) {
-      // The partial unique index is the last line of defence against a concurrent second payment.
+      // payments_one_active_per_order: another payment of this order is in flight or took money.
       if (isUniqueViolation(err)) throw inProgressError();
       throw err;
     }
