@@ -12,6 +12,7 @@ import {
   explain,
   paymentsSeed,
   recordStatements,
+  serverUrlFor,
   withScratchDatabase,
 } from './growth-data.ts';
 
@@ -19,13 +20,7 @@ const TARGET_MS = 50;
 const RUNS = 100;
 const payments = Number(process.argv[2] ?? 1_000_000);
 const auditEntries = Number(process.argv[3] ?? 5_000_000);
-const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) {
-  console.error(
-    'bench/console-lists.ts needs DATABASE_URL (a PostgreSQL server it may create a database on).',
-  );
-  process.exit(1);
-}
+const serverUrl = serverUrlFor('bench/console-lists.ts');
 
 let missed = false;
 await withScratchDatabase(serverUrl, 'paydeck_bench_lists', async (scratch) => {

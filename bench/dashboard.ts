@@ -13,19 +13,14 @@ import {
   explain,
   paymentsSeed,
   recordStatements,
+  serverUrlFor,
   withScratchDatabase,
 } from './growth-data.ts';
 
 const TARGET_MS = 300;
 const RUNS = 7;
 const payments = Number(process.argv[2] ?? 1_000_000);
-const serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) {
-  console.error(
-    'bench/dashboard.ts needs DATABASE_URL (a PostgreSQL server it may create a database on).',
-  );
-  process.exit(1);
-}
+const serverUrl = serverUrlFor('bench/dashboard.ts');
 
 let missed = false;
 await withScratchDatabase(serverUrl, 'paydeck_bench_dashboard', async (scratch) => {

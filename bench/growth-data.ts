@@ -79,6 +79,18 @@ SELECT now() - (${n} - g) * (interval '365 days' / ${n}),
 FROM generate_series(1, ${n}) g;
 `;
 
+/** DATABASE_URL, or the process ends saying that `script` needs it. */
+export function serverUrlFor(script: string): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    console.error(
+      `${script} needs DATABASE_URL (a PostgreSQL server it may create a database on).`,
+    );
+    process.exit(1);
+  }
+  return url;
+}
+
 export interface ScratchDatabase {
   databaseUrl: string;
   database: Database;
