@@ -445,6 +445,25 @@ describe('keeping the card', () => {
     );
     expect((await plain.client.request('GET', '/api/payment-methods')).json().data).toEqual([]);
   });
+
+  it('when a manual-capture order is authorized with a new card the customer asked to keep, then the card is in their wallet', async () => {
+    const { client, user } = await aCustomer(t);
+    const order = await aMerchantOrder(api, { customer_id: user.id, capture_method: 'manual' });
+    const pm = await cardPaymentMethod(t, '5555555555554444');
+    const res = await pay(client, order.id, { payment_method_id: pm, save_payment_method: true });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().order.status).toBe('authorized');
+    const wallet = (await client.request('GET', '/api/payment-methods')).json().data;
+    expect(wallet).toEqual([expect.objectContaining({ last4: '4444', brand: 'mastercard' })]);
+  });
+
+  it('when a card the customer asked to keep is declined, then nothing is added to their wallet', async () => {
+    const { client, order } = await aCustomerWithOrder(t);
+    const pm = await cardPaymentMethod(t, '4000000000009995');
+    const res = await pay(client, order.id, { payment_method_id: pm, save_payment_method: true });
+    expect(res.statusCode, res.body).toBe(402);
+    expect((await client.request('GET', '/api/payment-methods')).json().data).toEqual([]);
+  });
 });
 
 describe('an order waiting for 3-D Secure', () => {
