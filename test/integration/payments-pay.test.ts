@@ -554,3 +554,28 @@ describe('what a payment’s creation records', () => {
     });
   });
 });
+
+describe('the pay and sync answers', () => {
+  it('when a customer pays, then the order in the answer has the plain checkout link; the merchant charging gets the signed one', async () => {
+    const { client, user } = await aCustomerWithCard(t);
+    const order = await aMerchantOrder(api, { customer_id: user.id });
+    const paid = await pay(client, order.id);
+    expect(paid.statusCode, paid.body).toBe(200);
+    expect(paid.json().order.checkout_url).toMatch(new RegExp(`/checkout/${order.id}$`));
+
+    const other = await aMerchantOrder(api, { customer_id: user.id });
+    const charged = await api.request('POST', `/api/v1/orders/${other.id}/charge`, { body: {} });
+    expect(charged.statusCode, charged.body).toBe(200);
+    expect(charged.json().order.checkout_url).toMatch(new RegExp(`/checkout/${other.id}\\?token=`));
+  });
+
+  it('when an order nobody has tried to pay is synced, then the answer is the order and no payment', async () => {
+    const { client, order } = await aCustomerWithOrder(t);
+    const res = await client.request('POST', `/api/orders/${order.id}/sync`, { body: {} });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      order: { id: order.id, status: 'open', payments: [] },
+      payment: { id: '', status: 'none' },
+    });
+  });
+});
