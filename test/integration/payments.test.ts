@@ -77,6 +77,7 @@ describe('paying an order with a card', () => {
     const synced = await client.request('POST', `/api/orders/${order.id}/sync`);
     expect(synced.statusCode).toBe(200);
     expect(synced.json().order.status).toBe('paid');
+    expect(synced.json().payment).toMatchObject({ id: expect.any(String), status: 'succeeded' });
   });
 
   it('when the same Idempotency-Key is replayed, then the stored response comes back and Stripe is called once', async () => {
