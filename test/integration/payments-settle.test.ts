@@ -80,10 +80,15 @@ describe('news about a payment that changes no status', () => {
       .where(eq(payments.id, paid.payment.id));
     const { paidAt, updatedAt } = await orderRow(order.id);
     expect(paidAt).not.toBeNull();
+    const counted = await outcomes('succeeded', 'usd');
+    const amount = await amountCounted('usd');
 
     clock.advance(60_000);
     const synced = await service().syncPayment(paid.payment.id, actor);
     expect(synced).toMatchObject({ status: 'succeeded', disputed: true, amountCaptured: 3100 });
+    // Not a second success: the outcome and the amount were counted when it succeeded.
+    expect(await outcomes('succeeded', 'usd')).toBe(counted);
+    expect(await amountCounted('usd')).toBe(amount);
     expect(await paymentRow(paid.payment.id)).toMatchObject({
       disputed: true,
       updatedAt: clock.now(),
@@ -187,6 +192,36 @@ describe('a payment whose 3-D Secure challenge failed', () => {
       failureCode: 'payment_intent_authentication_failure',
     });
     expect(synced.failureMessage).toMatch(/could not verify/i);
+  });
+});
+
+describe('a snapshot older than what is recorded', () => {
+  it('when Stripe still shows a state the payment has left, then the sync skips it: status, order, audit and metrics stay as they were', async () => {
+    const currency = 'chf';
+    const { user, order } = await aCustomerWithOrder(t, { currency });
+    const started = await service().pay(
+      { orderId: order.id, userId: user.id, paymentMethodId: 'pm_card_authenticationRequired' },
+      actor,
+    );
+    expect(started.payment.status).toBe('requires_action');
+    // A later state recorded meanwhile (as a webhook would), while Stripe's answer to this sync
+    // is the older one: a transition backwards.
+    await t.database.pool.query(
+      `UPDATE payments SET status = 'succeeded', amount_captured = amount WHERE id = $1`,
+      [started.payment.id],
+    );
+    await t.database.pool.query(`UPDATE orders SET status = 'paid' WHERE id = $1`, [order.id]);
+    const recorded = await paymentRow(started.payment.id);
+    const audited = (await auditOf(started.payment.id)).length;
+    const counted = await outcomes('requires_action', currency);
+
+    const synced = await service().syncPayment(started.payment.id, actor);
+    expect(synced).toMatchObject({ id: started.payment.id, status: 'succeeded' });
+    expect(await paymentRow(started.payment.id)).toEqual(recorded);
+    expect((await orderRow(order.id)).status).toBe('paid');
+    expect(await auditOf(started.payment.id)).toHaveLength(audited);
+    expect(await outcomes('requires_action', currency)).toBe(counted);
+    expect(await outcomes('succeeded', currency)).toBe(0);
   });
 });
 
