@@ -365,4 +365,18 @@ describe('the outcome metrics', () => {
     expect(started.payment.status).toBe('requires_action');
     expect(await outcomes('requires_action', currency)).toBe(before + 1);
   });
+
+  it('when the customer cancels a payment waiting for 3-D Secure, then the cancellation is counted once', async () => {
+    const currency = 'sek';
+    const { user, order } = await aCustomerWithOrder(t, { currency });
+    const started = await service().pay(
+      { orderId: order.id, userId: user.id, paymentMethodId: 'pm_card_authenticationRequired' },
+      actor,
+    );
+    expect(started.payment.status).toBe('requires_action');
+    const before = await outcomes('canceled', currency);
+    const canceled = await service().cancelForCustomer(order.id, user.id, actor);
+    expect(canceled.status).toBe('canceled');
+    expect(await outcomes('canceled', currency)).toBe(before + 1);
+  });
 });
