@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { JobDefinition } from '../../jobs/queue.ts';
 import { systemActor } from '../audit/actor.ts';
+import { REDRIVE_AFTER_MS as REFUND_REDRIVE_AFTER_MS } from '../refunds/job-names.ts';
 import type { RefundsService } from '../refunds/service.ts';
 import {
   OFF_SESSION_RETRY_JOB,
@@ -68,8 +69,7 @@ export function settleStaleJob(
           logger.warn({ err, payment_id: payment.id }, 'sweeper could not settle a payment');
         }
       }
-      for (const refund of await refunds.unsettled()) {
-        if (refund.status !== 'creating' && refund.status !== 'unknown') continue;
+      for (const refund of await refunds.unsettled(REFUND_REDRIVE_AFTER_MS, SWEEP_BATCH)) {
         try {
           await refunds.syncRefund(refund.id, actor);
         } catch (err) {

@@ -114,8 +114,17 @@ export function refundsOfPayment(tx: DbOrTx, paymentId: string): Promise<RefundR
 }
 
 /** Refunds not yet final. */
-export function notFinal(tx: DbOrTx): Promise<RefundRow[]> {
-  return tx.select().from(refunds).where(notInArray(refunds.status, FINAL));
+/**
+ * Refunds still `creating`/`unknown` that were created before `before`, oldest first: the
+ * sweeper's work (a younger one is still in its own request or its job's first try).
+ */
+export function unsettledBefore(tx: DbOrTx, before: Date, limit: number): Promise<RefundRow[]> {
+  return tx
+    .select()
+    .from(refunds)
+    .where(and(inArray(refunds.status, ['creating', 'unknown']), lt(refunds.createdAt, before)))
+    .orderBy(asc(refunds.createdAt))
+    .limit(limit);
 }
 
 /** Refunds not yet final, and any refund changed since `since`, for the reconciler. */

@@ -50,8 +50,8 @@ export class RefundsService {
     return this.sync.importExternal(paymentId, actor, stripeEventId);
   }
 
-  /** Refunds not yet final, for the sweeper. */
-  unsettled(): Promise<RefundRow[]> {
-    return this.sync.unsettled();
+  /** Refunds still `creating`/`unknown` after `olderThanMs`, oldest first (the sweeper's). */
+  unsettled(olderThanMs: number, limit: number): Promise<RefundRow[]> {
+    return this.sync.unsettled(olderThanMs, limit);
   }
 }

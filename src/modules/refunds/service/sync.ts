@@ -134,7 +134,8 @@ export class RefundSync {
   }
 
   /** Refunds not yet final, for the sweeper. */
-  unsettled(): Promise<RefundRow[]> {
-    return repo.notFinal(this.deps.db);
+  unsettled(olderThanMs: number, limit: number): Promise<RefundRow[]> {
+    const before = new Date(this.deps.clock.now().getTime() - olderThanMs);
+    return repo.unsettledBefore(this.deps.db, before, limit);
   }
 }
