@@ -9,9 +9,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { startSimulator, type SimulatorHandle } from '../../simulator/index.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
-import { freePort, freshDatabase } from '../helpers/system.ts';
+import { aDatabaseOfItsOwn, freePort } from '../helpers/system.ts';
 import { endpointFile } from '../../src/modules/webhooks/registration.ts';
-import { startEmbeddedDatabase } from '../../src/db/embedded.ts';
 import { TEST_DATA_ENCRYPTION_KEYS } from '../helpers/keys.ts';
 
 export const SIM_SECRET_KEY = 'sk_test_paydeck_chaos';
@@ -67,19 +66,6 @@ export interface ChaosSystem {
 }
 
 /**
- * A database of the system's own: a new one on the PostgreSQL server at `serverUrl`, or a fresh
- * embedded PGlite (served over the wire protocol) when there is none.
- */
-async function ownDatabase(
-  serverUrl: string | undefined,
-): Promise<{ url: string; drop(): Promise<void> }> {
-  const fresh = await freshDatabase(serverUrl, 'paydeck_chaos');
-  if (fresh) return fresh;
-  const embedded = await startEmbeddedDatabase();
-  return { url: embedded.url, drop: () => embedded.close() };
-}
-
-/**
  * How the server is started: `node` runs src/server/main.ts through tsx (quick, for most
  * scenarios); `npm-start` runs `npm start` as a user does — the compiled build, built first when
  * stale — so that signals go to the process a container runtime or systemd would signal.
@@ -93,7 +79,7 @@ export async function startChaosSystem(options: {
 }): Promise<ChaosSystem> {
   const launch = options.launch ?? 'node';
   const sim = await startSimulator({ port: 0, quiet: true, webhookRetryBaseMs: 200 });
-  const database = await ownDatabase(options.databaseServerUrl);
+  const database = await aDatabaseOfItsOwn('paydeck_chaos', options.databaseServerUrl);
   const databaseUrl = database.url;
   const target = new URL(databaseUrl);
   const proxy = await startTcpProxy(

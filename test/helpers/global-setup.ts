@@ -9,6 +9,7 @@ import { migrateDatabase } from '../../src/db/migrate.ts';
 import { sealAuditChain, verifyAuditChain } from '../../src/modules/audit/audit-log.ts';
 import { KeyRing } from '../../src/lib/data-encryption.ts';
 import { useKeyRing } from '../../src/lib/personal-data.ts';
+import { readOffset } from '../../src/modules/test-clock/repository.ts';
 import { TEST_DATA_ENCRYPTION_KEYS } from './keys.ts';
 
 declare module 'vitest' {
@@ -72,9 +73,21 @@ export default async function globalSetup(project: TestProject): Promise<() => P
         );
       }
       console.log(`Audit chain after the suite: ${result.checked} entries verified.`);
+      // The test clock's offset is shared by every app on a database: a file that moved it here
+      // moved time under every other file's assertions (test-clock.test.ts has its own database).
+      const offset = await readOffset(check.db);
+      if (offset !== 0) {
+        throw new Error(
+          `A test moved the shared test clock by ${offset} ms: time travel belongs on a database of its own (aDatabaseOfItsOwn).`,
+        );
+      }
       // Collected by vitest.config.ts's onUnhandledError: repeated here, at the end of the output.
       for (const error of (globalThis as { paydeckUnhandled?: string[] }).paydeckUnhandled ?? [])
         console.error(`Unhandled during the suite: ${error}`);
+    } catch (err) {
+      // Vitest prints an error thrown here but still exits 0: the run must fail.
+      process.exitCode = 1;
+      throw err;
     } finally {
       await check.close();
       await teardown();

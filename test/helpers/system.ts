@@ -6,6 +6,9 @@ import pino from 'pino';
 import { startSimulator, type SimulatorHandle } from '../../simulator/index.ts';
 import { TEST_DATA_ENCRYPTION_KEYS } from './keys.ts';
 import { loadConfig } from '../../src/config.ts';
+import { connectDatabase } from '../../src/db/client.ts';
+import { startEmbeddedDatabase } from '../../src/db/embedded.ts';
+import { migrateDatabase } from '../../src/db/migrate.ts';
 import { loggerOptions } from '../../src/lib/logger.ts';
 import { startPaydeck, type RunningPaydeck } from '../../src/server/runtime.ts';
 import type { TestApp } from './app.ts';
@@ -41,6 +44,30 @@ export async function freshDatabase(
       await c.end();
     },
   };
+}
+
+/**
+ * A migrated database no other test file writes to: a new one on the server at `serverUrl`
+ * (DATABASE_URL), or a fresh in-memory embedded PGlite when there is none. For tests of what
+ * acts on a whole database (a sweeper, the shared test clock), which on the run's shared one
+ * would act on other files' rows, and other files' on theirs.
+ */
+export async function aDatabaseOfItsOwn(
+  prefix: string,
+  serverUrl = process.env.DATABASE_URL,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  let own = await freshDatabase(serverUrl, prefix);
+  if (!own) {
+    const embedded = await startEmbeddedDatabase();
+    own = { url: embedded.url, drop: () => embedded.close() };
+  }
+  const database = connectDatabase(own.url, { max: 1 });
+  try {
+    await migrateDatabase(database.pool);
+  } finally {
+    await database.close();
+  }
+  return own;
 }
 
 /** A free local port: the app's PUBLIC_URL (its allowed origin) must name the real port. */

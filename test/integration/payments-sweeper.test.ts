@@ -1,6 +1,5 @@
 // The payments' jobs (payments/jobs.ts) worked through the handlers the worker runs: the sweeper
-// that settles every payment a crash or an outage left `creating`/`unknown` (its refund half is
-// in refunds-service.test.ts), the sync job of a payment whose Stripe call is still running, and
+// that settles every payment and refund a crash or an outage left `creating`/`unknown`, the sync job of a payment whose Stripe call is still running, and
 // who the audit log says acted (the sweeper, the sync job, the off-session retry job).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
@@ -12,9 +11,10 @@ import {
   aPaymentHangingAtStripe,
 } from '../helpers/builders.ts';
 import { anApiKey } from '../helpers/api-keys.ts';
-import { addFault, clearFaults } from '../helpers/stripe.ts';
+import { addFault, clearFaults, stripeFor } from '../helpers/stripe.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
-import { auditEntries, payments, stripeCustomers } from '../../src/db/schema.ts';
+import { auditEntries, payments, refunds, stripeCustomers } from '../../src/db/schema.ts';
+import { REDRIVE_AFTER_MS as REFUND_REDRIVE_AFTER_MS } from '../../src/modules/refunds/job-names.ts';
 import { systemActor } from '../../src/modules/audit/actor.ts';
 import {
   OFF_SESSION_RETRY_JOB,
@@ -23,29 +23,21 @@ import {
   SYNC_PAYMENT_JOB,
 } from '../../src/modules/payments/job-names.ts';
 import { allJobs } from '../../src/server/runtime.ts';
-import { connectDatabase } from '../../src/db/client.ts';
-import { migrateDatabase } from '../../src/db/migrate.ts';
-import { freshDatabase } from '../helpers/system.ts';
+import { aDatabaseOfItsOwn } from '../helpers/system.ts';
 
 // A database of its own: the sweeper settles whatever is stale anywhere in it, so on the run's
-// shared one it would settle other files' payments, and theirs this file's. A month back as well:
-// the sweeper takes payments older than this clock's "now".
-const clock = new ManualClock(new Date(Date.now() - 30 * 24 * 3_600_000));
+// shared one it would settle other files' payments, and theirs this file's.
+const clock = new ManualClock(new Date());
 const actor = systemActor('test');
 let own: { url: string; drop(): Promise<void> } | undefined;
 let t: TestApp;
 beforeAll(async () => {
-  own = await freshDatabase(process.env.DATABASE_URL, 'paydeck_sweeper');
-  if (own) {
-    const database = connectDatabase(own.url, { max: 1 });
-    await migrateDatabase(database.pool);
-    await database.close();
-  }
+  own = await aDatabaseOfItsOwn('paydeck_sweeper');
   t = await createTestApp({
     clock,
     // A hung Stripe call lasts long enough (3 s) for a test to look at the payment meanwhile.
     env: { STRIPE_TIMEOUT_MS: '3000', STRIPE_MAX_NETWORK_RETRIES: '0' },
-    ...(own ? { databaseUrl: own.url } : {}),
+    databaseUrl: own.url,
   });
 }, 60_000);
 afterEach(() => clearFaults(t));
@@ -56,6 +48,10 @@ afterAll(async () => {
 
 const job = (name: string) => allJobs(t.app).find((j) => j.name === name)!;
 const sweep = () => job(SETTLE_STALE_JOB).handler({} as never, { id: 'test-sweep', retryCount: 0 });
+async function refundRow(id: string) {
+  const [row] = await t.database.db.select().from(refunds).where(eq(refunds.id, id));
+  return row!;
+}
 async function paymentRow(id: string) {
   const [row] = await t.database.db.select().from(payments).where(eq(payments.id, id));
   return row!;
@@ -155,6 +151,38 @@ describe('the sweeper', () => {
     await clearFaults(t);
     await sweep();
     expect((await paymentRow(payment.id)).status).toBe('succeeded');
+  });
+
+  it('when a refund was left unknown (its answer lost after Stripe acted), then the sweep settles it after the re-drive delay, once at Stripe', async () => {
+    const { user } = await aCustomerWithCard(t);
+    const { api } = await anApiKey(t);
+    const order = await aMerchantOrder(api, { customer_id: user.id, amount: 4000 });
+    const charged = await api.request('POST', `/api/v1/orders/${order.id}/charge`, { body: {} });
+    expect(charged.json().order.status, charged.body).toBe('paid');
+    await addFault(t, { match: 'POST /v1/refunds', kind: 'reset', phase: 'after', count: 20 });
+    const res = await api.request('POST', `/api/v1/orders/${order.id}/refunds`, {
+      body: { amount: 500 },
+    });
+    await clearFaults(t);
+    expect(res.statusCode).toBe(202);
+    const refundId = res.json().id as string;
+
+    // Younger than the re-drive delay: still its own request's or job's.
+    await sweep();
+    expect((await refundRow(refundId)).status).toBe('unknown');
+    clock.advance(REFUND_REDRIVE_AFTER_MS + 1_000);
+    await sweep();
+    expect(await refundRow(refundId)).toMatchObject({
+      status: 'succeeded',
+      stripeRefundId: expect.stringMatching(/^re_/),
+    });
+    const [payment] = await t.database.db
+      .select()
+      .from(payments)
+      .where(eq(payments.orderId, order.id));
+    const intent = payment!.stripePaymentIntentId!;
+    const atStripe = await stripeFor(t).refunds.list({ payment_intent: intent });
+    expect(atStripe.data.map((r) => r.amount)).toEqual([500]);
   });
 });
 

@@ -23,10 +23,8 @@ import {
   refunds,
   webhookEvents,
 } from '../../src/db/schema.ts';
-import { REDRIVE_AFTER_MS, SYNC_REFUND_JOB } from '../../src/modules/refunds/job-names.ts';
-import { SETTLE_STALE_JOB } from '../../src/modules/payments/job-names.ts';
+import { SYNC_REFUND_JOB } from '../../src/modules/refunds/job-names.ts';
 import { metrics } from '../../src/lib/metrics.ts';
-import { allJobs } from '../../src/server/runtime.ts';
 
 // Time moves only when a test moves it: refunds are re-driven or given up by their age.
 const clock = new ManualClock(new Date());
@@ -497,18 +495,6 @@ describe('the refund sync job', () => {
   it('when the job names a refund that does not exist, then it fails', async () => {
     const run = await runSync('00000000-0000-4000-8000-000000000000');
     expect(run).toMatchObject({ ok: false, error: 'Refund not found.' });
-  });
-
-  it('when the sweeper runs, then an unknown refund whose job was lost is settled', async () => {
-    const { order, refundId } = await anUnknownRefund('after', 500);
-    const sweeper = allJobs(t.app).find((job) => job.name === SETTLE_STALE_JOB)!;
-    // A refund younger than the re-drive delay is still its own request's or job's.
-    await sweeper.handler({} as never, { id: 'test-sweep', retryCount: 0 });
-    expect(await refundRow(refundId)).toMatchObject({ status: 'unknown' });
-    clock.advance(REDRIVE_AFTER_MS + 1_000);
-    await sweeper.handler({} as never, { id: 'test-sweep', retryCount: 0 });
-    expect(await refundRow(refundId)).toMatchObject({ status: 'succeeded' });
-    expect(await stripeRefundsOf(order.id)).toHaveLength(1);
   });
 
   it('when a refund that is already settled is synced, then it stays as it is', async () => {

@@ -9,10 +9,8 @@ import { sql } from 'drizzle-orm';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/app.ts';
 import { anAdmin, anApiKey } from '../helpers/api-keys.ts';
 import { TestClient } from '../helpers/http-client.ts';
-import { freshDatabase } from '../helpers/system.ts';
+import { aDatabaseOfItsOwn } from '../helpers/system.ts';
 import { connectDatabase, type Database } from '../../src/db/client.ts';
-import { migrateDatabase } from '../../src/db/migrate.ts';
-import { startEmbeddedDatabase } from '../../src/db/embedded.ts';
 import { LateBoundJobSender, startJobQueue, type JobQueue } from '../../src/jobs/queue.ts';
 import { TestClock } from '../../src/modules/test-clock/service.ts';
 import { systemActor } from '../../src/modules/audit/actor.ts';
@@ -25,16 +23,8 @@ let b: TestApp;
 let admin: TestClient;
 
 beforeAll(async () => {
-  const server = await freshDatabase(process.env.DATABASE_URL, 'paydeck_clock');
-  if (server) {
-    own = { url: server.url, close: () => server.drop() };
-  } else {
-    const embedded = await startEmbeddedDatabase();
-    own = { url: embedded.url, close: () => embedded.close() };
-  }
-  const database = connectDatabase(own.url, { max: 1 });
-  await migrateDatabase(database.pool);
-  await database.close();
+  const database = await aDatabaseOfItsOwn('paydeck_clock');
+  own = { url: database.url, close: () => database.drop() };
   [a, b] = await Promise.all([
     createTestApp({ databaseUrl: own.url }),
     createTestApp({ databaseUrl: own.url }),
@@ -170,7 +160,7 @@ describe('time travel', () => {
 
   it('when the input is bad or the caller is not an operator, then it is refused and the clock stays', async () => {
     const offset = (await admin.request('GET', '/api/admin/test-clock')).json().offset_seconds;
-    for (const seconds of [0, -5, 1.5, '60', 400 * DAY, null])
+    for (const seconds of [0, -5, 1.5, '60', 400 * DAY, 1e308, '\u0000', [], null])
       expect((await advance(seconds)).statusCode, String(seconds)).toBe(400);
     const customer = new TestClient(a.app);
     await customer.signup(uniqueEmail('clock-customer'));
