@@ -146,9 +146,10 @@ export const recoveryCodes = pgTable(
 /**
  * Append-only audit log. Request transactions insert entries without touching the chain; the
  * sealer (modules/audit/sealer.ts) then gives each committed entry its place (`seq`), the hash of
- * the previous entry and its own hash. A trigger (custom migrations 0001, 0006, 0010) refuses
- * DELETE, TRUNCATE and every UPDATE except that one-time sealing of an unsealed entry and the
- * erasure of a sealed version-2 entry's IP and salt (ADR 024).
+ * the previous entry and its own hash. A trigger (custom migrations 0001, 0006, 0010, 0014, 0019)
+ * refuses DELETE, TRUNCATE and every UPDATE except that one-time sealing of an unsealed entry, the
+ * erasure of a sealed entry's IP and salt from version 2 on (ADR 024), and an IP's re-encryption.
+ * From version 3 (ADR 036) the hashed content is rendered by the database (audit_content_v3).
  */
 export const auditEntries = pgTable(
   'audit_entries',
@@ -168,13 +169,14 @@ export const auditEntries = pgTable(
     stripeEventId: text('stripe_event_id'),
     /**
      * Encrypted (ADR 027); erased by the retention job (ADR 024). The chain covers ip_commitment
-     * instead (version 2) or the plain IP, decrypted to verify (version 1).
+     * instead (versions 2 and 3) or the plain IP, decrypted to verify (version 1).
      */
     ip: text('ip'),
     requestId: text('request_id'),
     /**
      * Which formula the entry's hash uses: 1 (before ADR 024) hashes the IP itself, so that IP
-     * can never be erased; 2 hashes ip_commitment, an HMAC of the IP keyed with ip_salt.
+     * can never be erased; 2 hashes ip_commitment, an HMAC of the IP keyed with ip_salt; 3 (ADR
+     * 036) hashes the same fields as rendered by PostgreSQL, which can then check it itself.
      */
     hashVersion: smallint('hash_version').notNull().default(1),
     /** Random per entry; erased with the IP, after which the commitment names no one. */

@@ -1,9 +1,38 @@
 // The audit log's hash chain (src/modules/audit/audit-log.ts) over an in-memory table standing in
 // for the repository: what each entry's hash covers, how entries link, and how verification
 // names the first broken entry. (test/integration/audit.test.ts does the same on PostgreSQL.)
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import type * as NodeCrypto from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditRow, EntrySeal } from '../../src/modules/audit/repository.ts';
+
+/**
+ * Stands in for audit_content_v3 (migration 0019), which PostgreSQL renders: the fields in a
+ * fixed order. Its exact text is PostgreSQL's and is checked in test/integration/audit.test.ts.
+ */
+const { contentV3, sha256 } = vi.hoisted(() => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- hoisted above the imports
+  const { createHash: hash } = require('node:crypto') as typeof NodeCrypto;
+  return {
+    sha256: (text: string) => hash('sha256').update(text).digest('hex'),
+    contentV3: (r: AuditRow) =>
+      JSON.stringify([
+        3,
+        r.occurredAt.toISOString(),
+        r.actorType,
+        r.actorId,
+        r.action,
+        r.targetType,
+        r.targetId,
+        r.before,
+        r.after,
+        r.stripeRequestId,
+        r.stripeEventId,
+        r.ipCommitment,
+        r.requestId,
+      ]),
+  };
+});
 
 const table = vi.hoisted(() => ({
   rows: [] as AuditRow[],
@@ -34,7 +63,10 @@ vi.mock('../../src/modules/audit/repository.ts', () => ({
   },
   unsealedEntries: async (_tx: unknown, limit: number) => {
     table.calls.push('unsealed');
-    return table.rows.filter((r) => r.seq === null).slice(0, limit);
+    return table.rows
+      .filter((r) => r.seq === null)
+      .slice(0, limit)
+      .map((r) => ({ ...r, contentV3: r.hashVersion === 3 ? contentV3(r) : null }));
   },
   sealEntries: async (_tx: unknown, seals: EntrySeal[]) => {
     table.calls.push(`seal ${seals.length}`);
@@ -45,11 +77,43 @@ vi.mock('../../src/modules/audit/repository.ts', () => ({
       );
   },
   countUnsealed: async () => table.rows.filter((r) => r.seq === null).length,
-  sealedEntriesAfter: async (_tx: unknown, afterSeq: number, limit: number) =>
+  // PostgreSQL's part of verification (repository.ts, checkRange), done here over the table.
+  checkRange: async (_tx: unknown, fromSeq: number, toSeq: number, genesis: string) => {
+    table.calls.push(`range ${fromSeq}-${toSeq}`);
+    const rows = table.rows
+      .filter((r) => r.seq !== null && r.seq >= fromSeq && r.seq <= toSeq)
+      .sort((a, b) => a.seq! - b.seq!);
+    const faults = [];
+    const ips = [];
+    for (const [i, r] of rows.entries()) {
+      if (r.seq! <= fromSeq) continue;
+      const prev = rows[i - 1];
+      const reason =
+        r.seq !== (prev ? prev.seq! : fromSeq === 0 ? 0 : NaN) + 1
+          ? 'seq_gap'
+          : r.prevHash !== (prev ? prev.hash : fromSeq === 0 ? genesis : undefined)
+            ? 'prev_hash_mismatch'
+            : r.hashVersion === 3 && r.hash !== sha256(`${r.prevHash}\n${contentV3(r)}`)
+              ? 'hash_mismatch'
+              : null;
+      if (reason) faults.push({ id: r.id, seq: r.seq!, reason });
+      if (r.ip !== null && r.hashVersion >= 2)
+        ips.push({
+          id: r.id,
+          seq: r.seq!,
+          ip: r.ip,
+          ipSalt: r.ipSalt,
+          ipCommitment: r.ipCommitment,
+        });
+    }
+    return { faults, ips };
+  },
+  lastSeqBefore: async (_tx: unknown, seq: number) =>
+    Math.max(0, ...table.rows.filter((r) => r.seq !== null && r.seq < seq).map((r) => r.seq!)),
+  oldFormulaEntries: async (_tx: unknown, fromSeq: number, toSeq: number) =>
     table.rows
-      .filter((r) => r.seq !== null && r.seq > afterSeq)
-      .sort((a, b) => a.seq! - b.seq!)
-      .slice(0, limit),
+      .filter((r) => r.seq !== null && r.seq > fromSeq && r.seq <= toSeq && r.hashVersion < 3)
+      .sort((a, b) => a.seq! - b.seq!),
 }));
 
 const {
@@ -65,7 +129,6 @@ const tx = {} as never;
 /** A stand-in for the database: each transaction runs on the same in-memory table. */
 const db = { transaction: <T>(fn: (t: never) => Promise<T>) => fn(tx) };
 const at = new Date('2026-03-04T05:06:07.089Z');
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Appends one entry and seals the chain; returns the entry as stored. */
 async function appendSealed(input: Parameters<typeof appendAudit>[1]): Promise<AuditRow> {
@@ -92,7 +155,7 @@ describe('appending to the audit chain', () => {
     expect(row.prevHash).toBe('0'.repeat(64));
   });
 
-  it("the hash is sha256 of the previous hash, a newline and the entry's canonical content", async () => {
+  it('the hash is sha256 of the previous hash, a newline and the content the database renders (version 3)', async () => {
     const row = await appendSealed({
       actorType: 'user',
       actorId: 'u1',
@@ -107,21 +170,54 @@ describe('appending to the audit chain', () => {
       requestId: 'r1',
       occurredAt: at,
     });
-    // Version 2 (ADR 024): the IP is hashed as its commitment, HMAC-SHA256 keyed with a random
-    // per-entry salt, so that it can be erased later.
-    expect(row).toMatchObject({ hashVersion: 2, ip: '203.0.113.9' });
+    // The IP is hashed as its commitment (ADR 024), HMAC-SHA256 keyed with a random per-entry
+    // salt, so that it can be erased later; the content is rendered by PostgreSQL (ADR 036).
+    expect(row).toMatchObject({ hashVersion: 3, ip: '203.0.113.9' });
     expect(row.ipSalt).toMatch(/^[0-9a-f]{32}$/);
     const commitment = createHmac('sha256', row.ipSalt!).update('203.0.113.9').digest('hex');
     expect(row.ipCommitment).toBe(commitment);
+    expect(row.hash).toBe(sha256(`${'0'.repeat(64)}\n${contentV3(row)}`));
+    expect(computeHash('abc', 'def')).toBe(sha256('abc\ndef'));
+  });
+
+  it('an entry of version 2 (before ADR 036) is hashed and verified with its own formula: canonical JSON of its fields', async () => {
+    table.rows.push({
+      id: 1,
+      seq: null,
+      prevHash: null,
+      hash: null,
+      occurredAt: at,
+      actorType: 'user',
+      actorId: 'u1',
+      action: 'order.create',
+      targetType: 'order',
+      targetId: 'o1',
+      before: { b: 2, a: 1 },
+      after: { status: 'open' },
+      stripeRequestId: 'req_1',
+      stripeEventId: 'evt_1',
+      ip: '203.0.113.9',
+      requestId: 'r1',
+      hashVersion: 2,
+      ipSalt: 'a'.repeat(32),
+      ipCommitment: createHmac('sha256', 'a'.repeat(32)).update('203.0.113.9').digest('hex'),
+    });
+    await sealAuditChain(db);
     // Written out by hand: keys sorted, snake_case, dates as ISO strings.
     const content =
       '{"action":"order.create","actor_id":"u1","actor_type":"user","after":{"status":"open"},' +
-      `"before":{"a":1,"b":2},"ip_commitment":"${commitment}",` +
+      `"before":{"a":1,"b":2},"ip_commitment":"${table.rows[0]!.ipCommitment}",` +
       '"occurred_at":"2026-03-04T05:06:07.089Z",' +
       '"request_id":"r1","stripe_event_id":"evt_1","stripe_request_id":"req_1",' +
       '"target_id":"o1","target_type":"order","v":2}';
-    expect(row.hash).toBe(sha256(`${'0'.repeat(64)}\n${content}`));
-    expect(computeHash('abc', 'def')).toBe(sha256('abc\ndef'));
+    expect(table.rows[0]!.hash).toBe(sha256(`${'0'.repeat(64)}\n${content}`));
+    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 1, unsealed: 0 });
+    // Its content is checked here, not by the database: a change is still named.
+    table.rows[0]!.action = 'order.delete';
+    expect(await verifyAuditChain(tx)).toMatchObject({
+      ok: false,
+      firstBroken: { id: 1, reason: 'hash_mismatch' },
+    });
   });
 
   it('each entry gets its own salt, so the same IP gives unrelated commitments', async () => {
@@ -192,12 +288,8 @@ describe('appending to the audit chain', () => {
       ip: null,
       requestId: null,
     });
-    expect(row).toMatchObject({ hashVersion: 2, ipSalt: null, ipCommitment: null });
-    const content =
-      '{"action":"webhook.received","actor_id":null,"actor_type":"stripe","after":null,' +
-      '"before":null,"ip_commitment":null,"occurred_at":"2026-03-04T05:06:07.089Z","request_id":null,' +
-      '"stripe_event_id":null,"stripe_request_id":null,"target_id":null,"target_type":"event","v":2}';
-    expect(row.hash).toBe(sha256(`${'0'.repeat(64)}\n${content}`));
+    expect(row).toMatchObject({ hashVersion: 3, ipSalt: null, ipCommitment: null });
+    expect(row.hash).toBe(sha256(`${'0'.repeat(64)}\n${contentV3(row)}`));
   });
 
   it('before and after are stored as JSON would give them back (dates as strings, undefined dropped)', async () => {

@@ -15,6 +15,12 @@
 // and keeps the chain verifiable. While the IP is there, verification checks it against the
 // commitment, so changing an IP is still detected. Version 1 entries (written before) keep the
 // old formula and therefore their IP.
+//
+// Version 3 (ADR 036), what new entries are written with: the content is rendered by PostgreSQL
+// (audit_content_v3: the fields in a fixed order, before/after in jsonb's canonical text), so that
+// verification checks every place, link and version-3 hash inside the database, two ranges at a
+// time, and reads into JavaScript only what needs a key (the IPs, against their commitments) or an
+// older formula. The sealer hashes the same text, read from the database.
 import type { DbOrTx } from '../../db/client.ts';
 import { canonicalJson } from '../../lib/canonical-json.ts';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -44,13 +50,19 @@ export interface AuditInput {
 }
 
 /** The hash formula new entries are written with. */
-export const CURRENT_HASH_VERSION = 2;
+export const CURRENT_HASH_VERSION = 3;
 
 /**
  * The content covered by the hash: every column except id, seq, prev_hash and hash — and, from
  * version 2, the IP and its salt, which the commitment stands for.
  */
-function hashedContent(e: AuditRow): string {
+function hashedContent(e: AuditRow & { contentV3?: string | null }): string {
+  if (e.hashVersion === 3) {
+    // Rendered by the database (audit_content_v3), so that it can check the hash itself.
+    if (typeof e.contentV3 !== 'string')
+      throw new Error(`audit entry ${e.id}: no version-3 content`);
+    return e.contentV3;
+  }
   if (e.hashVersion === 2) {
     return canonicalJson({
       v: 2,
@@ -98,7 +110,7 @@ export function ipCommitment(salt: string, ip: string): string {
  * (null) is what retention does, not tampering; the rest of the content is checked by the hash.
  */
 function ipMatchesCommitment(e: AuditRow): boolean {
-  if (e.hashVersion !== 2 || e.ip === null) return true;
+  if (e.hashVersion < 2 || e.ip === null) return true;
   return (
     e.ipSalt !== null && e.ipCommitment !== null && ipCommitment(e.ipSalt, e.ip) === e.ipCommitment
   );
@@ -190,48 +202,91 @@ export interface ChainVerification {
   firstBroken?: { id: number; reason: 'seq_gap' | 'prev_hash_mismatch' | 'hash_mismatch' };
 }
 
+/** How many places each range of the chain spans (one PostgreSQL query checks one range). */
+const VERIFY_RANGE = 50_000;
+/** Ranges checked at once: PostgreSQL hashes one per connection, on its own core. */
+const VERIFY_PARALLEL_RANGES = 2;
+
+type Broken = NonNullable<ChainVerification['firstBroken']> & {
+  /** Entries before it in the chain that verified. */
+  checkedBefore: number;
+};
+
 /**
- * Walks the sealed chain in seq order, in pages, and names the first broken entry: a missing
- * position (an entry removed), a link that does not match the previous hash, or content that
- * does not match its own hash.
+ * The first broken entry at places `fromSeq + 1 … toSeq`, if any. PostgreSQL checks every place
+ * and link, and the content hash of version-3 entries (repo.checkRange); here are checked the
+ * content of version 1 and 2 entries and each IP still held against its commitment.
+ */
+async function firstBrokenIn(
+  db: DbOrTx,
+  fromSeq: number,
+  toSeq: number,
+): Promise<Broken | undefined> {
+  const [{ faults, ips }, oldEntries] = await Promise.all([
+    repo.checkRange(db, fromSeq, toSeq, GENESIS_HASH),
+    repo.oldFormulaEntries(db, fromSeq, toSeq),
+  ]);
+  const candidates: repo.ChainFault[] = [...faults];
+  const contentBroken = oldEntries.find(
+    (row) =>
+      computeHash(row.prevHash, hashedContent(row)) !== row.hash || !ipMatchesCommitment(row),
+  );
+  if (contentBroken)
+    candidates.push({ id: contentBroken.id, seq: contentBroken.seq, reason: 'hash_mismatch' });
+  const ipBroken = ips.find(
+    (row) =>
+      row.ipSalt === null ||
+      row.ipCommitment === null ||
+      ipCommitment(row.ipSalt, row.ip) !== row.ipCommitment,
+  );
+  if (ipBroken) candidates.push({ id: ipBroken.id, seq: ipBroken.seq, reason: 'hash_mismatch' });
+  // The first in chain order; at one place, a broken place or link is named before its content.
+  const first = candidates.sort((a, b) => a.seq - b.seq)[0];
+  if (!first) return undefined;
+  // Every place before the first fault was there and verified: before a gap, up to the last entry.
+  const checkedBefore =
+    first.reason === 'seq_gap' ? await repo.lastSeqBefore(db, first.seq) : first.seq - 1;
+  return { id: first.id, reason: first.reason, checkedBefore };
+}
+
+/**
+ * Checks the sealed chain in ranges of places, in order, and names the first broken entry: a
+ * missing place (an entry removed), a link that does not match the previous hash, or content
+ * that does not match its own hash. Ranges are independent (each reads the entry before it), so
+ * two are checked at once; progress is reported after each range, in order.
  */
 export async function verifyAuditChain(
   db: DbOrTx,
-  pageSize = 5000,
+  rangeSize = VERIFY_RANGE,
   onProgress?: (checked: number) => void,
 ): Promise<ChainVerification> {
-  let prevHash = GENESIS_HASH;
-  let lastSeq = 0;
-  let checked = 0;
-  const unsealed = await repo.countUnsealed(db);
-  // The next page is read while this one is hashed: the database and the hashing overlap.
-  let next = repo.sealedEntriesAfter(db, lastSeq, pageSize);
-  for (;;) {
-    const rows = await next;
-    if (rows.length === 0) return { ok: true, checked, unsealed };
-    next = repo.sealedEntriesAfter(db, rows.at(-1)!.seq, pageSize);
-    // Stopping early leaves that read unawaited: its outcome no longer matters.
-    next.catch(() => {});
-    for (const row of rows) {
-      const reason =
-        row.seq !== lastSeq + 1
-          ? 'seq_gap'
-          : row.prevHash !== prevHash
-            ? 'prev_hash_mismatch'
-            : computeHash(prevHash, hashedContent(row)) !== row.hash || !ipMatchesCommitment(row)
-              ? 'hash_mismatch'
-              : undefined;
-      if (reason) return { ok: false, checked, unsealed, firstBroken: { id: row.id, reason } };
-      prevHash = row.hash;
-      lastSeq = row.seq;
-      checked++;
+  const [unsealed, length] = await Promise.all([repo.countUnsealed(db), sealedChainLength(db)]);
+  const ranges: Array<[number, number]> = [];
+  for (let from = 0; from < length; from += rangeSize)
+    ranges.push([from, Math.min(from + rangeSize, length)]);
+  const checks: Array<Promise<Broken | undefined>> = [];
+  const start = (i: number) => {
+    if (i >= ranges.length) return;
+    const check = firstBrokenIn(db, ...ranges[i]!);
+    // Stopping at an earlier broken range leaves later checks unawaited: their outcome no longer matters.
+    check.catch(() => {});
+    checks[i] = check;
+  };
+  for (let i = 0; i < VERIFY_PARALLEL_RANGES; i++) start(i);
+  for (let i = 0; i < ranges.length; i++) {
+    const broken = await checks[i]!;
+    if (broken) {
+      const firstBroken = { id: broken.id, reason: broken.reason };
+      return { ok: false, checked: broken.checkedBefore, unsealed, firstBroken };
     }
-    onProgress?.(checked);
+    start(i + VERIFY_PARALLEL_RANGES);
+    onProgress?.(ranges[i]![1]);
   }
+  return { ok: true, checked: length, unsealed };
 }
 
 export interface IpErasure {
-  /** Sealed version-2 entries older than the cut-off that still hold an IP. */
+  /** Sealed entries of version 2 or later, older than the cut-off, that still hold an IP. */
   erasable: number;
   /** Version-1 entries older than the cut-off with an IP: their hash covers it, so it stays. */
   keptByOldFormula: number;
@@ -247,7 +302,7 @@ export async function countAuditIps(db: DbOrTx, before: Date): Promise<IpErasure
 }
 
 /**
- * Erases the IP (and its salt) of up to `limit` sealed version-2 entries that occurred before
+ * Erases the IP (and its salt) of up to `limit` sealed entries of version 2 or later that occurred before
  * `before`; returns how many. Unsealed entries wait for their seal (a second at most).
  */
 export function eraseAuditIps(db: DbOrTx, before: Date, limit: number): Promise<number> {

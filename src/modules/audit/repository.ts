@@ -5,11 +5,13 @@ import {
   count,
   desc,
   eq,
+  getTableColumns,
   gt,
   inArray,
   isNotNull,
   isNull,
   lt,
+  lte,
   or,
   sql,
   type SQL,
@@ -62,11 +64,28 @@ export async function chainHead(tx: DbOrTx): Promise<{ seq: number; hash: string
   return head ? { seq: head.seq!, hash: head.hash! } : undefined;
 }
 
+/**
+ * An entry as the sealer reads it: with, for hash version 3, the content its hash covers as the
+ * database renders it (audit_content_v3, migration 0019).
+ */
+export type UnsealedAuditRow = AuditRow & { contentV3: string | null };
+
+/** audit_content_v3 over a row's columns (`a` is the alias the audit table has in the query). */
+const contentV3Of = (a: string) =>
+  sql.raw(`audit_content_v3(${a}.occurred_at, ${a}.actor_type, ${a}.actor_id, ${a}.action,
+    ${a}.target_type, ${a}.target_id, ${a}.before, ${a}.after, ${a}.stripe_request_id,
+    ${a}.stripe_event_id, ${a}.ip_commitment, ${a}.request_id)`);
+
 /** Committed entries still waiting for their place, oldest id first. */
-export async function unsealedEntries(tx: DbOrTx, limit: number): Promise<AuditRow[]> {
+export async function unsealedEntries(tx: DbOrTx, limit: number): Promise<UnsealedAuditRow[]> {
   return openEntries(
     await tx
-      .select()
+      .select({
+        ...getTableColumns(auditEntries),
+        contentV3: sql<
+          string | null
+        >`CASE WHEN ${auditEntries.hashVersion} = 3 THEN ${contentV3Of('audit_entries')} END`,
+      })
       .from(auditEntries)
       .where(isNull(auditEntries.seq))
       .orderBy(asc(auditEntries.id))
@@ -93,23 +112,120 @@ export async function countUnsealed(tx: DbOrTx): Promise<number> {
   return row?.n ?? 0;
 }
 
-/** Sealed entries after position `afterSeq`, in chain order. */
-export async function sealedEntriesAfter(
+/** What the database found wrong with a sealed entry (see checkRange). */
+export interface ChainFault {
+  id: number;
+  seq: number;
+  reason: 'seq_gap' | 'prev_hash_mismatch' | 'hash_mismatch';
+}
+
+/** A sealed entry's IP (opened) and the commitment its hash covers instead (versions 2, 3). */
+export interface IpCommitmentRow {
+  id: number;
+  seq: number;
+  ip: string;
+  ipSalt: string | null;
+  ipCommitment: string | null;
+}
+
+/**
+ * One pass over the sealed entries at places `fromSeq + 1 … toSeq` (the entry at `fromSeq` is
+ * read only as the one before). PostgreSQL names, in chain order, the entries it finds broken: a
+ * place that does not follow the previous entry's (an entry removed), a prev_hash that is not the
+ * previous entry's hash (genesis for the first), or — for hash version 3 — a hash that does not
+ * match the entry's content. It also hands over the IPs entries of versions 2 and 3 still hold,
+ * to be checked against their commitments with the key only the application has. Entries of
+ * versions 1 and 2 are hashed in JavaScript (oldFormulaEntries).
+ */
+export async function checkRange(
   tx: DbOrTx,
-  afterSeq: number,
-  limit: number,
+  fromSeq: number,
+  toSeq: number,
+  genesisHash: string,
+): Promise<{ faults: ChainFault[]; ips: IpCommitmentRow[] }> {
+  const result = await tx.execute<{
+    id: string;
+    seq: string;
+    reason: ChainFault['reason'] | null;
+    ip: string | null;
+    ip_salt: string | null;
+    ip_commitment: string | null;
+  }>(sql`
+    SELECT id, seq, reason, ip, ip_salt, ip_commitment FROM (
+      SELECT a.id, a.seq, a.hash_version, a.ip, a.ip_salt, a.ip_commitment,
+        CASE
+          WHEN a.seq IS DISTINCT FROM
+               coalesce(lag(a.seq) OVER w, CASE WHEN ${fromSeq}::bigint = 0 THEN 0 END) + 1
+            THEN 'seq_gap'
+          WHEN a.prev_hash IS DISTINCT FROM
+               coalesce(lag(a.hash) OVER w,
+                        CASE WHEN ${fromSeq}::bigint = 0 THEN ${genesisHash}::text END)
+            THEN 'prev_hash_mismatch'
+          WHEN a.hash_version = 3
+               AND a.hash IS DISTINCT FROM audit_hash_v3(a.prev_hash, ${contentV3Of('a')})
+            THEN 'hash_mismatch'
+        END AS reason
+      FROM audit_entries a
+      WHERE a.seq >= ${fromSeq}::bigint AND a.seq <= ${toSeq}::bigint
+      WINDOW w AS (ORDER BY a.seq)
+    ) checked
+    WHERE seq > ${fromSeq}::bigint
+      AND (reason IS NOT NULL OR (ip IS NOT NULL AND hash_version >= 2))
+    ORDER BY seq`);
+  const faults: ChainFault[] = [];
+  const ips: IpCommitmentRow[] = [];
+  for (const r of result.rows) {
+    const id = Number(r.id);
+    const seq = Number(r.seq);
+    if (r.reason) {
+      faults.push({ id, seq, reason: r.reason });
+    }
+    if (r.ip !== null) {
+      ips.push({
+        id,
+        seq,
+        ip: open(r.ip, AUDIT_IP),
+        ipSalt: r.ip_salt,
+        ipCommitment: r.ip_commitment,
+      });
+    }
+  }
+  return { faults, ips };
+}
+
+/** The place of the last sealed entry before place `seq` (0 when there is none). */
+export async function lastSeqBefore(tx: DbOrTx, seq: number): Promise<number> {
+  const [row] = await tx
+    .select({ seq: auditEntries.seq })
+    .from(auditEntries)
+    .where(lt(auditEntries.seq, seq))
+    .orderBy(desc(auditEntries.seq))
+    .limit(1);
+  return row?.seq ?? 0;
+}
+
+/** Sealed entries of hash versions 1 and 2 at places `fromSeq + 1 … toSeq`, in chain order. */
+export async function oldFormulaEntries(
+  tx: DbOrTx,
+  fromSeq: number,
+  toSeq: number,
 ): Promise<SealedAuditRow[]> {
   return openEntries(
     (await tx
       .select()
       .from(auditEntries)
-      .where(gt(auditEntries.seq, afterSeq))
-      .orderBy(asc(auditEntries.seq))
-      .limit(limit)) as SealedAuditRow[],
+      .where(
+        and(
+          gt(auditEntries.seq, fromSeq),
+          lte(auditEntries.seq, toSeq),
+          lt(auditEntries.hashVersion, 3),
+        ),
+      )
+      .orderBy(asc(auditEntries.seq))) as SealedAuditRow[],
   );
 }
 
-// The IP erasure of ADR 024. `ip_salt` is set exactly on version-2 entries that hold an IP, and a
+// The IP erasure of ADR 024. `ip_salt` is set exactly on entries of version 2 or later that hold an IP, and a
 // partial index on it keeps finding them cheap however long the log grows.
 const ipErasable = (before: Date) =>
   and(
