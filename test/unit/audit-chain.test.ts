@@ -39,6 +39,8 @@ const table = vi.hoisted(() => ({
   calls: [] as string[],
   /** Another sealer holds the lock. */
   locked: false,
+  /** The database renders no version-3 content (a function missing). */
+  noContent: false,
 }));
 
 vi.mock('../../src/modules/audit/repository.ts', () => ({
@@ -66,7 +68,10 @@ vi.mock('../../src/modules/audit/repository.ts', () => ({
     return table.rows
       .filter((r) => r.seq === null)
       .slice(0, limit)
-      .map((r) => ({ ...r, contentV3: r.hashVersion === 3 ? contentV3(r) : null }));
+      .map((r) => ({
+        ...r,
+        contentV3: r.hashVersion === 3 && !table.noContent ? contentV3(r) : null,
+      }));
   },
   sealEntries: async (_tx: unknown, seals: EntrySeal[]) => {
     table.calls.push(`seal ${seals.length}`);
@@ -141,6 +146,7 @@ beforeEach(() => {
   table.rows = [];
   table.calls = [];
   table.locked = false;
+  table.noContent = false;
 });
 
 describe('appending to the audit chain', () => {
@@ -218,6 +224,52 @@ describe('appending to the audit chain', () => {
       ok: false,
       firstBroken: { id: 1, reason: 'hash_mismatch' },
     });
+  });
+
+  it('a version-2 entry’s IP is checked against its commitment here: another IP, or a salt gone with the IP kept, is named; both erased is retention', async () => {
+    const salt = 'a'.repeat(32);
+    table.rows.push({
+      id: 1,
+      seq: null,
+      prevHash: null,
+      hash: null,
+      occurredAt: at,
+      actorType: 'user',
+      actorId: 'u1',
+      action: 'order.create',
+      targetType: 'order',
+      targetId: 'o1',
+      before: null,
+      after: null,
+      stripeRequestId: null,
+      stripeEventId: null,
+      ip: '203.0.113.9',
+      requestId: 'r1',
+      hashVersion: 2,
+      ipSalt: salt,
+      ipCommitment: createHmac('sha256', salt).update('203.0.113.9').digest('hex'),
+    });
+    await sealAuditChain(db);
+    const row = table.rows[0]!;
+    const broken = {
+      ok: false,
+      checked: 0,
+      unsealed: 0,
+      firstBroken: { id: 1, reason: 'hash_mismatch' },
+    };
+    row.ip = '198.51.100.1';
+    expect(await verifyAuditChain(tx)).toEqual(broken);
+    Object.assign(row, { ip: '203.0.113.9', ipSalt: null });
+    expect(await verifyAuditChain(tx)).toEqual(broken);
+    Object.assign(row, { ip: null, ipSalt: null });
+    expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 1, unsealed: 0 });
+  });
+
+  it('when the database renders no version-3 content, then sealing fails rather than hash something else', async () => {
+    table.noContent = true;
+    await appendAudit(tx, { actorType: 'system', action: 'a', targetType: 't', occurredAt: at });
+    await expect(sealAuditChain(db)).rejects.toThrow('audit entry 1: no version-3 content');
+    expect(table.rows[0]!.seq).toBeNull();
   });
 
   it('each entry gets its own salt, so the same IP gives unrelated commitments', async () => {
@@ -505,6 +557,31 @@ describe('verifying the audit chain', () => {
     await append(5);
     for (const row of table.rows.slice(0, 3)) Object.assign(row, { ip: null, ipSalt: null });
     expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 5, unsealed: 0 });
+  });
+
+  it.each([
+    ['its salt is gone', { ipSalt: null }],
+    ['its commitment is gone', { ipCommitment: null }],
+  ])('when an entry still holding its IP has %s, then it is named', async (_what, change) => {
+    await append(3);
+    Object.assign(table.rows[1]!, change);
+    expect(await verifyAuditChain(tx)).toMatchObject({
+      ok: false,
+      checked: 1,
+      firstBroken: { id: 2, reason: 'hash_mismatch' },
+    });
+  });
+
+  it('when an IP is wrong in one entry and the content of a later one, then the earlier is named', async () => {
+    await append(5);
+    Object.assign(table.rows[1]!, { ip: '10.9.9.9' });
+    table.rows[3]!.action = 'forged';
+    expect(await verifyAuditChain(tx)).toEqual({
+      ok: false,
+      checked: 1,
+      unsealed: 0,
+      firstBroken: { id: 2, reason: 'hash_mismatch' },
+    });
   });
 
   it('when an erased entry is given another IP, then it is named: the commitment does not match', async () => {

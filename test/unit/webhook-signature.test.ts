@@ -52,6 +52,26 @@ describe('verifyWebhook', () => {
     });
   });
 
+  it.each([
+    ['data is null', { data: null }],
+    ['data has no object', { data: {} }],
+    ['data.object is null', { data: { object: null } }],
+    ['data.object is a string', { data: { object: 'pi_1' } }],
+  ])(
+    'when the signed body is not a whole event (%s), then it is still returned, with an empty object and no object id, for the intake to refuse',
+    (_what, over) => {
+      const body = JSON.stringify(event(over));
+      const verified = provider.verifyWebhook(Buffer.from(body), sign(body, SECRET), [SECRET]);
+      expect(verified).toMatchObject({ id: 'evt_1', object: {}, objectId: null });
+      expect(verified.raw).toEqual(JSON.parse(body));
+    },
+  );
+
+  it('when the signed body is `null`, then nothing is read from it', () => {
+    const verified = provider.verifyWebhook(Buffer.from('null'), sign('null', SECRET), [SECRET]);
+    expect(verified).toMatchObject({ id: undefined, object: {}, objectId: null, raw: null });
+  });
+
   it('when the event names no API version, then apiVersion is null', () => {
     const body = JSON.stringify(event({ api_version: null }));
     expect(

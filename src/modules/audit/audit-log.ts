@@ -105,17 +105,6 @@ export function ipCommitment(salt: string, ip: string): string {
   return createHmac('sha256', salt).update(ip).digest('hex');
 }
 
-/**
- * A version-2 entry's IP, when still there, is the one its commitment was made for. An erased IP
- * (null) is what retention does, not tampering; the rest of the content is checked by the hash.
- */
-function ipMatchesCommitment(e: AuditRow): boolean {
-  if (e.hashVersion < 2 || e.ip === null) return true;
-  return (
-    e.ipSalt !== null && e.ipCommitment !== null && ipCommitment(e.ipSalt, e.ip) === e.ipCommitment
-  );
-}
-
 /** Normalises an IP for storage; the same text must come back from the inet column. */
 function normaliseIp(ip: string | null | undefined): string | null {
   if (!ip) return null;
@@ -228,25 +217,25 @@ async function firstBrokenIn(
   ]);
   const candidates: repo.ChainFault[] = [...faults];
   const contentBroken = oldEntries.find(
-    (row) =>
-      computeHash(row.prevHash, hashedContent(row)) !== row.hash || !ipMatchesCommitment(row),
+    (row) => computeHash(row.prevHash, hashedContent(row)) !== row.hash,
   );
   if (contentBroken)
     candidates.push({ id: contentBroken.id, seq: contentBroken.seq, reason: 'hash_mismatch' });
+  // An IP still held is the one its commitment was made for (an erased one, with its salt, is
+  // what retention does, not tampering); the rest of the content is covered by the hash.
   const ipBroken = ips.find(
-    (row) =>
-      row.ipSalt === null ||
-      row.ipCommitment === null ||
-      ipCommitment(row.ipSalt, row.ip) !== row.ipCommitment,
+    (row) => row.ipSalt === null || ipCommitment(row.ipSalt, row.ip) !== row.ipCommitment,
   );
   if (ipBroken) candidates.push({ id: ipBroken.id, seq: ipBroken.seq, reason: 'hash_mismatch' });
   // The first in chain order; at one place, a broken place or link is named before its content.
   const first = candidates.sort((a, b) => a.seq - b.seq)[0];
   if (!first) return undefined;
-  // Every place before the first fault was there and verified: before a gap, up to the last entry.
-  const checkedBefore =
-    first.reason === 'seq_gap' ? await repo.lastSeqBefore(db, first.seq) : first.seq - 1;
-  return { id: first.id, reason: first.reason, checkedBefore };
+  // Every place before the first fault was there and verified (before a gap, up to its start).
+  return {
+    id: first.id,
+    reason: first.reason,
+    checkedBefore: await repo.lastSeqBefore(db, first.seq),
+  };
 }
 
 /**
