@@ -149,6 +149,37 @@ beforeEach(() => {
   table.noContent = false;
 });
 
+const SALT = 'a'.repeat(32);
+
+/** An entry written before ADR 036, unsealed, as an older Paydeck stored it (version 1 or 2). */
+function anOldEntry(hashVersion: 1 | 2, over: Partial<AuditRow> = {}): AuditRow {
+  const entry: AuditRow = {
+    id: table.rows.length + 1,
+    seq: null,
+    prevHash: null,
+    hash: null,
+    occurredAt: at,
+    actorType: 'user',
+    actorId: 'u1',
+    action: 'order.create',
+    targetType: 'order',
+    targetId: 'o1',
+    before: { b: 2, a: 1 },
+    after: { status: 'open' },
+    stripeRequestId: 'req_1',
+    stripeEventId: 'evt_1',
+    ip: '203.0.113.9',
+    requestId: 'r1',
+    hashVersion,
+    ipSalt: hashVersion === 2 ? SALT : null,
+    ipCommitment:
+      hashVersion === 2 ? createHmac('sha256', SALT).update('203.0.113.9').digest('hex') : null,
+    ...over,
+  };
+  table.rows.push(entry);
+  return entry;
+}
+
 describe('appending to the audit chain', () => {
   it('the first entry links to the genesis hash: 64 zeros', async () => {
     expect(GENESIS_HASH).toBe('0'.repeat(64));
@@ -187,27 +218,7 @@ describe('appending to the audit chain', () => {
   });
 
   it('an entry of version 2 (before ADR 036) is hashed and verified with its own formula: canonical JSON of its fields', async () => {
-    table.rows.push({
-      id: 1,
-      seq: null,
-      prevHash: null,
-      hash: null,
-      occurredAt: at,
-      actorType: 'user',
-      actorId: 'u1',
-      action: 'order.create',
-      targetType: 'order',
-      targetId: 'o1',
-      before: { b: 2, a: 1 },
-      after: { status: 'open' },
-      stripeRequestId: 'req_1',
-      stripeEventId: 'evt_1',
-      ip: '203.0.113.9',
-      requestId: 'r1',
-      hashVersion: 2,
-      ipSalt: 'a'.repeat(32),
-      ipCommitment: createHmac('sha256', 'a'.repeat(32)).update('203.0.113.9').digest('hex'),
-    });
+    anOldEntry(2);
     await sealAuditChain(db);
     // Written out by hand: keys sorted, snake_case, dates as ISO strings.
     const content =
@@ -227,28 +238,7 @@ describe('appending to the audit chain', () => {
   });
 
   it('a version-2 entry’s IP is checked against its commitment here: another IP, or a salt gone with the IP kept, is named; both erased is retention', async () => {
-    const salt = 'a'.repeat(32);
-    table.rows.push({
-      id: 1,
-      seq: null,
-      prevHash: null,
-      hash: null,
-      occurredAt: at,
-      actorType: 'user',
-      actorId: 'u1',
-      action: 'order.create',
-      targetType: 'order',
-      targetId: 'o1',
-      before: null,
-      after: null,
-      stripeRequestId: null,
-      stripeEventId: null,
-      ip: '203.0.113.9',
-      requestId: 'r1',
-      hashVersion: 2,
-      ipSalt: salt,
-      ipCommitment: createHmac('sha256', salt).update('203.0.113.9').digest('hex'),
-    });
+    anOldEntry(2, { before: null, after: null, stripeRequestId: null, stripeEventId: null });
     await sealAuditChain(db);
     const row = table.rows[0]!;
     const broken = {
@@ -292,27 +282,7 @@ describe('appending to the audit chain', () => {
   });
 
   it('an entry written before ADR 024 (version 1) is hashed with its IP itself, as it always was', async () => {
-    table.rows.push({
-      id: 1,
-      seq: null,
-      prevHash: null,
-      hash: null,
-      occurredAt: at,
-      actorType: 'user',
-      actorId: 'u1',
-      action: 'order.create',
-      targetType: 'order',
-      targetId: 'o1',
-      before: { a: 1, b: 2 },
-      after: { status: 'open' },
-      stripeRequestId: 'req_1',
-      stripeEventId: 'evt_1',
-      ip: '203.0.113.9',
-      requestId: 'r1',
-      hashVersion: 1,
-      ipSalt: null,
-      ipCommitment: null,
-    });
+    anOldEntry(1, { before: { a: 1, b: 2 } });
     await sealAuditChain(db);
     const content =
       '{"action":"order.create","actor_id":"u1","actor_type":"user","after":{"status":"open"},' +
