@@ -122,6 +122,23 @@ describe('what a version-3 hash covers', () => {
   });
 });
 
+describe('sealing a version-3 entry', () => {
+  it('when a sealer writes a hash that is not its content’s (an older release’s formula), then the database refuses, and the entry waits for a sealer that computes it', async () => {
+    await database.db.transaction((tx) =>
+      appendAudit(tx, { actorType: 'system', action: 'new', targetType: 't', occurredAt: at }),
+    );
+    const wrong = sha256(`${GENESIS_HASH}\n{"action":"new"}`);
+    await expect(
+      database.db.execute(
+        sql`UPDATE audit_entries SET seq = 1, prev_hash = ${GENESIS_HASH}, hash = ${wrong}`,
+      ),
+    ).rejects.toMatchObject({ cause: expect.objectContaining({ code: '42501' }) });
+    expect(await verifyAuditChain(database.db)).toEqual({ ok: true, checked: 0, unsealed: 1 });
+    expect(await sealAuditChain(database.db)).toEqual({ sealed: 1, busy: false });
+    expect(await verifyAuditChain(database.db)).toEqual({ ok: true, checked: 1, unsealed: 0 });
+  });
+});
+
 describe('verification on PostgreSQL', () => {
   it('when the chain is intact, then it verifies across ranges, reporting progress after each', async () => {
     await write(5);

@@ -156,7 +156,7 @@ describe('audit log', () => {
         sql`UPDATE audit_entries SET hash = repeat('a', 64) WHERE seq = (SELECT max(seq) FROM audit_entries)`,
       ),
     ).rejects.toSatisfy(refused);
-    // An unsealed entry: sealing it is allowed only with its content unchanged.
+    // An unsealed entry: sealing it is allowed only with its content unchanged and its own hash.
     await t.database.db
       .transaction(async (tx) => {
         // Held by this transaction, so the app's own sealer leaves the new entry alone.
@@ -173,9 +173,12 @@ describe('audit log', () => {
           ),
         ).rejects.toSatisfy(refused);
         await tx.execute(sql`ROLLBACK TO SAVEPOINT s`);
-        await tx.execute(
-          sql`UPDATE audit_entries SET seq = -1, prev_hash = 'x', hash = 'y' WHERE action = 'test.unsealed'`,
-        );
+        // With its content unchanged and the hash of that content (version 3, ADR 036), it is.
+        await tx.execute(sql`
+          UPDATE audit_entries SET seq = -1, prev_hash = 'x', hash = audit_hash_v3('x',
+            audit_content_v3(occurred_at, actor_type, actor_id, action, target_type, target_id,
+              before, after, stripe_request_id, stripe_event_id, ip_commitment, request_id))
+           WHERE action = 'test.unsealed'`);
         tx.rollback();
       })
       .catch((err: Error) => {

@@ -22,7 +22,10 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 --> statement-breakpoint
 -- Still append-only, with the same three changes let through as before (migration 0014); the
--- IP's erasure now for every version that hashes a commitment instead of the IP: 2 and 3.
+-- IP's erasure now for every version that hashes a commitment instead of the IP: 2 and 3. And a
+-- version-3 entry is sealed only with the hash of its own content: a sealer computing another
+-- formula (an instance of an older release during an upgrade) is refused, and the entry waits
+-- for one that computes this one.
 CREATE OR REPLACE FUNCTION audit_entries_refuse_change() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'UPDATE'
@@ -35,6 +38,11 @@ BEGIN
          (OLD.id, OLD.occurred_at, OLD.actor_type, OLD.actor_id, OLD.action, OLD.target_type,
           OLD.target_id, OLD.before, OLD.after, OLD.stripe_request_id, OLD.stripe_event_id,
           OLD.ip, OLD.request_id, OLD.hash_version, OLD.ip_salt, OLD.ip_commitment)
+     AND (NEW.hash_version < 3
+          OR NEW.hash = audit_hash_v3(NEW.prev_hash, audit_content_v3(NEW.occurred_at,
+               NEW.actor_type, NEW.actor_id, NEW.action, NEW.target_type, NEW.target_id,
+               NEW.before, NEW.after, NEW.stripe_request_id, NEW.stripe_event_id,
+               NEW.ip_commitment, NEW.request_id)))
   THEN
     RETURN NEW;
   END IF;
