@@ -1,9 +1,11 @@
 // The console dashboard's figures (issue 11, ADR 020), made through the real app: payments,
 // declines, a refund and a dispute against the simulator, then GET /api/admin/dashboard.
 //
-// Other test files pay on the same database at the same time, so this file's clock runs years
-// ahead: its windows hold only its own payments. Figures that are "now" rather than "in the
-// window" (webhook backlog, disputes open, the last reconciliation run) are compared as changes.
+// The dashboard adds up the whole database, so this file runs on a database of its own: on the
+// run's shared one, another file's payment waiting for Stripe at that moment was counted here.
+// Its clock also runs years ahead (what it checked before it had its own database). Figures that
+// are "now" rather than "in the window" (webhook backlog, disputes open, the last reconciliation
+// run) are compared as changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
@@ -12,6 +14,7 @@ import { anAdmin } from '../helpers/api-keys.ts';
 import { eventually } from '../helpers/eventually.ts';
 import type { TestClient } from '../helpers/http-client.ts';
 import { processQueuedWebhooks, stripeFor, webhooksDelivered } from '../helpers/webhooks.ts';
+import { aDatabaseOfItsOwn } from '../helpers/system.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import {
   alertStates,
@@ -23,9 +26,11 @@ const YEAR = 365 * 24 * 3_600_000;
 const clock = new ManualClock(new Date(Math.floor((Date.now() + 3 * YEAR) / 60_000) * 60_000));
 let t: TestApp;
 let admin: TestClient;
+let own: { url: string; drop(): Promise<void> } | undefined;
 
 beforeAll(async () => {
-  t = await createTestApp({ clock });
+  own = await aDatabaseOfItsOwn('paydeck_dashboard');
+  t = await createTestApp({ clock, databaseUrl: own.url });
   admin = (await anAdmin(t)).client;
   // Stripe (the simulator) delivers its events to this app, as it would in production.
   await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -36,7 +41,10 @@ beforeAll(async () => {
   });
   t.app.services.webhookSecrets.add(endpoint.secret!);
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t?.close();
+  await own?.drop();
+});
 
 type Dashboard = {
   window: string;
