@@ -166,6 +166,7 @@ describe('verification on PostgreSQL', () => {
     ['ip_salt', sql`ip_salt = ${'e'.repeat(32)}`],
     ['request_id', sql`request_id = 'r9'`],
     ['hash_version', sql`hash_version = 2`],
+    ['hash_version (to a version that does not exist)', sql`hash_version = 4`],
   ])(
     'when an entry’s %s is changed behind the trigger, then that entry is named (hash mismatch), in whichever range it lies',
     async (_column, change) => {

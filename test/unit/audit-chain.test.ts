@@ -117,7 +117,7 @@ vi.mock('../../src/modules/audit/repository.ts', () => ({
     Math.max(0, ...table.rows.filter((r) => r.seq !== null && r.seq < seq).map((r) => r.seq!)),
   oldFormulaEntries: async (_tx: unknown, fromSeq: number, toSeq: number) =>
     table.rows
-      .filter((r) => r.seq !== null && r.seq > fromSeq && r.seq <= toSeq && r.hashVersion < 3)
+      .filter((r) => r.seq !== null && r.seq > fromSeq && r.seq <= toSeq && r.hashVersion !== 3)
       .sort((a, b) => a.seq! - b.seq!),
 }));
 
@@ -550,6 +550,15 @@ describe('verifying the audit chain', () => {
       ok: false,
       checked: 1,
       unsealed: 0,
+      firstBroken: { id: 2, reason: 'hash_mismatch' },
+    });
+  });
+
+  it('when an entry’s version is changed to one that does not exist, then it is named', async () => {
+    await append(3);
+    table.rows[1]!.hashVersion = 4;
+    expect(await verifyAuditChain(tx)).toMatchObject({
+      ok: false,
       firstBroken: { id: 2, reason: 'hash_mismatch' },
     });
   });

@@ -12,6 +12,7 @@ import {
   isNull,
   lt,
   lte,
+  ne,
   or,
   sql,
   type SQL,
@@ -204,7 +205,10 @@ export async function lastSeqBefore(tx: DbOrTx, seq: number): Promise<number> {
   return row?.seq ?? 0;
 }
 
-/** Sealed entries of hash versions 1 and 2 at places `fromSeq + 1 … toSeq`, in chain order. */
+/**
+ * Sealed entries of any hash version but 3 at places `fromSeq + 1 … toSeq`, in chain order: 1 and
+ * 2, and any other number a tamperer wrote, which hashedContent checks as version 1 (so it fails).
+ */
 export async function oldFormulaEntries(
   tx: DbOrTx,
   fromSeq: number,
@@ -218,7 +222,7 @@ export async function oldFormulaEntries(
         and(
           gt(auditEntries.seq, fromSeq),
           lte(auditEntries.seq, toSeq),
-          lt(auditEntries.hashVersion, 3),
+          ne(auditEntries.hashVersion, 3),
         ),
       )
       .orderBy(asc(auditEntries.seq))) as SealedAuditRow[],
