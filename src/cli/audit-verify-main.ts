@@ -2,12 +2,12 @@
 // says how many entries still wait for the sealer. Exit code 0 when intact, 2 when broken, 1
 // when it could not run. A progress line goes to stderr when it is a terminal.
 import { openServerInfrastructure } from './server-infrastructure.ts';
-import { sealedChainLength, verifyAuditChain } from '../modules/audit/audit-log.ts';
+import { verifyAuditChain } from '../modules/audit/audit-log.ts';
 
-function progressLine(total: number): (checked: number) => void {
-  if (!process.stderr.isTTY || total === 0) return () => {};
+function progressLine(): (checked: number, total: number) => void {
+  if (!process.stderr.isTTY) return () => {};
   const started = Date.now();
-  return (checked) => {
+  return (checked, total) => {
     const width = 30;
     const filled = Math.round((checked / total) * width);
     const perSecond = Math.round(checked / Math.max(0.001, (Date.now() - started) / 1000));
@@ -22,7 +22,7 @@ async function run(): Promise<number> {
   const { infra } = await openServerInfrastructure('audit');
   try {
     const db = infra.database.db;
-    const result = await verifyAuditChain(db, undefined, progressLine(await sealedChainLength(db)));
+    const result = await verifyAuditChain(db, undefined, progressLine());
     const waiting = result.unsealed
       ? ` ${result.unsealed} newer entries are not sealed yet (a running server or worker seals them within a second; run again to include them).`
       : '';

@@ -142,13 +142,19 @@ describe('sealing a version-3 entry', () => {
 describe('verification on PostgreSQL', () => {
   it('when the chain is intact, then it verifies across ranges, reporting progress after each', async () => {
     await write(5);
-    const progress: number[] = [];
-    expect(await verifyAuditChain(database.db, 2, (n) => progress.push(n))).toEqual({
-      ok: true,
-      checked: 5,
-      unsealed: 0,
-    });
-    expect(progress).toEqual([2, 4, 5]);
+    const progress: Array<[number, number]> = [];
+    expect(await verifyAuditChain(database.db, 2, (n, total) => progress.push([n, total]))).toEqual(
+      {
+        ok: true,
+        checked: 5,
+        unsealed: 0,
+      },
+    );
+    expect(progress).toEqual([
+      [2, 5],
+      [4, 5],
+      [5, 5],
+    ]);
   });
 
   it.each([

@@ -151,6 +151,22 @@ beforeEach(() => {
 
 const SALT = 'a'.repeat(32);
 
+/** One entry's content, written by the current release or stored by an older one. */
+const ORDER_CREATED = {
+  occurredAt: at,
+  actorType: 'user' as const,
+  actorId: 'u1',
+  action: 'order.create',
+  targetType: 'order',
+  targetId: 'o1',
+  before: { b: 2, a: 1 },
+  after: { status: 'open' },
+  stripeRequestId: 'req_1',
+  stripeEventId: 'evt_1',
+  ip: '203.0.113.9',
+  requestId: 'r1',
+};
+
 /** An entry written before ADR 036, unsealed, as an older Paydeck stored it (version 1 or 2). */
 function anOldEntry(hashVersion: 1 | 2, over: Partial<AuditRow> = {}): AuditRow {
   const entry: AuditRow = {
@@ -158,18 +174,7 @@ function anOldEntry(hashVersion: 1 | 2, over: Partial<AuditRow> = {}): AuditRow 
     seq: null,
     prevHash: null,
     hash: null,
-    occurredAt: at,
-    actorType: 'user',
-    actorId: 'u1',
-    action: 'order.create',
-    targetType: 'order',
-    targetId: 'o1',
-    before: { b: 2, a: 1 },
-    after: { status: 'open' },
-    stripeRequestId: 'req_1',
-    stripeEventId: 'evt_1',
-    ip: '203.0.113.9',
-    requestId: 'r1',
+    ...ORDER_CREATED,
     hashVersion,
     ipSalt: hashVersion === 2 ? SALT : null,
     ipCommitment:
@@ -193,20 +198,7 @@ describe('appending to the audit chain', () => {
   });
 
   it('the hash is sha256 of the previous hash, a newline and the content the database renders (version 3)', async () => {
-    const row = await appendSealed({
-      actorType: 'user',
-      actorId: 'u1',
-      action: 'order.create',
-      targetType: 'order',
-      targetId: 'o1',
-      before: { b: 2, a: 1 },
-      after: { status: 'open' },
-      stripeRequestId: 'req_1',
-      stripeEventId: 'evt_1',
-      ip: '203.0.113.9',
-      requestId: 'r1',
-      occurredAt: at,
-    });
+    const row = await appendSealed(ORDER_CREATED);
     // The IP is hashed as its commitment (ADR 024), HMAC-SHA256 keyed with a random per-entry
     // salt, so that it can be erased later; the content is rendered by PostgreSQL (ADR 036).
     expect(row).toMatchObject({ hashVersion: 3, ip: '203.0.113.9' });
@@ -484,13 +476,17 @@ describe('verifying the audit chain', () => {
     await append(7);
     expect(await verifyAuditChain(tx)).toEqual({ ok: true, checked: 7, unsealed: 0 });
     expect(await verifyAuditChain(tx, 1)).toEqual({ ok: true, checked: 7, unsealed: 0 });
-    const progress: number[] = [];
-    expect(await verifyAuditChain(tx, 3, (n) => progress.push(n))).toEqual({
+    const progress: Array<[number, number]> = [];
+    expect(await verifyAuditChain(tx, 3, (n, total) => progress.push([n, total]))).toEqual({
       ok: true,
       checked: 7,
       unsealed: 0,
     });
-    expect(progress).toEqual([3, 6, 7]);
+    expect(progress).toEqual([
+      [3, 7],
+      [6, 7],
+      [7, 7],
+    ]);
   });
 
   it.each([

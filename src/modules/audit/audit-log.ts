@@ -247,7 +247,8 @@ async function firstBrokenIn(
 export async function verifyAuditChain(
   db: DbOrTx,
   rangeSize = VERIFY_RANGE,
-  onProgress?: (checked: number) => void,
+  /** After each range: entries checked so far, of how many sealed. */
+  onProgress?: (checked: number, total: number) => void,
 ): Promise<ChainVerification> {
   const [unsealed, length] = await Promise.all([repo.countUnsealed(db), sealedChainLength(db)]);
   const ranges: Array<[number, number]> = [];
@@ -269,7 +270,7 @@ export async function verifyAuditChain(
       return { ok: false, checked: broken.checkedBefore, unsealed, firstBroken };
     }
     start(i + VERIFY_PARALLEL_RANGES);
-    onProgress?.(ranges[i]![1]);
+    onProgress?.(ranges[i]![1], length);
   }
   return { ok: true, checked: length, unsealed };
 }
