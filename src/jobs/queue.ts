@@ -1,7 +1,7 @@
 // The job queue: pg-boss on the application's own PostgreSQL (no extra server). Components
 // describe their jobs as JobDefinitions; the server process (RUN_WORKERS=true) or a separate
 // `npm run worker` process works them. Every handler must be safe to run twice.
-import { PgBoss, type Job, type SendOptions } from 'pg-boss';
+import { PgBoss, type InsertOptions, type Job, type JobInsert, type SendOptions } from 'pg-boss';
 import type { DbOrTx } from '../db/client.ts';
 import { jobConnectionOf } from '../db/job-connection.ts';
 import type { Logger } from 'pino';
@@ -43,6 +43,8 @@ export interface JobDefinition<T extends object = object> {
 export interface JobQueue {
   boss: PgBoss;
   send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
+  /** Many jobs of one queue in one statement (pg-boss `insert`), with the queue's own options. */
+  sendMany(name: string, jobs: JobInsert[], options?: InsertOptions): Promise<void>;
   /** Resolves when the queue can take jobs: started, not stopping, its pool reaches the database. */
   ping(): Promise<void>;
   stop(): Promise<void>;
@@ -163,6 +165,9 @@ export async function startJobQueue(options: {
   return {
     boss,
     send: (name, data, sendOptions) => boss.send(name, data, sendOptions ?? {}),
+    async sendMany(name, jobs, insertOptions) {
+      await boss.insert(name, jobs, insertOptions ?? {});
+    },
     async ping() {
       if (stopping) throw new Error('stopping');
       await boss.getDb().executeSql('SELECT 1');
@@ -241,9 +246,16 @@ export interface JobSendOptions {
   within?: DbOrTx;
 }
 
-/** What domain code needs of the queue: to send a job. */
+/** One of many jobs sent together. */
+export interface ManyJob {
+  data: object;
+  singletonKey?: string;
+}
+
+/** What domain code needs of the queue: to send a job, or many of one queue at once. */
 export interface JobSender {
   send(name: string, data: object, options?: JobSendOptions): Promise<void>;
+  sendMany(name: string, jobs: ManyJob[], options?: Pick<JobSendOptions, 'within'>): Promise<void>;
 }
 
 /**
@@ -279,6 +291,18 @@ export class LateBoundJobSender implements JobSender {
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
       ...(options.within ? { db: jobConnectionOf(options.within) } : {}),
     });
+  }
+
+  async sendMany(name: string, jobs: ManyJob[], options: Pick<JobSendOptions, 'within'> = {}) {
+    if (!this.queue) return jobs.forEach(() => this.onDrop(name));
+    await this.queue.sendMany(
+      name,
+      jobs.map((job) => ({
+        data: job.data,
+        ...(job.singletonKey ? { singletonKey: job.singletonKey } : {}),
+      })),
+      options.within ? { db: jobConnectionOf(options.within) } : {},
+    );
   }
 }
 

@@ -140,6 +140,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   jobSender.send = async (name, data, options = {}) => {
     jobs.push(queuedJob(name, data, options, 0));
   };
+  jobSender.sendMany = async (name, many, options = {}) => {
+    for (const { data, singletonKey } of many)
+      jobs.push(
+        queuedJob(name, data, { ...(singletonKey ? { singletonKey } : {}), ...options }, 0),
+      );
+  };
   const app = await buildApp({
     jobs: jobSender,
     config,

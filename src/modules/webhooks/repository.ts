@@ -6,17 +6,17 @@ import { webhookEvents } from '../../db/schema.ts';
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type WebhookEventStatus = WebhookEventRow['status'];
 
-/** Stores an event under its Stripe id; returns false when it was already stored. */
-export async function insertEvent(
+/** Stores events under their Stripe ids; answers the ids stored now (not those already stored). */
+export async function insertEvents(
   tx: DbOrTx,
-  values: typeof webhookEvents.$inferInsert,
-): Promise<boolean> {
+  values: Array<typeof webhookEvents.$inferInsert>,
+): Promise<string[]> {
   const inserted = await tx
     .insert(webhookEvents)
     .values(values)
     .onConflictDoNothing({ target: webhookEvents.stripeEventId })
-    .returning({ id: webhookEvents.id });
-  return inserted.length > 0;
+    .returning({ stripeEventId: webhookEvents.stripeEventId });
+  return inserted.map((row) => row.stripeEventId);
 }
 
 export async function findByStripeId(

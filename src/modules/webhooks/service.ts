@@ -11,6 +11,7 @@ import type { Db } from '../../db/client.ts';
 import type { JobSender } from '../../jobs/queue.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { badRequest, conflict, notFound } from '../../lib/errors.ts';
+import { GroupCommit } from '../../lib/group-commit.ts';
 import { metrics } from '../../lib/metrics.ts';
 import { countEvent, countedEventNames } from '../../lib/event-counts.ts';
 import { fieldPath, findInputProblem } from '../../lib/schemas.ts';
@@ -28,6 +29,13 @@ export const PROCESS_WEBHOOK_JOB = 'webhooks.process';
 export const SWEEP_WEBHOOKS_JOB = 'webhooks.sweep';
 /** A stored event still `received` after this long lost its job; the sweep queues it again. */
 const SWEEP_AFTER_MS = 5 * 60_000;
+/**
+ * Intake commits running at once before deliveries wait to be stored together (ADR 037): a few,
+ * so that one slow commit does not hold every delivery, and far fewer than the pool's connections.
+ */
+const INTAKE_COMMITS_IN_FLIGHT = 4;
+/** Deliveries stored in one commit at most: one statement's parameters stay well under PostgreSQL's limit. */
+const INTAKE_BATCH_MAX = 200;
 
 export type ReceiveResult = 'accepted' | 'duplicate';
 type Outcome = 'processed' | 'ignored';
@@ -172,40 +180,63 @@ export class WebhooksService {
     }
   }
 
-  /** Stores a verified event once and queues its processing. */
+  /**
+   * Deliveries arriving together are stored together (ADR 037): one transaction, one multi-row
+   * insert, one job insert, one commit for all of them, each acknowledged only after it.
+   */
+  private readonly intake = new GroupCommit<ProviderEvent, ReceiveResult>({
+    commit: (events) => this.storeTogether(events),
+    maxInFlight: INTAKE_COMMITS_IN_FLIGHT,
+    maxBatch: INTAKE_BATCH_MAX,
+  });
+
+  /** Stores a verified event once and queues its processing; resolves once that has committed. */
   async receive(event: ProviderEvent): Promise<ReceiveResult> {
     const malformed = eventShapeError(event.raw);
     if (malformed) {
       metrics.webhooksReceived.inc({ result: 'malformed' });
       throw malformed;
     }
-    // The event and its processing job commit together: one commit per delivery, and no event
-    // stored without its job (the sweep stays for jobs lost with a queue that was not attached).
-    const stored = await this.deps.db.transaction(async (tx) => {
-      const inserted = await repo.insertEvent(tx, {
-        stripeEventId: event.id,
-        type: event.type,
-        objectId: event.objectId,
-        apiVersion: event.apiVersion,
-        livemode: event.livemode,
-        stripeCreatedAt: new Date(event.created * 1000),
-        payload: event.raw,
-        receivedAt: this.deps.clock.now(),
-      });
-      if (inserted)
-        await this.deps.jobs.send(
+    const result = await this.intake.submit(event);
+    metrics.webhooksReceived.inc({ result });
+    return result;
+  }
+
+  /**
+   * The events and their processing jobs commit together: no event stored without its job (the
+   * sweep stays for jobs lost with a queue that was not attached). An event already stored, or
+   * twice in this group, is a duplicate: the first delivery of it is the one accepted.
+   */
+  private async storeTogether(events: ProviderEvent[]): Promise<ReceiveResult[]> {
+    const receivedAt = this.deps.clock.now();
+    const firstOfEach = [...new Map(events.map((e) => [e.id, e])).values()];
+    return this.deps.db.transaction(async (tx) => {
+      const inserted = new Set(
+        await repo.insertEvents(
+          tx,
+          firstOfEach.map((event) => ({
+            stripeEventId: event.id,
+            type: event.type,
+            objectId: event.objectId,
+            apiVersion: event.apiVersion,
+            livemode: event.livemode,
+            stripeCreatedAt: new Date(event.created * 1000),
+            payload: event.raw,
+            receivedAt,
+          })),
+        ),
+      );
+      if (inserted.size > 0)
+        await this.deps.jobs.sendMany(
           PROCESS_WEBHOOK_JOB,
-          { eventId: event.id },
-          { singletonKey: event.id, within: tx },
+          [...inserted].map((eventId) => ({ data: { eventId }, singletonKey: eventId })),
+          { within: tx },
         );
-      return inserted;
+      return events.map((event) => {
+        if (!inserted.delete(event.id)) return 'duplicate';
+        return 'accepted';
+      });
     });
-    if (!stored) {
-      metrics.webhooksReceived.inc({ result: 'duplicate' });
-      return 'duplicate';
-    }
-    metrics.webhooksReceived.inc({ result: 'accepted' });
-    return 'accepted';
   }
 
   /**
