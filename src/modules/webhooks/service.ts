@@ -33,7 +33,7 @@ const SWEEP_AFTER_MS = 5 * 60_000;
  * Intake commits running at once before deliveries wait to be stored together (ADR 037): a few,
  * so that one slow commit does not hold every delivery, and far fewer than the pool's connections.
  */
-const INTAKE_COMMITS_IN_FLIGHT = 4;
+export const INTAKE_COMMITS_IN_FLIGHT = 4;
 /** Deliveries stored in one commit at most: one statement's parameters stay well under PostgreSQL's limit. */
 const INTAKE_BATCH_MAX = 200;
 
