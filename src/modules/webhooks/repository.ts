@@ -1,6 +1,7 @@
 // Data access for stored Stripe events.
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.ts';
+import { builtOnce } from '../../db/prepared.ts';
 import { webhookEvents } from '../../db/schema.ts';
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
@@ -19,10 +20,21 @@ export async function insertEvents(
   return inserted.map((row) => row.stripeEventId);
 }
 
+// Processing reads and updates every event once (ADR 037): both built once.
+const eventByStripeId = builtOnce((db) =>
+  db
+    .select()
+    .from(webhookEvents)
+    .where(eq(webhookEvents.stripeEventId, sql.placeholder('stripeEventId')))
+    .prepare(''),
+);
+
 export async function findByStripeId(
   tx: DbOrTx,
   stripeEventId: string,
 ): Promise<WebhookEventRow | undefined> {
+  const built = eventByStripeId(tx);
+  if (built) return (await built.execute({ stripeEventId }))[0];
   const [row] = await tx
     .select()
     .from(webhookEvents)
@@ -30,11 +42,35 @@ export async function findByStripeId(
   return row;
 }
 
+const outcomeRecorder = builtOnce((db) =>
+  db
+    .update(webhookEvents)
+    .set({
+      status: sql`${sql.placeholder('status')}`,
+      lastError: sql`${sql.placeholder('lastError')}`,
+      attempts: sql`${webhookEvents.attempts} + 1`,
+      processedAt: sql`${sql.placeholder('processedAt')}`,
+    })
+    .where(eq(webhookEvents.stripeEventId, sql.placeholder('stripeEventId')))
+    .returning()
+    .prepare(''),
+);
+
 export async function recordOutcome(
   tx: DbOrTx,
   stripeEventId: string,
   outcome: { status: WebhookEventStatus; lastError: string | null; at: Date },
 ): Promise<WebhookEventRow | undefined> {
+  const built = outcomeRecorder(tx);
+  if (built)
+    return (
+      await built.execute({
+        stripeEventId,
+        status: outcome.status,
+        lastError: outcome.lastError,
+        processedAt: outcome.status === 'failed' ? null : outcome.at,
+      })
+    )[0];
   const [row] = await tx
     .update(webhookEvents)
     .set({
