@@ -11,6 +11,7 @@ async function disputesOpened(): Promise<number> {
   return values.find((v) => v.labels.currency === 'usd')?.value ?? 0;
 }
 import { aCustomerWithOrder, pay } from '../helpers/builders.ts';
+import { addFault, clearFaults } from '../helpers/stripe.ts';
 import {
   TEST_WEBHOOK_SECRET,
   anAdmin,
@@ -284,6 +285,45 @@ describe('webhook processing', () => {
       attempts: 2,
       lastError: null,
     });
+  });
+});
+
+describe('webhook processing, many events at once', () => {
+  it('when several events are processed together and one fails, then each is recorded with its own outcome, as process() answered it', async () => {
+    const { intentId } = await aPaymentAuthenticatedBehindOurBack();
+    const [failing] = (await eventsAbout(intentId)).filter(
+      (e) => e.type === 'payment_intent.succeeded',
+    );
+    const others = Array.from({ length: 6 }, (_, i) =>
+      anEvent('customer.updated', { id: `cus_many_${i}`, object: 'customer' }),
+    );
+    for (const event of [failing!, ...others])
+      expect((await deliver(t, event)).statusCode).toBe(200);
+    await addFault(t, {
+      match: 'GET /v1/payment_intents/:id',
+      kind: 'error_500',
+      should_retry: false,
+      count: 10,
+    });
+    // As a worker runs a fetched batch: all at once, so reads and outcome writes are grouped.
+    const answers = await Promise.allSettled(
+      [failing!, ...others].map((e) => t.app.services.webhooks.process(e.id)),
+    );
+    await clearFaults(t);
+
+    expect(answers.map((a) => a.status)).toEqual(['rejected', ...others.map(() => 'fulfilled')]);
+    expect(await storedEvent(failing!.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: expect.any(String),
+      processedAt: null,
+    });
+    for (const [i, event] of others.entries()) {
+      const stored = await storedEvent(event.id);
+      expect(stored).toMatchObject({ status: 'ignored', attempts: 1, lastError: null });
+      expect(stored!.processedAt).toBeInstanceOf(Date);
+      expect((answers[i + 1] as PromiseFulfilledResult<object>).value).toEqual(stored);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 // Data access for stored Stripe events.
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client.ts';
+import type { Db, DbOrTx } from '../../db/client.ts';
 import { builtOnce } from '../../db/prepared.ts';
 import { webhookEvents } from '../../db/schema.ts';
 
@@ -42,46 +42,44 @@ export async function findByStripeId(
   return row;
 }
 
-const outcomeRecorder = builtOnce((db) =>
+const eventsByStripeIds = builtOnce((db) =>
   db
-    .update(webhookEvents)
-    .set({
-      status: sql`${sql.placeholder('status')}`,
-      lastError: sql`${sql.placeholder('lastError')}`,
-      attempts: sql`${webhookEvents.attempts} + 1`,
-      processedAt: sql`${sql.placeholder('processedAt')}`,
-    })
-    .where(eq(webhookEvents.stripeEventId, sql.placeholder('stripeEventId')))
-    .returning()
+    .select()
+    .from(webhookEvents)
+    .where(sql`${webhookEvents.stripeEventId} = ANY(${sql.placeholder('ids')}::text[])`)
     .prepare(''),
 );
 
-export async function recordOutcome(
-  tx: DbOrTx,
-  stripeEventId: string,
-  outcome: { status: WebhookEventStatus; lastError: string | null; at: Date },
-): Promise<WebhookEventRow | undefined> {
-  const built = outcomeRecorder(tx);
-  if (built)
-    return (
-      await built.execute({
-        stripeEventId,
-        status: outcome.status,
-        lastError: outcome.lastError,
-        processedAt: outcome.status === 'failed' ? null : outcome.at,
-      })
-    )[0];
-  const [row] = await tx
-    .update(webhookEvents)
-    .set({
-      status: outcome.status,
-      lastError: outcome.lastError,
-      attempts: sql`${webhookEvents.attempts} + 1`,
-      processedAt: outcome.status === 'failed' ? null : outcome.at,
-    })
-    .where(eq(webhookEvents.stripeEventId, stripeEventId))
-    .returning();
-  return row;
+/** The stored events of these Stripe ids, in no particular order (one statement for many). */
+export async function findManyByStripeId(db: Db, ids: string[]): Promise<WebhookEventRow[]> {
+  return eventsByStripeIds(db)!.execute({ ids });
+}
+
+export interface EventOutcome {
+  stripeEventId: string;
+  status: WebhookEventStatus;
+  lastError: string | null;
+  at: Date;
+}
+
+/**
+ * Records processing outcomes, one statement for many events: the status, the error, one more
+ * attempt, and when it was processed (none for a failure). Answers the ids it updated.
+ */
+export async function recordOutcomes(db: Db, outcomes: EventOutcome[]): Promise<string[]> {
+  const { rows } = await db.execute<{ stripe_event_id: string }>(sql`
+    UPDATE webhook_events AS w
+       SET status = v.status, last_error = v.last_error, attempts = w.attempts + 1,
+           processed_at = v.processed_at
+      FROM unnest(
+             ${sql.param(outcomes.map((o) => o.stripeEventId))}::text[],
+             ${sql.param(outcomes.map((o) => o.status))}::text[],
+             ${sql.param(outcomes.map((o) => o.lastError))}::text[],
+             ${sql.param(outcomes.map((o) => (o.status === 'failed' ? null : o.at.toISOString())))}::timestamptz[]
+           ) AS v(stripe_event_id, status, last_error, processed_at)
+     WHERE w.stripe_event_id = v.stripe_event_id
+    RETURNING w.stripe_event_id`);
+  return rows.map((row) => row.stripe_event_id);
 }
 
 export async function markReceived(

@@ -34,6 +34,10 @@ const SWEEP_AFTER_MS = 5 * 60_000;
  * so that one slow commit does not hold every delivery, and far fewer than the pool's connections.
  */
 export const INTAKE_COMMITS_IN_FLIGHT = 4;
+/** Processing's grouped reads and outcome writes running at once before they group (ADR 037). */
+const PROCESSING_STATEMENTS_IN_FLIGHT = 2;
+/** Events in one grouped read or outcome write at most: a fetched job batch. */
+const PROCESSING_GROUP_MAX = 250;
 /** Deliveries stored in one commit at most: one statement's parameters stay well under PostgreSQL's limit. */
 const INTAKE_BATCH_MAX = 200;
 
@@ -245,7 +249,7 @@ export class WebhooksService {
    * that pg-boss retries the job.
    */
   async process(eventId: string): Promise<repo.WebhookEventRow> {
-    const row = await repo.findByStripeId(this.deps.db, eventId);
+    const row = await this.processingReads.submit(eventId);
     if (!row) throw notFound('Webhook event');
     if (row.status === 'processed' || row.status === 'ignored') return row;
     let outcome: Outcome;
@@ -253,7 +257,7 @@ export class WebhooksService {
       outcome = await this.dispatch(row);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      await repo.recordOutcome(this.deps.db, eventId, {
+      await this.recordOutcome(row, {
         status: 'failed',
         lastError: message.slice(0, 1000),
         at: this.deps.clock.now(),
@@ -266,14 +270,53 @@ export class WebhooksService {
       throw err;
     }
     const now = this.deps.clock.now();
-    const processed = await repo.recordOutcome(this.deps.db, eventId, {
-      status: outcome,
-      lastError: null,
-      at: now,
-    });
+    const processed = await this.recordOutcome(row, { status: outcome, lastError: null, at: now });
     metrics.webhooksProcessed.inc({ type: row.type, outcome });
     metrics.webhookLag.observe(Math.max(0, (now.getTime() - row.stripeCreatedAt.getTime()) / 1000));
-    return processed!;
+    return processed;
+  }
+
+  /**
+   * The events a worker processes at once are read in one statement, and their outcomes written
+   * in one (ADR 037): two statements per event were a quarter of the server's CPU in the bench.
+   * An event processed alone still reads and writes at once.
+   */
+  private readonly processingReads = new GroupCommit<string, repo.WebhookEventRow | undefined>({
+    commit: async (ids) => {
+      const rows = await repo.findManyByStripeId(this.deps.db, [...new Set(ids)]);
+      const byId = new Map(rows.map((row) => [row.stripeEventId, row]));
+      return ids.map((id) => byId.get(id));
+    },
+    maxInFlight: PROCESSING_STATEMENTS_IN_FLIGHT,
+    maxBatch: PROCESSING_GROUP_MAX,
+  });
+
+  private readonly outcomeWrites = new GroupCommit<repo.EventOutcome, void>({
+    commit: async (outcomes) => {
+      // The same event twice in a group (two runs of its job at once): the later outcome wins,
+      // as it would with one statement each.
+      await repo.recordOutcomes(this.deps.db, [
+        ...new Map(outcomes.map((o) => [o.stripeEventId, o])).values(),
+      ]);
+      return outcomes.map(() => undefined);
+    },
+    maxInFlight: PROCESSING_STATEMENTS_IN_FLIGHT,
+    maxBatch: PROCESSING_GROUP_MAX,
+  });
+
+  /** Records an outcome; answers the event as it now stands, from the row in hand. */
+  private async recordOutcome(
+    row: repo.WebhookEventRow,
+    outcome: Omit<repo.EventOutcome, 'stripeEventId'>,
+  ): Promise<repo.WebhookEventRow> {
+    await this.outcomeWrites.submit({ stripeEventId: row.stripeEventId, ...outcome });
+    return {
+      ...row,
+      status: outcome.status,
+      lastError: outcome.lastError,
+      attempts: row.attempts + 1,
+      processedAt: outcome.status === 'failed' ? null : outcome.at,
+    };
   }
 
   private async dispatch(row: repo.WebhookEventRow): Promise<Outcome> {
