@@ -104,6 +104,7 @@ export default tseslint.config(
     files: [
       '**/*-main.ts',
       'src/server/main.ts',
+      'src/cli/server-infrastructure.ts', // the maintenance commands' shared exit
       'src/observability/preload.ts',
       'simulator/main.ts',
       'bench/**',

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { systemClock } from '../lib/clock.ts';
-import { openServerInfrastructure } from './server-infrastructure.ts';
+import { openServerInfrastructure, runMaintenanceCommand } from './server-infrastructure.ts';
 import { AuthService } from '../modules/auth/service.ts';
 import { SessionStore } from '../modules/auth/sessions.ts';
 import { PASSWORD_MIN_LENGTH } from '../modules/auth/schemas.ts';
@@ -130,10 +130,4 @@ async function run(): Promise<number> {
   }
 }
 
-run().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error('admin:create failed to run:', err);
-    process.exit(1);
-  },
-);
+runMaintenanceCommand('admin:create', run);

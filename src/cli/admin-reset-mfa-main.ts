@@ -6,7 +6,7 @@
 // the console's. Exit code 0 reset, 1 could not run, 2 bad input, 3 no such account.
 import { parseArgs } from 'node:util';
 import { systemClock } from '../lib/clock.ts';
-import { openServerInfrastructure } from './server-infrastructure.ts';
+import { openServerInfrastructure, runMaintenanceCommand } from './server-infrastructure.ts';
 import { SecondFactorService } from '../modules/auth/second-factor.ts';
 import { SessionCache } from '../modules/auth/session-cache.ts';
 import { SessionStore } from '../modules/auth/sessions.ts';
@@ -68,10 +68,4 @@ async function run(): Promise<number> {
   }
 }
 
-run().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error('admin:reset-mfa failed to run:', err);
-    process.exit(1);
-  },
-);
+runMaintenanceCommand('admin:reset-mfa', run);

@@ -1,7 +1,7 @@
 // `npm run audit:verify`: walks the sealed audit hash chain, names the first broken entry, and
 // says how many entries still wait for the sealer. Exit code 0 when intact, 2 when broken, 1
 // when it could not run. A progress line goes to stderr when it is a terminal.
-import { openServerInfrastructure } from './server-infrastructure.ts';
+import { openServerInfrastructure, runMaintenanceCommand } from './server-infrastructure.ts';
 import { verifyAuditChain } from '../modules/audit/audit-log.ts';
 
 function progressLine(): (checked: number, total: number) => void {
@@ -41,10 +41,4 @@ async function run(): Promise<number> {
   }
 }
 
-run().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error('audit:verify failed to run:', err);
-    process.exit(1);
-  },
-);
+runMaintenanceCommand('audit:verify', run);

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { keyRing } from '../lib/personal-data.ts';
-import { openServerInfrastructure } from './server-infrastructure.ts';
+import { openServerInfrastructure, runMaintenanceCommand } from './server-infrastructure.ts';
 import { valuesPerKey, walkEncryptedTables, type TableProgress } from '../db/key-rotation.ts';
 
 const USAGE = `usage: npm run keys:rotate [-- --again]
@@ -118,10 +118,4 @@ async function run(): Promise<number> {
   }
 }
 
-run().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error('keys:rotate failed to run:', err);
-    process.exit(1);
-  },
-);
+runMaintenanceCommand('keys:rotate', run);

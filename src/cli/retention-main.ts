@@ -4,7 +4,7 @@
 // Exit code 0 done, 1 could not run, 2 bad arguments.
 import { parseArgs } from 'node:util';
 import { describeDuration } from '../lib/duration.ts';
-import { openServerInfrastructure } from './server-infrastructure.ts';
+import { openServerInfrastructure, runMaintenanceCommand } from './server-infrastructure.ts';
 import { buildApp } from '../server/app.ts';
 import type { RetentionReport } from '../modules/retention/service.ts';
 
@@ -82,10 +82,4 @@ async function run(): Promise<number> {
   }
 }
 
-run().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error('retention failed to run:', err);
-    process.exit(1);
-  },
-);
+runMaintenanceCommand('retention', run);

@@ -218,27 +218,47 @@ describe('audit chain verification', () => {
     });
     expect((await verifyAuditChain(t.database.db)).ok).toBe(true);
   });
+});
 
-  it('npm run audit:verify reports an intact chain with exit code 0', async () => {
-    const { execFile } = await import('node:child_process');
+/** Runs `npm run audit:verify`'s entry point with these settings; its exit code and output. */
+async function runAuditVerify(env: Record<string, string>) {
+  const { execFile } = await import('node:child_process');
+  return new Promise<{ code: number; out: string }>((resolve) => {
+    execFile(
+      'npx',
+      ['tsx', 'src/cli/audit-verify-main.ts'],
+      { env: { ...process.env, ...env } },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, out: stdout + stderr }),
+    );
+  });
+}
+
+describe('npm run audit:verify', () => {
+  it('when the chain is intact, then it says so with exit code 0', async () => {
     const { inject } = await import('vitest');
-    const result = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(
-        'npx',
-        ['tsx', 'src/cli/audit-verify-main.ts'],
-        {
-          env: {
-            ...process.env,
-            DATABASE_URL: inject('databaseUrl'),
-            // It opens the IPs it checks against their commitments (ADR 027).
-            DATA_ENCRYPTION_KEYS: TEST_DATA_ENCRYPTION_KEYS,
-          },
-        },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? Number(err.code) : 0, out: stdout + stderr }),
-      );
+    const result = await runAuditVerify({
+      DATABASE_URL: inject('databaseUrl'),
+      // It opens the IPs it checks against their commitments (ADR 027).
+      DATA_ENCRYPTION_KEYS: TEST_DATA_ENCRYPTION_KEYS,
     });
     expect(result.out).toMatch(/Audit chain intact: \d+ entries verified/);
     expect(result.code).toBe(0);
+  }, 90_000);
+
+  it('when the database cannot be reached, then one line says where it was looked for, without the password or a stack, and exit code 1', async () => {
+    // Nothing listens on port 1. The URL carries a password, which must not be printed.
+    const unreachable = new URL('postgres://127.0.0.1:1/paydeck');
+    unreachable.username = 'auditor';
+    unreachable.password = 'hunter2-secret';
+    const result = await runAuditVerify({
+      DATABASE_URL: unreachable.toString(),
+      DATA_ENCRYPTION_KEYS: TEST_DATA_ENCRYPTION_KEYS,
+    });
+    expect(result.code).toBe(1);
+    expect(result.out.trim()).toBe(
+      'audit:verify could not run: the database at 127.0.0.1:1 is not reachable (ECONNREFUSED). ' +
+        'Is PostgreSQL running, and does DATABASE_URL (or .env) name it?',
+    );
+    expect(result.out).not.toContain('hunter2');
   }, 90_000);
 });
