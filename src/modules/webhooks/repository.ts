@@ -20,21 +20,10 @@ export async function insertEvents(
   return inserted.map((row) => row.stripeEventId);
 }
 
-// Processing reads and updates every event once (ADR 037): both built once.
-const eventByStripeId = builtOnce((db) =>
-  db
-    .select()
-    .from(webhookEvents)
-    .where(eq(webhookEvents.stripeEventId, sql.placeholder('stripeEventId')))
-    .prepare(''),
-);
-
 export async function findByStripeId(
   tx: DbOrTx,
   stripeEventId: string,
 ): Promise<WebhookEventRow | undefined> {
-  const built = eventByStripeId(tx);
-  if (built) return (await built.execute({ stripeEventId }))[0];
   const [row] = await tx
     .select()
     .from(webhookEvents)
@@ -50,7 +39,7 @@ const eventsByStripeIds = builtOnce((db) =>
     .prepare(''),
 );
 
-/** The stored events of these Stripe ids, in no particular order (one statement for many). */
+/** The stored events of these Stripe ids, in no particular order: processing's grouped read (ADR 037). */
 export async function findManyByStripeId(db: Db, ids: string[]): Promise<WebhookEventRow[]> {
   return eventsByStripeIds(db)!.execute({ ids });
 }
@@ -64,10 +53,10 @@ export interface EventOutcome {
 
 /**
  * Records processing outcomes, one statement for many events: the status, the error, one more
- * attempt, and when it was processed (none for a failure). Answers the ids it updated.
+ * attempt, and when it was processed (none for a failure).
  */
-export async function recordOutcomes(db: Db, outcomes: EventOutcome[]): Promise<string[]> {
-  const { rows } = await db.execute<{ stripe_event_id: string }>(sql`
+export async function recordOutcomes(db: Db, outcomes: EventOutcome[]): Promise<void> {
+  await db.execute(sql`
     UPDATE webhook_events AS w
        SET status = v.status, last_error = v.last_error, attempts = w.attempts + 1,
            processed_at = v.processed_at
@@ -77,9 +66,7 @@ export async function recordOutcomes(db: Db, outcomes: EventOutcome[]): Promise<
              ${sql.param(outcomes.map((o) => o.lastError))}::text[],
              ${sql.param(outcomes.map((o) => (o.status === 'failed' ? null : o.at.toISOString())))}::timestamptz[]
            ) AS v(stripe_event_id, status, last_error, processed_at)
-     WHERE w.stripe_event_id = v.stripe_event_id
-    RETURNING w.stripe_event_id`);
-  return rows.map((row) => row.stripe_event_id);
+     WHERE w.stripe_event_id = v.stripe_event_id`);
 }
 
 export async function markReceived(

@@ -236,10 +236,8 @@ export class WebhooksService {
           [...inserted].map((eventId) => ({ data: { eventId }, singletonKey: eventId })),
           { within: tx },
         );
-      return events.map((event) => {
-        if (!inserted.delete(event.id)) return 'duplicate';
-        return 'accepted';
-      });
+      // delete: a second delivery of the same event in this group finds it gone, a duplicate.
+      return events.map((event) => (inserted.delete(event.id) ? 'accepted' : 'duplicate'));
     });
   }
 
